@@ -1,0 +1,5 @@
+import sys
+
+from pruner.cli import main
+
+sys.exit(main())

@@ -1,0 +1,123 @@
+"""Diagnostics are data: a stable code, a kebab-case name, a severity and a location.
+
+Passes only append diagnostics (nothing raises mid-pass); the CLI decides the exit code.
+Tests assert codes, never wording.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"   # the analyzer had to guess (sound, but it costs pruning)
+    INFO = "info"         # a guess covered by the author's declaration
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    summary: str  # one line for the README / --help: what it means and what it costs
+
+
+_CODES: Final[tuple[Code, ...]] = (
+    # Files
+    Code("PR001", "syntax-error", Severity.ERROR,
+         "The file cannot be parsed; nothing in it is analyzed."),
+    Code("PR002", "unreadable-file", Severity.ERROR,
+         "The file cannot be read or is not UTF-8 text."),
+    # Reads of the row
+    Code("PR101", "dynamic-read-key", Severity.WARNING,
+         "A row key is not a constant the analyzer can resolve: treated as reading every field."),
+    Code("PR102", "row-iteration", Severity.WARNING,
+         "The whole row is iterated, copied or unpacked (items(), keys(), for, dict(row), **row): "
+         "treated as reading every field."),
+    Code("PR103", "row-escapes", Severity.WARNING,
+         "The row is passed to or stored in something the analyzer cannot follow: "
+         "treated as reading every field."),
+    # Writes to out
+    Code("PR111", "dynamic-write-key", Severity.WARNING,
+         "An output key is not a constant: treated as writing every field."),
+    Code("PR112", "out-escapes", Severity.WARNING,
+         "`out` is passed to or stored in something the analyzer cannot follow: "
+         "treated as writing every field."),
+    Code("PR113", "row-write", Severity.ERROR,
+         "The row is read-only; write outputs to `out`."),
+    # Determinism and effects
+    Code("PR201", "nondeterministic-call", Severity.WARNING,
+         "A clock, random or uuid call: the Processor is never pruned (prunable: false)."),
+    Code("PR202", "io-call", Severity.WARNING,
+         "I/O, network, subprocess or logging: the Processor is never pruned (prunable: false)."),
+    Code("PR203", "self-mutation", Severity.WARNING,
+         "State on `self` is changed while processing, so results depend on earlier messages: "
+         "never pruned."),
+    Code("PR204", "global-mutation", Severity.WARNING,
+         "Module-level state is changed while processing: never pruned."),
+    Code("PR205", "dynamic-code", Severity.WARNING,
+         "eval/exec/globals()/getattr-style dynamic code: reads and writes every field, never pruned."),
+    Code("PR206", "self-escapes", Severity.WARNING,
+         "`self` is passed to code the analyzer cannot follow, which may change its state: "
+         "never pruned."),
+    # Declarations
+    Code("PR301", "undeclared-read", Severity.ERROR,
+         "The code visibly reads a field that its @reads(...) declaration leaves out."),
+    Code("PR302", "undeclared-write", Severity.ERROR,
+         "The code visibly writes a field that its @writes(...) declaration leaves out."),
+    Code("PR303", "conflicting-declarations", Severity.ERROR,
+         "@always_run and @pure on the same Processor."),
+    Code("PR304", "bad-declaration", Severity.ERROR,
+         "A declaration's arguments are not constant field names."),
+    # Classes
+    Code("PR401", "unresolved-base", Severity.WARNING,
+         "A Processor inherits from a class the analyzer cannot see, and its process() is there: "
+         "treated as reading and writing every field."),
+    Code("PR402", "bad-process-signature", Severity.WARNING,
+         "process() does not take (self, row, out): treated as reading and writing every field."),
+    Code("PR403", "unresolved-udtf-processor", Severity.ERROR,
+         "A UDTF's `processors` entry is not a Processor class the analyzer can find."),
+)
+
+CODES: Final[dict[str, Code]] = {c.name: c for c in _CODES}
+BY_CODE: Final[dict[str, Code]] = {c.code: c for c in _CODES}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    file: str
+    line: int
+    col: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    end_line: int = 0
+    end_col: int = 0
+
+    def render(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.code} {self.name}: {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "end_line": self.end_line,
+            "end_col": self.end_col,
+            "message": self.message,
+        }
+
+
+def make(name: str, file: str, line: int, col: int, message: str, *,
+         end_line: int = 0, end_col: int = 0, severity: Severity | None = None) -> Diagnostic:
+    """Build a diagnostic of a registered kind; `severity` overrides the default (covered guesses)."""
+    kind = CODES[name]
+    return Diagnostic(file=file, line=line, col=col, code=kind.code, name=kind.name,
+                      severity=severity or kind.severity, message=message,
+                      end_line=end_line, end_col=end_col)

@@ -1,0 +1,117 @@
+"""What the Transform stage produces: plain frozen dataclasses, one per analyzed thing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pruner.diagnostics import Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class ProcessorFacts:
+    """What one Processor reads and writes, as far as the analyzer can prove.
+
+    `reads`/`writes` are exact field names; `reads_all`/`writes_all` mean the analyzer
+    had to assume every field (the sets then hold what it did see). `prunable` is false
+    when the Processor is nondeterministic or effectful (or declared @always_run).
+    """
+
+    name: str            # "<module>.<Class>"
+    module: str
+    class_name: str
+    file: str
+    line: int
+    reads: frozenset[str]
+    writes: frozenset[str]
+    reads_all: bool
+    writes_all: bool
+    prunable: bool
+    declared_reads: frozenset[str] | None = None
+    declared_writes: frozenset[str] | None = None
+    always_run: bool = False
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "reads": sorted(self.reads),
+            "writes": sorted(self.writes),
+            "reads_all": self.reads_all,
+            "writes_all": self.writes_all,
+            "prunable": self.prunable,
+            "always_run": self.always_run,
+            "declared_reads": None if self.declared_reads is None else sorted(self.declared_reads),
+            "declared_writes": None if self.declared_writes is None else sorted(self.declared_writes),
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }
+
+
+@dataclass(frozen=True)
+class UDTFFacts:
+    """A UDTF class and its `processors` list, resolved to Processor names, in order."""
+
+    name: str            # "<module>.<Class>"
+    file: str
+    line: int
+    processors: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "file": self.file, "line": self.line,
+                "processors": list(self.processors)}
+
+
+@dataclass(frozen=True)
+class ModuleAnalysis:
+    """One source file: its Processors, UDTFs and file-level diagnostics."""
+
+    module: str
+    file: str
+    sha256: str
+    processors: tuple[ProcessorFacts, ...] = ()
+    udtfs: tuple[UDTFFacts, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of analyzing a set of plugin files."""
+
+    modules: tuple[ModuleAnalysis, ...] = field(default_factory=tuple)
+
+    @property
+    def processors(self) -> tuple[ProcessorFacts, ...]:
+        return tuple(p for m in self.modules for p in m.processors)
+
+    @property
+    def udtfs(self) -> tuple[UDTFFacts, ...]:
+        return tuple(u for m in self.modules for u in m.udtfs)
+
+    @property
+    def file_diagnostics(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for m in self.modules for d in m.diagnostics)
+
+    def all_diagnostics(self) -> tuple[Diagnostic, ...]:
+        found = list(self.file_diagnostics)
+        for p in self.processors:
+            found.extend(p.diagnostics)
+        return tuple(sorted(set(found)))
+
+    def has_errors(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.all_diagnostics())
+
+    def has_guesses(self) -> bool:
+        return any(d.severity is Severity.WARNING for d in self.all_diagnostics())
+
+    def processor(self, name: str) -> ProcessorFacts:
+        for p in self.processors:
+            if p.name == name or p.class_name == name:
+                return p
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "processors": [p.to_json() for p in self.processors],
+            "udtfs": [u.to_json() for u in self.udtfs],
+            "diagnostics": [d.to_json() for d in sorted(set(self.file_diagnostics))],
+        }

@@ -1,0 +1,1078 @@
+"""Resolve: interpret one Processor's ``process`` over abstract values to find its reads/writes.
+
+The interpreter is flow-insensitive (a name may hold any value it is ever assigned) and
+context-sensitive for calls (a helper is analyzed once per distinct binding of its
+parameters), which makes it exact on ordinary code and sound everywhere else:
+
+- every expression that may evaluate to the row, ``out`` or ``self`` has its *use* looked
+  at: a constant-key subscript, ``.get``, ``in`` is an exact read; passing it on (an alias,
+  a return, ``x or {}``, an argument to a helper the analyzer follows) is fine; any other
+  use makes the analyzer assume the worst, with a diagnostic;
+- a function value that escapes to code the analyzer cannot see is analyzed with unknown
+  arguments (it may be called), so closures over the row are never missed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import (
+    BuiltinAssignment,
+    ClassScope,
+    ComprehensionScope,
+    ExpressionContext,
+    FunctionScope,
+    GlobalScope,
+)
+
+from pruner import diagnostics as dx
+from pruner.transform import effects
+from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode, ModuleIndex
+from pruner.transform.values import (
+    EMPTY,
+    GLOBAL_STATE,
+    OPAQUE,
+    OPAQUE_VALUE,
+    OUT,
+    ROW,
+    SELF,
+    SELF_STATE,
+    Attr,
+    Builtin,
+    Cls,
+    Env,
+    Func,
+    Int,
+    Map,
+    Marker,
+    Method,
+    Seq,
+    Str,
+    from_strings,
+    strings,
+    widen,
+)
+
+STEP_BUDGET = 200_000          # evaluations per Processor before the analyzer gives up (soundly)
+RECURSION_WIDEN_DEPTH = 2      # a function active this many times gets its constants forgotten
+
+_ROW_KEY_METHODS = frozenset({"get", "__getitem__", "__contains__"})
+_ROW_WHOLE_METHODS = frozenset({"keys", "items", "values", "copy", "__iter__", "__len__", "__eq__"})
+_ROW_WRITE_METHODS = frozenset({"update", "setdefault", "pop", "popitem", "clear",
+                                "__setitem__", "__delitem__"})
+_OUT_KEY_WRITES = frozenset({"setdefault", "pop", "__setitem__", "__delitem__"})
+_OUT_READS = frozenset({"get", "keys", "items", "values", "copy", "__contains__",
+                        "__getitem__", "__len__", "__iter__"})
+_HARMLESS_BUILTINS = frozenset({"isinstance", "type", "id", "callable", "issubclass"})
+_ROW_WHOLE_BUILTINS = frozenset({"dict", "list", "tuple", "set", "frozenset", "sorted", "len",
+                                 "iter", "enumerate", "zip", "reversed", "str", "repr", "sum",
+                                 "any", "all", "min", "max", "map", "filter", "vars", "hash",
+                                 "print", "format", "bool", "next"})
+_SELF_SAFE_BUILTINS = frozenset({"isinstance", "type", "id", "getattr", "hasattr", "repr",
+                                 "str", "callable", "issubclass"})
+_STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "title",
+                          "casefold", "capitalize", "swapcase"})
+_SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "property"})
+
+
+class _OverBudget(Exception):
+    """Internal: the Processor is too complex to analyze within the step budget."""
+
+
+@dataclass
+class Facts:
+    """What one Processor's analysis found (mutable while the analysis runs)."""
+
+    reads: dict[str, tuple[int, int]] = field(default_factory=dict)   # field -> first (line, col)
+    writes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    reads_all: bool = False
+    writes_all: bool = False
+    unprunable: bool = False
+    diagnostics: dict[tuple[str, int, int], dx.Diagnostic] = field(default_factory=dict)
+
+
+class ProcessorAnalyzer:
+    """Analyze ``process`` of one Processor class (with its module-local MRO)."""
+
+    def __init__(self, index: ModuleIndex, mro: list[ClassInfo], *, has_unknown_bases: bool) -> None:
+        self.index = index
+        self.mro = mro
+        self.has_unknown_bases = has_unknown_bases
+        self.facts = Facts()
+        self._eval_memo: dict[tuple[int, Env | None], frozenset] = {}
+        self._eval_active: set[tuple[int, Env | None]] = set()
+        self._summaries: dict[tuple[int, Env], frozenset] = {}
+        self._active: dict[tuple[int, Env], int] = {}
+        self._active_functions: dict[int, int] = {}
+        self._escaped: set[tuple[int, Env | None]] = set()
+        self._cycle_hits = 0
+        self._steps = 0
+
+    # ------------------------------------------------------------------ entry
+    def run(self, process: cst.FunctionDef) -> Facts:
+        params = process.params
+        positional = [*params.posonly_params, *params.params]
+        decorators = {_decorator_name(d) for d in process.decorators}
+        if len(positional) < 3 or decorators & {"staticmethod", "classmethod"}:
+            self._report("bad-process-signature", process.name,
+                         "process() should be `def process(self, row, out)`; "
+                         "treated as reading and writing every field")
+            self.facts.reads_all = self.facts.writes_all = True
+            return self.facts
+        binding = [(positional[0].name.value, frozenset({SELF})),
+                   (positional[1].name.value, frozenset({ROW})),
+                   (positional[2].name.value, frozenset({OUT}))]
+        for extra in positional[3:]:
+            binding.append((extra.name.value, OPAQUE_VALUE))
+        env = Env(id(process), tuple(binding), None)
+        try:
+            self.analyze_function(process, env)
+        except (_OverBudget, RecursionError):
+            self._report("row-escapes", process.name,
+                         "process() is too complex to analyze within the step budget; "
+                         "treated as reading and writing every field, never pruned")
+            self.facts.reads_all = self.facts.writes_all = True
+            self.facts.unprunable = True
+        return self.facts
+
+    # ------------------------------------------------------------------ functions
+    def analyze_function(self, fn: FunctionNode, env: Env) -> frozenset:
+        """Walk the nodes `fn` owns under `env`; return the union of what it may return."""
+        key = (id(fn), env)
+        if key in self._summaries:
+            return self._summaries[key]
+        if key in self._active:
+            self._cycle_hits += 1
+            return OPAQUE_VALUE
+        self._tick()
+        self._active[key] = 1
+        self._active_functions[id(fn)] = self._active_functions.get(id(fn), 0) + 1
+        hits_before = self._cycle_hits
+        returns: set = set()
+        try:
+            if isinstance(fn, cst.Lambda):
+                returns |= self.eval(fn.body, env)
+            for node in self.index.owned.get(id(fn), ()):
+                self._inspect(node, env, returns)
+        finally:
+            del self._active[key]
+            self._active_functions[id(fn)] -= 1
+        result = frozenset(returns)
+        if self._cycle_hits == hits_before:
+            self._summaries[key] = result
+        return result
+
+    def _call_function(self, fn: FunctionNode, defining_env: Env | None, call: cst.Call | None,
+                       call_env: Env | None, self_value: frozenset | None) -> frozenset:
+        binding = self._bind(fn, defining_env, call, call_env, self_value)
+        if self._active_functions.get(id(fn), 0) >= RECURSION_WIDEN_DEPTH:
+            binding = tuple((name, widen(value)) for name, value in binding)
+        return self.analyze_function(fn, Env(id(fn), binding, defining_env))
+
+    def _escape_function(self, atom: Func | Method) -> None:
+        """A function value reached code we cannot see: it may be called with anything."""
+        defining_env = atom.env if isinstance(atom, Func) else None
+        key = (atom.node_id, defining_env)
+        if key in self._escaped:
+            return
+        self._escaped.add(key)
+        self_value = frozenset({SELF}) if isinstance(atom, Method) and atom.kind == "instance" else None
+        self._call_function(atom.node, defining_env, None, None, self_value)
+
+    def _bind(self, fn: FunctionNode, defining_env: Env | None, call: cst.Call | None,
+              call_env: Env | None, self_value: frozenset | None) -> tuple[tuple[str, frozenset], ...]:
+        params = fn.params
+        positional = [*params.posonly_params, *params.params]
+        args = call.args if call is not None else ()
+        pos_args = [a for a in args if not a.keyword and not a.star]
+        keywords = {a.keyword.value: a for a in args if a.keyword is not None}
+        starred = [a for a in args if a.star == "*"]
+        double_starred = [a for a in args if a.star == "**"]
+        unknown_extra = OPAQUE_VALUE if call is None or starred or double_starred else EMPTY
+        binding: list[tuple[str, frozenset]] = []
+        if self_value is not None and positional:
+            binding.append((positional[0].name.value, self_value))
+            positional = positional[1:]
+        i = 0
+        for param in positional:
+            name = param.name.value
+            if i < len(pos_args):
+                value = self.eval(pos_args[i].value, call_env)
+                i += 1
+            elif name in keywords:
+                value = self.eval(keywords[name].value, call_env)
+            elif param.default is not None:
+                value = self.eval(param.default, defining_env) | unknown_extra
+            else:
+                value = OPAQUE_VALUE
+            binding.append((name, value | unknown_extra if call is None else value))
+        if isinstance(params.star_arg, cst.Param):
+            extra = frozenset().union(*(self.eval(a.value, call_env) for a in pos_args[i:]))
+            binding.append((params.star_arg.name.value, frozenset({Seq(None, extra | unknown_extra)})))
+        for param in params.kwonly_params:
+            name = param.name.value
+            if name in keywords:
+                value = self.eval(keywords[name].value, call_env)
+            elif param.default is not None:
+                value = self.eval(param.default, defining_env) | unknown_extra
+            else:
+                value = OPAQUE_VALUE
+            binding.append((name, value))
+        if isinstance(params.star_kwarg, cst.Param):
+            used = {p.name.value for p in (*positional, *params.kwonly_params)}
+            extra_kw = {k: a for k, a in keywords.items() if k not in used}
+            kvalues = frozenset().union(*(self.eval(a.value, call_env) for a in extra_kw.values()))
+            keys = from_strings(set(extra_kw)) | unknown_extra
+            binding.append((params.star_kwarg.name.value,
+                            frozenset({Map(None, keys, kvalues | unknown_extra)})))
+        return tuple(binding)
+
+    # ------------------------------------------------------------------ the walk
+    def _inspect(self, node: cst.CSTNode, env: Env, returns: set) -> None:
+        self._tick()
+        index = self.index
+        if isinstance(node, cst.Return):
+            if node.value is not None:
+                returns |= self.eval(node.value, env)
+            return
+        if isinstance(node, cst.Global):
+            self._unprunable("global-mutation", node,
+                             "`global` rebinds module state while processing; never pruned")
+            return
+        if isinstance(node, cst.AugAssign):
+            self._check_aug_assign(node, env)
+            return
+        if isinstance(node, cst.ClassDef):
+            for statement in node.body.body:
+                if isinstance(statement, cst.FunctionDef):
+                    self._escape_function(Func(statement, id(statement), env))
+            return
+        if isinstance(node, cst.FunctionDef):
+            if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in node.decorators):
+                self._escape_function(Func(node, id(node), env))
+            return
+        if isinstance(node, cst.Call):
+            self._check_call_effects(node, env)
+        if isinstance(node, (cst.Subscript, cst.Attribute)):
+            ctx = index.context(node)
+            if ctx in (ExpressionContext.STORE, ExpressionContext.DEL):
+                self._check_store(node, env)
+                return
+        if isinstance(node, cst.Name) and id(node) not in index.accesses:
+            return
+        if isinstance(node, cst.Comparison):
+            return
+        value = self.eval(node, env)
+        for atom in value:
+            if atom is ROW:
+                self._use_row(node, env)
+            elif atom is OUT:
+                self._use_out(node, env)
+            elif atom is SELF:
+                self._use_self(node, env)
+            elif isinstance(atom, (Func, Method)):
+                self._use_function(node, env, atom)
+
+    # ------------------------------------------------------------------ uses
+    def _use_row(self, node: cst.CSTNode, env: Env) -> None:
+        kind, info = self._context(node)
+        if kind in ("propagate", "discard", "identity"):
+            return
+        if kind == "subscript":
+            if self.index.context(info) is not ExpressionContext.LOAD:
+                return  # a store into the row: reported by _check_store
+            key = _subscript_key(info)
+            self._read_key(key, env, node)
+            return
+        if kind == "method":
+            name, call = info
+            if name in _ROW_KEY_METHODS:
+                first = _first_arg(call)
+                self._read_key(first, env, node)
+            elif name in _ROW_WHOLE_METHODS:
+                self._read_all("row-iteration", node, f"row.{name}() touches every field")
+            elif name in _ROW_WRITE_METHODS:
+                self._report("row-write", node, f"row.{name}() changes the row, which is read-only; "
+                                                "write outputs to `out`")
+            else:
+                self._read_all("row-escapes", node, f"row.{name}(...) is not a mapping read the analyzer knows")
+            return
+        if kind == "contains":
+            self._read_key(info, env, node)
+            return
+        if kind == "arg":
+            arg, call = info
+            if arg.star:
+                self._read_all("row-iteration", node, f"`{arg.star}row` unpacks every field")
+                return
+            verdict = self._callee_verdict(call, env)
+            if verdict == "follow":
+                return
+            if verdict in _HARMLESS_BUILTINS:
+                return
+            if verdict in _ROW_WHOLE_BUILTINS:
+                self._read_all("row-iteration", node, f"{verdict}(row) touches every field")
+                return
+            self._read_all("row-escapes", node, f"the row is passed to {_describe(call.func)}, "
+                                                "which the analyzer cannot follow")
+            return
+        if kind in ("iterate", "unpack"):
+            self._read_all("row-iteration", node, "iterating or unpacking the row touches every field")
+            return
+        self._read_all("row-escapes", node, "the row is used in a way the analyzer cannot follow "
+                                            f"({_describe_context(kind)})")
+
+    def _use_out(self, node: cst.CSTNode, env: Env) -> None:
+        kind, info = self._context(node)
+        if kind in ("propagate", "discard", "identity", "contains", "iterate", "subscript"):
+            return  # stores through subscripts are handled by _check_store
+        if kind == "method":
+            name, call = info
+            if name in _OUT_READS:
+                return
+            if name == "update":
+                self._write_update(call, env, node)
+                return
+            if name in _OUT_KEY_WRITES:
+                self._write_key(_first_arg(call), env, node)
+                return
+            self._write_all("out-escapes", node, f"out.{name}() may write any field")
+            return
+        if kind == "arg":
+            arg, call = info
+            verdict = self._callee_verdict(call, env)
+            if verdict == "follow" or verdict in _HARMLESS_BUILTINS:
+                return
+            if verdict in _ROW_WHOLE_BUILTINS and not arg.star:
+                return  # dict(out), len(out): reads its own outputs
+            self._write_all("out-escapes", node, f"`out` is passed to {_describe(call.func)}, "
+                                                 "which the analyzer cannot follow")
+            return
+        self._write_all("out-escapes", node, "`out` is used in a way the analyzer cannot follow "
+                                             f"({_describe_context(kind)})")
+
+    def _use_self(self, node: cst.CSTNode, env: Env) -> None:
+        kind, info = self._context(node)
+        if kind in ("propagate", "discard", "identity", "contains", "attribute", "method",
+                    "subscript", "compare"):
+            return
+        if kind == "arg":
+            arg, call = info
+            verdict = self._callee_verdict(call, env)
+            if verdict == "follow" or verdict in _SELF_SAFE_BUILTINS:
+                return
+            if verdict in ("setattr", "delattr"):
+                self._unprunable("self-mutation", node, f"{verdict}(self, ...) changes the Processor's "
+                                                        "state across messages; never pruned")
+                return
+            self._unprunable("self-escapes", node, f"`self` is passed to {_describe(call.func)}, "
+                                                   "which may change its state; never pruned")
+            return
+        self._unprunable("self-escapes", node, "`self` is used in a way the analyzer cannot follow "
+                                               f"({_describe_context(kind)}); never pruned")
+
+    def _use_function(self, node: cst.CSTNode, env: Env, atom: Func | Method) -> None:
+        kind, info = self._context(node)
+        if kind in ("propagate", "discard", "call-func", "identity", "attribute"):
+            return
+        if kind == "arg":
+            _, call = info
+            if self._callee_verdict(call, env) == "follow":
+                return
+        self._escape_function(atom)
+
+    def _callee_verdict(self, call: cst.Call, env: Env) -> str:
+        """'follow' when every possible callee is analyzable code, a builtin's name, or 'unknown'."""
+        callee = self.eval(call.func, env)
+        if callee and all(isinstance(a, (Func, Method)) for a in callee):
+            return "follow"
+        if len(callee) == 1:
+            (atom,) = callee
+            if isinstance(atom, Builtin):
+                return atom.name
+        return "unknown"
+
+    # ------------------------------------------------------------------ reads and writes
+    def _read_key(self, key_node: cst.BaseExpression | None, env: Env, site: cst.CSTNode) -> None:
+        keys = strings(self.eval(key_node, env)) if key_node is not None else None
+        if keys is None:
+            what = _describe(key_node) if key_node is not None else "a slice"
+            self._read_all("dynamic-read-key", site, f"row key {what} is not a constant")
+            return
+        line, col, _, _ = self.index.position(site)
+        for key in keys:
+            self.facts.reads.setdefault(key, (line, col))
+
+    def _write_key(self, key_node: cst.BaseExpression | None, env: Env, site: cst.CSTNode) -> None:
+        keys = strings(self.eval(key_node, env)) if key_node is not None else None
+        if keys is None:
+            what = _describe(key_node) if key_node is not None else "a slice"
+            self._write_all("dynamic-write-key", site, f"output key {what} is not a constant")
+            return
+        line, col, _, _ = self.index.position(site)
+        for key in keys:
+            self.facts.writes.setdefault(key, (line, col))
+
+    def _write_update(self, call: cst.Call, env: Env, site: cst.CSTNode) -> None:
+        line, col, _, _ = self.index.position(site)
+        for arg in call.args:
+            if arg.keyword is not None:
+                self.facts.writes.setdefault(arg.keyword.value, (line, col))
+                continue
+            value = self.eval(arg.value, env)
+            keys = _map_keys(value)
+            if keys is None:
+                self._write_all("dynamic-write-key", site,
+                                f"out.update({_describe(arg.value)}) writes keys the analyzer cannot see")
+                return
+            for key in keys:
+                self.facts.writes.setdefault(key, (line, col))
+
+    def _check_store(self, node: cst.Subscript | cst.Attribute, env: Env) -> None:
+        base = self.eval(node.value, env)
+        if ROW in base:
+            self._report("row-write", node, "the row is read-only; write outputs to `out`")
+        if OUT in base:
+            if isinstance(node, cst.Subscript):
+                self._write_key(_subscript_key(node), env, node)
+            else:
+                self._write_all("out-escapes", node, f"setting out.{node.attr.value} is not a field write")
+        if SELF in base or SELF_STATE in base:
+            self._unprunable("self-mutation", node, f"{_describe(node)} changes the Processor's "
+                                                    "state across messages; never pruned")
+        if GLOBAL_STATE in base:
+            self._unprunable("global-mutation", node, f"{_describe(node)} changes module-level "
+                                                      "state; never pruned")
+        # Evaluate the base as a use too (e.g. `helper(row)[k] = v` still follows the helper).
+        for inner in (node.value,):
+            if isinstance(inner, cst.Call):
+                self.eval(inner, env)
+
+    def _check_aug_assign(self, node: cst.AugAssign, env: Env) -> None:
+        if isinstance(node.target, cst.Name):
+            value = self._eval_name(node.target, env)
+            if OUT in value:
+                self._write_all("out-escapes", node, "augmented assignment to `out` may write any field")
+            if ROW in value:
+                self._report("row-write", node, "the row is read-only; write outputs to `out`")
+
+    def _check_call_effects(self, call: cst.Call, env: Env) -> None:
+        for qname in self.index.qnames(call.func):
+            kind = effects.classify(qname)
+            if kind == "dynamic-code":
+                self._unprunable("dynamic-code", call, f"{qname.removeprefix('builtins.')}() can read "
+                                 "and write anything; treated as reading and writing every field, never pruned")
+                self.facts.reads_all = self.facts.writes_all = True
+            elif kind is not None:
+                self._unprunable(kind, call, f"{qname.removeprefix('builtins.')}() makes the result "
+                                 "depend on more than the row; never pruned")
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in effects.MUTATING_METHODS:
+            receiver = self.eval(func.value, env)
+            if SELF_STATE in receiver:
+                self._unprunable("self-mutation", call, f"{_describe(func)}(...) changes the "
+                                 "Processor's state across messages; never pruned")
+            if GLOBAL_STATE in receiver:
+                self._unprunable("global-mutation", call, f"{_describe(func)}(...) changes "
+                                 "module-level state; never pruned")
+        self.eval(call, env)
+
+    # ------------------------------------------------------------------ contexts
+    def _context(self, node: cst.CSTNode) -> tuple[str, object]:
+        index = self.index
+        parent = index.parent(node)
+        if isinstance(parent, cst.Subscript) and parent.value is node:
+            return "subscript", parent
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            grand = index.parent(parent)
+            if isinstance(grand, cst.Call) and grand.func is parent:
+                return "method", (parent.attr.value, grand)
+            return "attribute", parent
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return "call-func", parent
+        if isinstance(parent, cst.Arg):
+            call = index.parent(parent)
+            if isinstance(call, cst.Call) and parent.value is node:
+                return "arg", (parent, call)
+            return "other", None
+        if isinstance(parent, cst.ComparisonTarget) and parent.comparator is node:
+            comparison = index.parent(parent)
+            assert isinstance(comparison, cst.Comparison)
+            position = comparison.comparisons.index(parent)
+            left = comparison.left if position == 0 else comparison.comparisons[position - 1].comparator
+            if isinstance(parent.operator, (cst.In, cst.NotIn)):
+                return "contains", left
+            if isinstance(parent.operator, (cst.Is, cst.IsNot)):
+                return "identity", None
+            return "compare", None
+        if isinstance(parent, cst.Comparison) and parent.left is node:
+            first = parent.comparisons[0].operator
+            if isinstance(first, (cst.Is, cst.IsNot)):
+                return "identity", None
+            return "compare", None
+        if isinstance(parent, cst.BooleanOperation):
+            return "propagate", None
+        if isinstance(parent, cst.IfExp):
+            return ("truth", None) if parent.test is node else ("propagate", None)
+        if isinstance(parent, cst.NamedExpr) and parent.value is node:
+            return "propagate", None
+        if isinstance(parent, cst.Assign) and parent.value is node:
+            if all(isinstance(t.target, cst.Name) and not self._is_global_name(t.target)
+                   for t in parent.targets):
+                return "propagate", None
+            return "unpack", None
+        if isinstance(parent, cst.AnnAssign) and parent.value is node:
+            if isinstance(parent.target, cst.Name) and not self._is_global_name(parent.target):
+                return "propagate", None
+            return "unpack", None
+        if isinstance(parent, cst.Return):
+            return "propagate", None
+        if isinstance(parent, cst.Lambda) and parent.body is node:
+            return "propagate", None
+        if isinstance(parent, cst.Expr):
+            return "discard", None
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+            return "iterate", None
+        if isinstance(parent, (cst.StarredDictElement, cst.StarredElement)):
+            return "iterate", None
+        if isinstance(parent, (cst.If, cst.While, cst.Assert, cst.CompIf)) or (
+                isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not)):
+            return "truth", None
+        if isinstance(parent, (cst.Element, cst.DictElement)):
+            return "container", None
+        return "other", None
+
+    def _is_global_name(self, name: cst.Name) -> bool:
+        scope = self.index.scopes.get(name)
+        if scope is None or isinstance(scope, GlobalScope):
+            return isinstance(scope, GlobalScope)
+        return any(isinstance(a.scope, GlobalScope) for a in scope[name.value]
+                   if not isinstance(a, BuiltinAssignment))
+
+    # ------------------------------------------------------------------ evaluation
+    def eval(self, node: cst.CSTNode | None, env: Env | None) -> frozenset:
+        if node is None:
+            return OPAQUE_VALUE
+        key = (id(node), env)
+        cached = self._eval_memo.get(key)
+        if cached is not None:
+            return cached
+        if key in self._eval_active:
+            self._cycle_hits += 1
+            return OPAQUE_VALUE
+        self._tick()
+        self._eval_active.add(key)
+        hits_before = self._cycle_hits
+        try:
+            value = self._eval(node, env)
+        finally:
+            self._eval_active.discard(key)
+        if not value:
+            value = OPAQUE_VALUE
+        if self._cycle_hits == hits_before:
+            self._eval_memo[key] = value
+        return value
+
+    def _eval(self, node: cst.CSTNode, env: Env | None) -> frozenset:
+        if isinstance(node, cst.SimpleString):
+            text = node.evaluated_value
+            return frozenset({Str(text)}) if isinstance(text, str) else OPAQUE_VALUE
+        if isinstance(node, cst.ConcatenatedString):
+            return _concat(self.eval(node.left, env), self.eval(node.right, env))
+        if isinstance(node, cst.FormattedString):
+            return self._eval_fstring(node, env)
+        if isinstance(node, cst.Integer):
+            try:
+                return frozenset({Int(int(node.evaluated_value))})
+            except (ValueError, TypeError):
+                return OPAQUE_VALUE
+        if isinstance(node, cst.Name):
+            return self._eval_name(node, env)
+        if isinstance(node, cst.Attribute):
+            return self._eval_attribute(node, env)
+        if isinstance(node, cst.Call):
+            return self._eval_call(node, env)
+        if isinstance(node, cst.Subscript):
+            return self._eval_subscript(node, env)
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            return self._eval_sequence(node, env)
+        if isinstance(node, cst.Dict):
+            return self._eval_dict(node, env)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return frozenset({Seq(None, self.eval(node.elt, env))})
+        if isinstance(node, cst.DictComp):
+            return frozenset({Map(None, self.eval(node.key, env), self.eval(node.value, env))})
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return _add(self.eval(node.left, env), self.eval(node.right, env))
+        if isinstance(node, cst.BooleanOperation):
+            return self.eval(node.left, env) | self.eval(node.right, env)
+        if isinstance(node, cst.IfExp):
+            return self.eval(node.body, env) | self.eval(node.orelse, env)
+        if isinstance(node, cst.NamedExpr):
+            return self.eval(node.value, env)
+        if isinstance(node, cst.Lambda):
+            return frozenset({Func(node, id(node), env)})
+        return OPAQUE_VALUE
+
+    def _eval_fstring(self, node: cst.FormattedString, env: Env | None) -> frozenset:
+        if node.prefix.lower() not in ("f", "rf", "fr"):
+            return OPAQUE_VALUE
+        results: set[str] = {""}
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                results = {r + part.value for r in results}
+                continue
+            if part.conversion is not None or part.format_spec is not None:
+                return OPAQUE_VALUE
+            options = strings(self.eval(part.expression, env))
+            if options is None:
+                return OPAQUE_VALUE
+            results = {r + o for r in results for o in options}
+            if len(results) > 256:
+                return OPAQUE_VALUE
+        if "{" in "".join(results) or "\\" in "".join(results):
+            return OPAQUE_VALUE  # escaped braces or escapes in raw text: don't guess
+        return from_strings(results)
+
+    def _eval_name(self, node: cst.Name, env: Env | None) -> frozenset:
+        scope = self.index.scopes.get(node)
+        if scope is None:
+            return OPAQUE_VALUE
+        try:
+            assignments = scope[node.value]
+        except Exception:  # LibCST raises on some malformed scopes; stay sound
+            return OPAQUE_VALUE
+        if not assignments:
+            return OPAQUE_VALUE
+        result: set = set()
+        for assignment in assignments:
+            result |= self._eval_assignment(assignment, env)
+        return frozenset(result)
+
+    def _eval_assignment(self, assignment: object, env: Env | None) -> frozenset:
+        if isinstance(assignment, BuiltinAssignment):
+            return frozenset({Builtin(assignment.name)})
+        node = getattr(assignment, "node", None)
+        scope = getattr(assignment, "scope", None)
+        scope_env = self._env_for_scope(scope, env)
+        if isinstance(node, cst.Name):
+            source = self.index.bindings.get(id(node))
+            if source is None:
+                return OPAQUE_VALUE
+            if isinstance(scope, GlobalScope):
+                if node.value in self.index.unsafe_module_names:
+                    return frozenset({OPAQUE, GLOBAL_STATE})
+                return self._eval_source(source, None) | {GLOBAL_STATE}
+            if scope_env is None and isinstance(scope, (FunctionScope, ComprehensionScope)):
+                return OPAQUE_VALUE
+            return self._eval_source(source, scope_env)
+        if isinstance(node, cst.Param):
+            owner = self.index.param_owner.get(id(node))
+            found = env.lookup(id(owner)) if env is not None and owner is not None else None
+            value = found.get(node.name.value) if found is not None else None
+            return value if value is not None else OPAQUE_VALUE
+        if isinstance(node, cst.FunctionDef):
+            if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in node.decorators):
+                return OPAQUE_VALUE
+            if isinstance(scope, (FunctionScope, ComprehensionScope)) and scope_env is None:
+                return OPAQUE_VALUE
+            return frozenset({Func(node, id(node), scope_env)})
+        if isinstance(node, cst.ClassDef):
+            info = self.index.classes.get(node.name.value)
+            if info is not None and info.node is node:
+                return frozenset({Cls(info.name)})
+        return OPAQUE_VALUE
+
+    def _env_for_scope(self, scope: object, env: Env | None) -> Env | None:
+        while isinstance(scope, (ComprehensionScope, ClassScope)) and not isinstance(scope, FunctionScope):
+            if isinstance(scope, ClassScope):
+                return None
+            scope = scope.parent
+        if isinstance(scope, FunctionScope) and env is not None:
+            return env.lookup(id(scope.node))
+        return None
+
+    def _eval_source(self, source: BindingSource, env: Env | None) -> frozenset:
+        if source.kind == "expr":
+            value = self.eval(source.node, env)
+        elif source.kind == "iter":
+            value = _iterate(self.eval(source.node, env))
+        else:
+            return OPAQUE_VALUE
+        for position in source.path:
+            value = _unpack(value, position)
+        return value
+
+    def _eval_attribute(self, node: cst.Attribute, env: Env | None) -> frozenset:
+        receiver = self.eval(node.value, env)
+        name = node.attr.value
+        result: set = set()
+        for atom in receiver:
+            if atom is SELF:
+                result |= self._self_attribute(name)
+            elif atom is SELF_STATE or atom is GLOBAL_STATE:
+                result.add(atom)
+            elif isinstance(atom, Cls):
+                result |= self._class_attribute(atom.name, name)
+            elif isinstance(atom, (Str, Seq, Map, Int)):
+                result.add(Attr(frozenset({atom}), name))
+            else:
+                result.add(OPAQUE)
+        return frozenset(result)
+
+    def _self_attribute(self, name: str) -> frozenset:
+        result: set = set()
+        if any(name in cls.instance_attrs for cls in self.mro) or self.has_unknown_bases:
+            result |= {OPAQUE, SELF_STATE}
+        for cls in self.mro:
+            if name in cls.methods:
+                method = cls.methods[name]
+                decorators = {_decorator_name(d) for d in method.decorators}
+                if decorators - _SIMPLE_DECORATORS:
+                    self._escape_function(Method(method, id(method), "instance"))
+                    return frozenset(result | {OPAQUE})
+                if "property" in decorators:
+                    return frozenset(result) | self._property_value(method)
+                kind = "static" if "staticmethod" in decorators else (
+                    "class" if "classmethod" in decorators else "instance")
+                return frozenset(result | {Method(method, id(method), kind)})
+            if name in cls.body_values:
+                value: set = set()
+                for store in cls.body_values[name]:
+                    source = self.index.bindings.get(id(store))
+                    value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
+                return frozenset(result | value | {SELF_STATE})
+        return frozenset(result | {OPAQUE, SELF_STATE})
+
+    def _property_value(self, method: cst.FunctionDef) -> frozenset:
+        return self._call_function(method, None, None, None, frozenset({SELF}))
+
+    def _class_attribute(self, class_name: str, name: str) -> frozenset:
+        for cls in _local_mro(self.index, class_name):
+            if name in cls.methods:
+                method = cls.methods[name]
+                if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in method.decorators):
+                    return OPAQUE_VALUE
+                return frozenset({Func(method, id(method), None)})
+            if name in cls.body_values:
+                value: set = set()
+                for store in cls.body_values[name]:
+                    source = self.index.bindings.get(id(store))
+                    value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
+                return frozenset(value | {GLOBAL_STATE})
+        return frozenset({OPAQUE, GLOBAL_STATE})
+
+    def _eval_call(self, node: cst.Call, env: Env | None) -> frozenset:
+        callee = self.eval(node.func, env)
+        result: set = set()
+        for atom in callee:
+            if isinstance(atom, Func):
+                result |= self._call_function(atom.node, atom.env, node, env, None)
+            elif isinstance(atom, Method):
+                self_value = {"instance": frozenset({SELF}), "class": OPAQUE_VALUE}.get(atom.kind)
+                result |= self._call_function(atom.node, None, node, env, self_value)
+            elif isinstance(atom, Builtin):
+                result |= self._call_builtin(atom.name, node, env)
+            elif isinstance(atom, Attr):
+                result |= self._call_constant_method(atom, node, env)
+            else:
+                result.add(OPAQUE)
+        return frozenset(result)
+
+    def _call_builtin(self, name: str, call: cst.Call, env: Env | None) -> frozenset:
+        args = [a for a in call.args if a.keyword is None and not a.star]
+        if any(a.star for a in call.args):
+            return OPAQUE_VALUE
+        values = [self.eval(a.value, env) for a in args]
+        if name in ("list", "tuple", "sorted", "reversed", "set", "frozenset", "iter"):
+            if not values:
+                return frozenset({Seq((), EMPTY)})
+            return frozenset({Seq(None, _iterate(values[0]))})
+        if name == "enumerate" and values:
+            elem = _iterate(values[0])
+            pair = Seq((OPAQUE_VALUE, elem), OPAQUE_VALUE | elem)
+            return frozenset({Seq(None, frozenset({pair}))})
+        if name == "zip" and values:
+            elements = tuple(_iterate(v) for v in values)
+            return frozenset({Seq(None, frozenset({Seq(elements, frozenset().union(*elements))}))})
+        if name == "dict":
+            keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
+            if not values:
+                keys = from_strings(set(keywords)) if keywords else EMPTY
+                kvals = frozenset().union(*(self.eval(a.value, env) for a in keywords.values()))
+                return frozenset({Map(None, keys, kvals)})
+            maps = [a for a in values[0] if isinstance(a, Map)]
+            if maps and len(maps) == len(values[0]) and not keywords:
+                return frozenset(maps)
+            return OPAQUE_VALUE
+        if name == "str" and values and strings(values[0]) is not None:
+            return values[0]
+        if name == "getattr" and len(values) >= 2 and SELF in values[0]:
+            names = strings(values[1])
+            if names is not None:
+                return frozenset().union(*(self._self_attribute(n) for n in names))
+        return OPAQUE_VALUE
+
+    def _call_constant_method(self, atom: Attr, call: cst.Call, env: Env | None) -> frozenset:
+        result: set = set()
+        for receiver in atom.receiver:
+            if isinstance(receiver, Map):
+                if atom.name == "items":
+                    if receiver.items is not None:
+                        pairs = frozenset(Seq((k, v), k | v) for k, v in receiver.items)
+                    else:
+                        pairs = frozenset({Seq((receiver.keys, receiver.values),
+                                               receiver.keys | receiver.values)})
+                    result.add(Seq(None, pairs))
+                elif atom.name in ("keys", "__iter__"):
+                    result.add(Seq(None, receiver.keys))
+                elif atom.name == "values":
+                    result.add(Seq(None, receiver.values))
+                elif atom.name in ("get", "__getitem__"):
+                    result |= receiver.values
+                    if len(call.args) > 1:
+                        result |= self.eval(call.args[1].value, env)
+                    else:
+                        result.add(OPAQUE)
+                elif atom.name == "copy":
+                    result.add(receiver)
+                else:
+                    result.add(OPAQUE)
+            elif isinstance(receiver, Seq) and atom.name == "copy":
+                result.add(receiver)
+            elif isinstance(receiver, Str) and atom.name in _STR_METHODS and not call.args:
+                result.add(Str(getattr(receiver.value, atom.name)()))
+            else:
+                result.add(OPAQUE)
+        return frozenset(result)
+
+    def _eval_subscript(self, node: cst.Subscript, env: Env | None) -> frozenset:
+        receiver = self.eval(node.value, env)
+        key_node = _subscript_key(node)
+        key = self.eval(key_node, env) if key_node is not None else OPAQUE_VALUE
+        result: set = set()
+        for atom in receiver:
+            if isinstance(atom, Seq):
+                ints = [k.value for k in key if isinstance(k, Int)]
+                if atom.items is not None and ints and len(ints) == len(key):
+                    for i in ints:
+                        if -len(atom.items) <= i < len(atom.items):
+                            result |= atom.items[i]
+                else:
+                    result |= atom.elem
+            elif isinstance(atom, Map):
+                names = strings(key)
+                if atom.items is not None and names is not None:
+                    for k, v in atom.items:
+                        known = strings(k)
+                        if known is None or known & names:
+                            result |= v
+                    if not result:
+                        result.add(OPAQUE)
+                else:
+                    result |= atom.values
+            elif atom is SELF_STATE or atom is GLOBAL_STATE:
+                result.add(atom)
+            else:
+                result.add(OPAQUE)
+        return frozenset(result)
+
+    def _eval_sequence(self, node: cst.Tuple | cst.List | cst.Set, env: Env | None) -> frozenset:
+        items: list[frozenset] = []
+        starred = False
+        elem: set = set()
+        for element in node.elements:
+            value = self.eval(element.value, env)
+            if isinstance(element, cst.StarredElement):
+                starred = True
+                elem |= _iterate(value)
+            else:
+                items.append(value)
+                elem |= value
+        known = None if starred or isinstance(node, cst.Set) else tuple(items)
+        return frozenset({Seq(known, frozenset(elem))})
+
+    def _eval_dict(self, node: cst.Dict, env: Env | None) -> frozenset:
+        items: list[tuple[frozenset, frozenset]] = []
+        keys: set = set()
+        values: set = set()
+        exact = True
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                exact = False
+                inner = self.eval(element.value, env)
+                for atom in inner:
+                    if isinstance(atom, Map):
+                        keys |= atom.keys
+                        values |= atom.values
+                    else:
+                        keys.add(OPAQUE)
+                        values.add(OPAQUE)
+                continue
+            k = self.eval(element.key, env)
+            v = self.eval(element.value, env)
+            items.append((k, v))
+            keys |= k
+            values |= v
+        return frozenset({Map(tuple(items) if exact else None, frozenset(keys), frozenset(values))})
+
+    # ------------------------------------------------------------------ reporting
+    def _tick(self) -> None:
+        self._steps += 1
+        if self._steps > STEP_BUDGET:
+            raise _OverBudget()
+
+    def _report(self, name: str, node: cst.CSTNode, message: str) -> None:
+        line, col, end_line, end_col = self.index.position(node)
+        key = (name, line, col)
+        if key not in self.facts.diagnostics:
+            self.facts.diagnostics[key] = dx.make(name, self.index.file, line, col, message,
+                                                  end_line=end_line, end_col=end_col)
+
+    def _read_all(self, name: str, node: cst.CSTNode, message: str) -> None:
+        self.facts.reads_all = True
+        self._report(name, node, f"{message}; treated as reading every field: never pruned on its own")
+
+    def _write_all(self, name: str, node: cst.CSTNode, message: str) -> None:
+        self.facts.writes_all = True
+        self._report(name, node, f"{message}; treated as writing every field")
+
+    def _unprunable(self, name: str, node: cst.CSTNode, message: str) -> None:
+        self.facts.unprunable = True
+        self._report(name, node, message)
+
+
+# ---------------------------------------------------------------------- helpers on values
+def _concat(left: frozenset, right: frozenset) -> frozenset:
+    a, b = strings(left), strings(right)
+    if a is None or b is None or len(a) * len(b) > 256:
+        return OPAQUE_VALUE
+    return from_strings({x + y for x in a for y in b})
+
+
+def _add(left: frozenset, right: frozenset) -> frozenset:
+    if strings(left) is not None and strings(right) is not None:
+        return _concat(left, right)
+    seqs_l = [a for a in left if isinstance(a, Seq)]
+    seqs_r = [a for a in right if isinstance(a, Seq)]
+    if seqs_l and seqs_r and len(seqs_l) == len(left) and len(seqs_r) == len(right):
+        elem = frozenset().union(*(s.elem for s in seqs_l + seqs_r))
+        return frozenset({Seq(None, elem)})
+    return OPAQUE_VALUE
+
+
+def _iterate(value: frozenset) -> frozenset:
+    result: set = set()
+    for atom in value:
+        if isinstance(atom, Seq):
+            result |= atom.elem
+        elif isinstance(atom, Map):
+            result |= atom.keys
+        elif atom is SELF_STATE or atom is GLOBAL_STATE:
+            result.add(atom)
+        else:
+            result.add(OPAQUE)
+    return frozenset(result) or OPAQUE_VALUE
+
+
+def _unpack(value: frozenset, position: int) -> frozenset:
+    result: set = set()
+    for atom in value:
+        if isinstance(atom, Seq):
+            if atom.items is not None and position < len(atom.items):
+                result |= atom.items[position]
+            elif atom.items is None:
+                result |= atom.elem
+            else:
+                result.add(OPAQUE)
+        elif isinstance(atom, Map):
+            result |= atom.keys
+        elif isinstance(atom, Marker) and atom in (SELF_STATE, GLOBAL_STATE):
+            result.add(atom)
+        else:
+            result.add(OPAQUE)
+    return frozenset(result) or OPAQUE_VALUE
+
+
+def _map_keys(value: frozenset) -> frozenset[str] | None:
+    keys: set[str] = set()
+    for atom in value:
+        if isinstance(atom, Map):
+            found = strings(atom.keys)
+            if found is None:
+                if not atom.keys:
+                    continue  # an empty dict
+                return None
+            keys |= found
+        elif atom is GLOBAL_STATE or atom is SELF_STATE:
+            continue
+        else:
+            return None
+    return frozenset(keys)
+
+
+# ---------------------------------------------------------------------- helpers on syntax
+def _subscript_key(node: cst.Subscript) -> cst.BaseExpression | None:
+    if len(node.slice) != 1:
+        return None
+    inner = node.slice[0].slice
+    if isinstance(inner, cst.Index) and inner.star is None:
+        return inner.value
+    return None
+
+
+def _first_arg(call: cst.Call) -> cst.BaseExpression | None:
+    if call.args and call.args[0].keyword is None and not call.args[0].star:
+        return call.args[0].value
+    return None
+
+
+def _decorator_name(decorator: cst.Decorator) -> str:
+    expr = decorator.decorator
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return "<expr>"
+
+
+def _describe(node: cst.CSTNode | None) -> str:
+    if node is None:
+        return "?"
+    try:
+        text = cst.Module(body=[]).code_for_node(node)
+    except Exception:
+        return type(node).__name__
+    text = " ".join(text.split())
+    return f"`{text[:60]}{'…' if len(text) > 60 else ''}`"
+
+
+def _describe_context(kind: str) -> str:
+    return {
+        "truth": "its truth value depends on every field",
+        "compare": "compared as a whole",
+        "container": "stored in a container",
+        "attribute": "an attribute that is not a mapping method",
+        "call-func": "called",
+        "unpack": "unpacked or stored outside a local variable",
+        "other": "an expression the analyzer does not model",
+    }.get(kind, kind)
+
+
+def _local_mro(index: ModuleIndex, class_name: str) -> list[ClassInfo]:
+    """Module-local linearization (depth-first, left to right, each class once)."""
+    seen: list[ClassInfo] = []
+
+    def walk(name: str) -> None:
+        info = index.classes.get(name)
+        if info is None or info in seen:
+            return
+        seen.append(info)
+        for base in info.bases:
+            if isinstance(base, cst.Name):
+                walk(base.value)
+
+    walk(class_name)
+    return seen

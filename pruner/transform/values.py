@@ -1,0 +1,168 @@
+"""The abstract values the analyzer computes for expressions.
+
+A value is a frozenset of atoms: every atom is one thing the expression may evaluate to.
+The domain is small on purpose:
+
+- ``ROW`` / ``OUT`` / ``SELF``: the Processor's row, output dict and instance;
+- ``Str``/``Int``: constants (keys); ``Seq``/``Map``: constant containers;
+- ``Func``/``Method``/``Cls``/``Builtin``/``Attr``: things that can be called;
+- ``SELF_STATE``/``GLOBAL_STATE``: markers for objects reachable from ``self`` or from a
+  module-level name (mutating them is an effect);
+- ``OPAQUE``: anything else, and never the row, ``out`` or ``self`` (those are tracked
+  wherever they flow, or the analyzer gives up on them with a diagnostic).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final, Union
+
+import libcst as cst
+
+MAX_STRINGS: Final = 256  # a key set larger than this is treated as dynamic
+
+
+@dataclass(frozen=True)
+class Marker:
+    name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+ROW: Final = Marker("ROW")
+OUT: Final = Marker("OUT")
+SELF: Final = Marker("SELF")
+OPAQUE: Final = Marker("OPAQUE")
+SELF_STATE: Final = Marker("SELF_STATE")
+GLOBAL_STATE: Final = Marker("GLOBAL_STATE")
+
+
+@dataclass(frozen=True)
+class Str:
+    value: str
+
+
+@dataclass(frozen=True)
+class Int:
+    value: int
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A constant tuple/list/set: `items` when its length is known, `elem` = union of items."""
+
+    items: tuple[frozenset, ...] | None
+    elem: frozenset
+
+
+@dataclass(frozen=True)
+class Map:
+    """A constant dict: `items` when known exactly, else just key and value unions."""
+
+    items: tuple[tuple[frozenset, frozenset], ...] | None
+    keys: frozenset
+    values: frozenset
+
+
+@dataclass(frozen=True)
+class Env:
+    """Bindings of one activation of a function, chained to its defining activation."""
+
+    func_id: int
+    binding: tuple[tuple[str, frozenset], ...]
+    parent: Env | None
+
+    def lookup(self, func_id: int) -> Env | None:
+        env: Env | None = self
+        while env is not None:
+            if env.func_id == func_id:
+                return env
+            env = env.parent
+        return None
+
+    def get(self, name: str) -> frozenset | None:
+        for key, value in self.binding:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Func:
+    """A function or lambda defined in the analyzed module, with its defining activation."""
+
+    node: cst.CSTNode = field(compare=False, hash=False)
+    node_id: int
+    env: Env | None
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method found on the Processor's class (bound to ``self`` unless static)."""
+
+    node: cst.FunctionDef = field(compare=False, hash=False)
+    node_id: int
+    kind: str  # "instance" | "static" | "class"
+
+
+@dataclass(frozen=True)
+class Cls:
+    """A class defined at module level in the analyzed module."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+
+
+@dataclass(frozen=True)
+class Attr:
+    """An attribute of a constant value (e.g. ``FIELDS.items``), kept to evaluate the call."""
+
+    receiver: frozenset
+    name: str
+
+
+Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Builtin, Attr]
+Value = frozenset
+
+EMPTY: Final[frozenset] = frozenset()
+OPAQUE_VALUE: Final[frozenset] = frozenset({OPAQUE})
+
+
+def strings(value: frozenset) -> frozenset[str] | None:
+    """The constant strings a value may be, or None when it may be anything else."""
+    found: set[str] = set()
+    for atom in value:
+        if isinstance(atom, Str):
+            found.add(atom.value)
+        elif atom is SELF_STATE or atom is GLOBAL_STATE:
+            continue
+        else:
+            return None
+    if not found:
+        return None
+    return frozenset(found)
+
+
+def from_strings(values: set[str] | frozenset[str]) -> frozenset:
+    if len(values) > MAX_STRINGS:
+        return OPAQUE_VALUE
+    return frozenset(Str(v) for v in values)
+
+
+def has_callable(value: frozenset) -> bool:
+    return any(isinstance(a, (Func, Method)) for a in value)
+
+
+def widen(value: frozenset) -> frozenset:
+    """Forget constants (used to stop recursion from growing bindings forever)."""
+    out = set()
+    for atom in value:
+        if isinstance(atom, (Str, Int, Seq, Map, Attr)):
+            out.add(OPAQUE)
+        else:
+            out.add(atom)
+    return frozenset(out)
