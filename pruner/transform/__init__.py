@@ -4,28 +4,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from pruner import diagnostics as dx
-from pruner.transform.analyze import analyze_source
+from pruner.transform.analyze import ParsedModule, analyze_modules, analyze_source, parse_source
 from pruner.transform.model import Analysis, ModuleAnalysis, ProcessorFacts, UDTFFacts
 from pruner.transform.sources import SourceError, SourceFile, discover
 
-__all__ = ["transform", "analyze_source", "Analysis", "ModuleAnalysis", "ProcessorFacts",
+__all__ = ["transform", "analyze_source", "parse_source", "analyze_modules", "Analysis", "ModuleAnalysis", "ProcessorFacts",
            "UDTFFacts", "SourceError", "SourceFile", "discover"]
 
 
 def transform(paths: list[str | Path]) -> Analysis:
     """Analyze every Python file under `paths` (files or folders)."""
-    modules = [_analyze_file(source) for source in discover(paths)]
-    return _check_udtfs(Analysis(modules=tuple(modules)))
+    parsed = [_parse_file(source) for source in discover(paths)]
+    return _check_udtfs(Analysis(modules=tuple(analyze_modules(parsed))))
 
 
-def _analyze_file(source: SourceFile) -> ModuleAnalysis:
+def _parse_file(source: SourceFile) -> ParsedModule:
     try:
         text = source.path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         diagnostic = dx.make("unreadable-file", source.display, 1, 1, f"cannot read: {error}")
-        return ModuleAnalysis(module=source.module, file=source.display, sha256="",
-                              diagnostics=(diagnostic,))
-    return analyze_source(text, source.display, source.module)
+        return ParsedModule(source.module, source.display, "", None, {}, (diagnostic,))
+    return parse_source(text, source.display, source.module)
 
 
 def _check_udtfs(analysis: Analysis) -> Analysis:

@@ -4,7 +4,9 @@ Never imports or runs the code: it is parsed with LibCST and read.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
+from dataclasses import dataclass
 from typing import Final
 
 import libcst as cst
@@ -13,10 +15,8 @@ from pruner import diagnostics as dx
 from pruner.diagnostics import Severity
 from pruner.transform.collect import ClassInfo, ModuleIndex, collect
 from pruner.transform.model import ModuleAnalysis, ProcessorFacts, UDTFFacts
-from pruner.transform.resolve import Facts, ProcessorAnalyzer, _local_mro
-
-PROCESSOR_BASES: Final = frozenset({"plugin_sdk.Processor", "plugin_sdk.processor.Processor"})
-UDTF_BASES: Final = frozenset({"plugin_sdk.UDTF", "plugin_sdk.processor.UDTF"})
+from pruner.transform.program import Program
+from pruner.transform.resolve import Facts, ProcessorAnalyzer
 _DECLARATIONS: Final = ("reads", "writes", "always_run", "pure")
 
 # Which diagnostics a declaration covers (they become info: the author vouched).
@@ -28,38 +28,94 @@ _COVERED_BY: Final = {
 }
 
 
-def analyze_source(source: str, file: str, module: str) -> ModuleAnalysis:
-    """Analyze the text of one module. Bad code gives diagnostics, never an exception."""
+@dataclass(frozen=True)
+class ParsedModule:
+    """One file after parsing and collecting (or the diagnostic that stopped it)."""
+
+    module: str
+    file: str
+    sha256: str
+    index: ModuleIndex | None
+    class_lines: dict[str, int]
+    diagnostics: tuple[dx.Diagnostic, ...] = ()
+
+
+def parse_source(source: str, file: str, module: str) -> ParsedModule:
+    """Parse and collect one module. Bad code gives a diagnostic, never an exception."""
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        message = " ".join(str(error.message).split())
-        diagnostic = dx.make("syntax-error", file, error.raw_line, error.raw_column + 1,
-                             f"cannot parse: {message}")
-        return ModuleAnalysis(module=module, file=file, sha256=digest, diagnostics=(diagnostic,))
-    except (ValueError, RecursionError) as error:
+        line, col, message = _python_syntax_error(source) or (
+            error.raw_line, error.raw_column + 1, " ".join(str(error.message).split()))
+        diagnostic = dx.make("syntax-error", file, line, col, f"cannot parse: {message}")
+        return ParsedModule(module, file, digest, None, {}, (diagnostic,))
+    except (ValueError, RecursionError, MemoryError) as error:
         diagnostic = dx.make("syntax-error", file, 1, 1, f"cannot parse: {error}")
-        return ModuleAnalysis(module=module, file=file, sha256=digest, diagnostics=(diagnostic,))
-    index = collect(tree, module, file)
-    return _ModuleAnalyzer(index, digest).run()
+        return ParsedModule(module, file, digest, None, {}, (diagnostic,))
+    return ParsedModule(module, file, digest, collect(tree, module, file), _class_lines(source))
+
+
+def analyze_modules(parsed: list[ParsedModule]) -> list[ModuleAnalysis]:
+    """Analyze parsed modules together: imports between them resolve."""
+    program = Program([p.index for p in parsed if p.index is not None])
+    results = []
+    for module in parsed:
+        if module.index is None:
+            results.append(ModuleAnalysis(module=module.module, file=module.file,
+                                          sha256=module.sha256, diagnostics=module.diagnostics))
+        else:
+            results.append(_ModuleAnalyzer(program, module).run())
+    return results
+
+
+def analyze_source(source: str, file: str, module: str) -> ModuleAnalysis:
+    """Analyze the text of one module on its own."""
+    return analyze_modules([parse_source(source, file, module)])[0]
+
+
+def _python_syntax_error(source: str) -> tuple[int, int, str] | None:
+    """CPython's own parser locates and words syntax errors better (it only parses, never runs)."""
+    try:
+        ast.parse(source)
+    except SyntaxError as error:
+        return (error.lineno or 1, error.offset or 1, error.msg)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
+
+
+def _class_lines(source: str) -> dict[str, int]:
+    """Line of each module-level class, from CPython's parser (far cheaper than LibCST positions)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    return {node.name: node.lineno for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 class _ModuleAnalyzer:
-    def __init__(self, index: ModuleIndex, digest: str) -> None:
-        self.index = index
-        self.digest = digest
+    def __init__(self, program: Program, parsed: ParsedModule) -> None:
+        assert parsed.index is not None
+        self.program = program
+        self.index = parsed.index
+        self.digest = parsed.sha256
+        self.class_lines = parsed.class_lines
         self.diagnostics: list[dx.Diagnostic] = []
+
+    def _line(self, info: ClassInfo) -> int:
+        line = self.class_lines.get(info.name)
+        return line if line is not None else self.index.position(info.node.name)[0]
 
     def run(self) -> ModuleAnalysis:
         processors: list[ProcessorFacts] = []
         udtfs: list[UDTFFacts] = []
-        for name, info in self.index.classes.items():
-            kind, unknown = self._kind(name, set())
+        for info in self.index.classes.values():
+            mro, kind, unknown = self.program.mro(info)
             if kind == "udtf":
-                udtfs.append(self._udtf(info))
-            elif kind == "processor" or (unknown and _find_method(self._mro(name), "process")):
-                facts = self._processor(info, unknown)
+                udtfs.append(self._udtf(info, mro))
+            elif kind == "processor" or (unknown and _find_method(mro, "process")):
+                facts = self._processor(info, mro, unknown)
                 if facts is not None:
                     processors.append(facts)
         return ModuleAnalysis(module=self.index.module, file=self.index.file, sha256=self.digest,
@@ -67,37 +123,10 @@ class _ModuleAnalyzer:
                               diagnostics=tuple(self.diagnostics))
 
     # ------------------------------------------------------------------ classes
-    def _kind(self, name: str, seen: set[str]) -> tuple[str, bool]:
-        """('processor' | 'udtf' | 'other', whether some base is outside the module)."""
-        info = self.index.classes[name]
-        seen.add(name)
-        unknown = False
-        kind = "other"
-        for base in info.bases:
-            if isinstance(base, cst.Name) and base.value in self.index.classes and base.value not in seen:
-                base_kind, base_unknown = self._kind(base.value, seen)
-                unknown |= base_unknown
-                if base_kind != "other":
-                    kind = base_kind
-                continue
-            qnames = self.index.qnames(base)
-            if qnames & PROCESSOR_BASES:
-                kind = "processor"
-            elif qnames & UDTF_BASES:
-                kind = "udtf"
-            elif qnames & {"builtins.object", "object"} or _is_generic_marker(qnames):
-                continue
-            else:
-                unknown = True
-        return kind, unknown
-
-    def _mro(self, name: str) -> list[ClassInfo]:
-        return _local_mro(self.index, name)
-
-    def _processor(self, info: ClassInfo, unknown_bases: bool) -> ProcessorFacts | None:
-        mro = self._mro(info.name)
+    def _processor(self, info: ClassInfo, mro: list[ClassInfo],
+                   unknown_bases: bool) -> ProcessorFacts | None:
         process = _find_method(mro, "process")
-        line = self.index.position(info.node.name)[0]
+        line = self._line(info)
         declared = self._declarations(mro, process)
         if process is None:
             if not unknown_bases:
@@ -107,9 +136,9 @@ class _ModuleAnalyzer:
             diag = dx.make("unresolved-base", self.index.file, lno, col,
                            f"{info.name}.process() is inherited from a class outside this module; "
                            "treated as reading and writing every field")
-            facts.diagnostics[(diag.name, lno, col)] = diag
+            facts.diagnostics[(diag.name, diag.file, lno, col)] = diag
         else:
-            facts = ProcessorAnalyzer(self.index, mro, has_unknown_bases=unknown_bases).run(process)
+            facts = ProcessorAnalyzer(self.program, mro, has_unknown_bases=unknown_bases).run(process)
         return self._finish(info, line, facts, declared)
 
     def _declarations(self, mro: list[ClassInfo], process: cst.FunctionDef | None) -> dict[str, object]:
@@ -139,7 +168,7 @@ class _ModuleAnalyzer:
     def _declaration_kind(self, decorator: cst.Decorator) -> str | None:
         expr = decorator.decorator
         target = expr.func if isinstance(expr, cst.Call) else expr
-        for qname in self.index.qnames(target):
+        for qname in self.program.qnames(target):
             head, _, last = qname.rpartition(".")
             if last in _DECLARATIONS and head.split(".")[0] == "plugin_sdk":
                 return last
@@ -157,8 +186,9 @@ class _ModuleAnalyzer:
             fields, decorator = declared["reads"]
             declared_reads = frozenset(fields)
             for name in sorted(reads - declared_reads):
-                ln, col = facts.reads[name]
-                diagnostics.append(dx.make("undeclared-read", self.index.file, ln, col,
+                site = facts.reads[name]
+                ln, col, _, _ = self.program.position(site)
+                diagnostics.append(dx.make("undeclared-read", self.program.file_of(site), ln, col,
                                            f"reads {name!r}, which @reads(...) does not declare; "
                                            f"add it to the declaration"))
             reads, reads_all = set(declared_reads), False
@@ -167,8 +197,9 @@ class _ModuleAnalyzer:
             fields, decorator = declared["writes"]
             declared_writes = frozenset(fields)
             for name in sorted(writes - declared_writes):
-                ln, col = facts.writes[name]
-                diagnostics.append(dx.make("undeclared-write", self.index.file, ln, col,
+                site = facts.writes[name]
+                ln, col, _, _ = self.program.position(site)
+                diagnostics.append(dx.make("undeclared-write", self.program.file_of(site), ln, col,
                                            f"writes {name!r}, which @writes(...) does not declare; "
                                            f"add it to the declaration"))
             writes, writes_all = set(declared_writes), False
@@ -197,11 +228,11 @@ class _ModuleAnalyzer:
         )
 
     # ------------------------------------------------------------------ UDTFs
-    def _udtf(self, info: ClassInfo) -> UDTFFacts:
-        line = self.index.position(info.node.name)[0]
+    def _udtf(self, info: ClassInfo, mro: list[ClassInfo]) -> UDTFFacts:
+        line = self._line(info)
         names: list[str] = []
         stores = []
-        for cls in self._mro(info.name):
+        for cls in mro:
             if "processors" in cls.body_values:
                 stores = cls.body_values["processors"]
                 break
@@ -227,25 +258,10 @@ class _ModuleAnalyzer:
                          processors=tuple(names))
 
     def _resolve_class_reference(self, expr: cst.BaseExpression) -> str | None:
-        if isinstance(expr, cst.Name) and expr.value in self.index.classes:
-            return f"{self.index.module}.{expr.value}"
-        if not isinstance(expr, (cst.Name, cst.Attribute)):
-            return None
-        for qname in sorted(self.index.qnames(expr)):
-            if qname.startswith("."):
-                return _absolute(self.index.module, qname)
-            if "<" not in qname:
-                return qname
+        resolved = self.program.resolve_class(self.index, expr)
+        if isinstance(resolved, ClassInfo):
+            return f"{resolved.module}.{resolved.name}"
         return None
-
-
-def _absolute(module: str, relative: str) -> str:
-    dots = len(relative) - len(relative.lstrip("."))
-    package = module.split(".")[:-1]
-    if dots > 1:
-        package = package[: len(package) - (dots - 1)]
-    rest = relative.lstrip(".")
-    return ".".join([*package, rest]) if package else rest
 
 
 def _find_method(mro: list[ClassInfo], name: str) -> cst.FunctionDef | None:
@@ -253,10 +269,6 @@ def _find_method(mro: list[ClassInfo], name: str) -> cst.FunctionDef | None:
         if name in cls.methods:
             return cls.methods[name]
     return None
-
-
-def _is_generic_marker(qnames: set[str]) -> bool:
-    return any(q in ("typing.Generic", "abc.ABC") for q in qnames)
 
 
 def _constant_fields(expr: cst.BaseExpression) -> tuple[str, ...] | None:

@@ -5,8 +5,10 @@ Nothing here interprets code. It records, for each module:
 - which function directly owns each node, and the nodes each function owns,
 - the module's classes (bases, body attributes, methods, attributes set on ``self``),
 - module-level mutable containers that are used in ways other than reading them.
-Scopes, qualified names, positions, parents and load/store contexts come from LibCST's
-metadata providers.
+Scopes and qualified names come from LibCST's metadata providers. Parents and store
+contexts are recorded by this pass itself, and positions are computed only when a
+diagnostic needs one: each LibCST provider is a full walk of the tree, and those three
+made up most of the analyzer's time.
 """
 from __future__ import annotations
 
@@ -16,12 +18,9 @@ from typing import Mapping
 import libcst as cst
 from libcst.metadata import (
     ExpressionContext,
-    ExpressionContextProvider,
     GlobalScope,
     MetadataWrapper,
-    ParentNodeProvider,
     PositionProvider,
-    QualifiedNameProvider,
     ScopeProvider,
 )
 
@@ -56,8 +55,9 @@ class BindingSource:
     path: tuple[int, ...] = ()
 
 
-@dataclass
+@dataclass(eq=False)
 class ClassInfo:
+    module: str
     name: str
     node: cst.ClassDef
     bases: tuple[cst.BaseExpression, ...]
@@ -71,11 +71,12 @@ class ModuleIndex:
     module: str
     file: str
     tree: cst.Module
+    wrapper: MetadataWrapper
     scopes: Mapping[cst.CSTNode, object]
-    qualified_names: Mapping[cst.CSTNode, object]
-    positions: Mapping[cst.CSTNode, object]
-    parents: Mapping[cst.CSTNode, cst.CSTNode]
-    contexts: Mapping[cst.CSTNode, ExpressionContext]
+    parents: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
+    contexts: dict[cst.CSTNode, ExpressionContext] = field(default_factory=dict)
+    global_scope: object | None = None
+    _positions: Mapping[cst.CSTNode, object] | None = None
     bindings: dict[int, BindingSource] = field(default_factory=dict)
     param_owner: dict[int, FunctionNode] = field(default_factory=dict)
     owner: dict[int, FunctionNode | None] = field(default_factory=dict)
@@ -89,32 +90,36 @@ class ModuleIndex:
         return self.parents.get(node)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        rng = self.positions.get(node)
+        if self._positions is None:
+            self._positions = self.wrapper.resolve(PositionProvider)
+        rng = self._positions.get(node)
         if rng is None:
             return (1, 1, 1, 1)
         return (rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1)
 
     def qnames(self, node: cst.CSTNode) -> set[str]:
-        found = self.qualified_names.get(node, ())
-        if callable(found):  # LibCST computes qualified names lazily (LazyValue)
-            found = found()
-        return {q.name for q in found}
+        """Qualified names of a name or dotted name, asked of its scope on demand.
 
-    def context(self, node: cst.CSTNode) -> ExpressionContext | None:
-        return self.contexts.get(node)
+        (QualifiedNameProvider would compute them for every node in one more full walk.)
+        """
+        scope = self.scopes.get(node)
+        if scope is None:
+            return set()
+        try:
+            return {q.name for q in scope.get_qualified_names_for(node)}
+        except Exception:  # LibCST cannot name some expressions (calls, subscripts)
+            return set()
+
+    def context(self, node: cst.CSTNode) -> ExpressionContext:
+        return self.contexts.get(node, ExpressionContext.LOAD)
 
 
 def collect(module: cst.Module, module_name: str, file: str) -> ModuleIndex:
     """Run the collecting pass over a parsed module."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    metadata = wrapper.resolve_many([ScopeProvider, QualifiedNameProvider, PositionProvider,
-                                     ParentNodeProvider, ExpressionContextProvider])
-    index = ModuleIndex(
-        module=module_name, file=file, tree=wrapper.module,
-        scopes=metadata[ScopeProvider], qualified_names=metadata[QualifiedNameProvider],
-        positions=metadata[PositionProvider], parents=metadata[ParentNodeProvider],
-        contexts=metadata[ExpressionContextProvider],
-    )
+    index = ModuleIndex(module=module_name, file=file, tree=wrapper.module, wrapper=wrapper,
+                        scopes=wrapper.resolve(ScopeProvider))
+    index.global_scope = index.scopes.get(index.tree)
     for scope in set(index.scopes.values()):
         if scope is None:
             continue
@@ -131,14 +136,22 @@ class _Collector(cst.CSTVisitor):
         self.index = index
         self.functions: list[FunctionNode] = []
         self.classes: list[ClassInfo | None] = []   # None marks a class nested in a function
+        self.stack: list[cst.CSTNode] = []
 
-    # --- ownership -------------------------------------------------------------------------
+    # --- parents and ownership -------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.stack:
+            self.index.parents[node] = self.stack[-1]
+        self.stack.append(node)
         current = self.functions[-1] if self.functions else None
         self.index.owner[id(node)] = current
         if isinstance(node, _TRACKED):
             self.index.owned.setdefault(id(current) if current is not None else 0, []).append(node)
         return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        self.stack.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         cls = self.classes[-1] if self.classes else None
@@ -172,7 +185,8 @@ class _Collector(cst.CSTVisitor):
         if self.classes:           # nested class in a class body: not a Processor
             self.classes.append(None)
             return
-        info = ClassInfo(name=node.name.value, node=node, bases=tuple(a.value for a in node.bases))
+        info = ClassInfo(module=self.index.module, name=node.name.value, node=node,
+                         bases=tuple(a.value for a in node.bases if not a.keyword))
         self.index.classes[info.name] = info
         self.classes.append(info)
 
@@ -239,7 +253,10 @@ class _Collector(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, BindingSource("opaque", None))
         elif isinstance(target, cst.Attribute):
+            self.index.contexts[target] = ExpressionContext.STORE
             self._note_self_attribute(target)
+        elif isinstance(target, cst.Subscript):
+            self.index.contexts[target] = ExpressionContext.STORE
 
     def _note_self_attribute(self, target: cst.Attribute) -> None:
         # `self.X = ...` inside a method: X is (also) an instance attribute of the class.
@@ -256,8 +273,16 @@ class _Collector(cst.CSTVisitor):
             cls.instance_attrs.add(target.attr.value)
 
     def visit_Del(self, node: cst.Del) -> None:
-        if isinstance(node.target, cst.Attribute):
-            self._note_self_attribute(node.target)
+        self._mark_deleted(node.target)
+
+    def _mark_deleted(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._mark_deleted(element.value)
+        elif isinstance(target, (cst.Attribute, cst.Subscript)):
+            self.index.contexts[target] = ExpressionContext.DEL
+            if isinstance(target, cst.Attribute):
+                self._note_self_attribute(target)
 
 
 def _find_unsafe_module_names(index: ModuleIndex) -> None:

@@ -27,7 +27,8 @@ from libcst.metadata import (
 
 from pruner import diagnostics as dx
 from pruner.transform import effects
-from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode, ModuleIndex
+from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode
+from pruner.transform.program import Program, imported_qualified_names
 from pruner.transform.values import (
     EMPTY,
     GLOBAL_STATE,
@@ -46,6 +47,7 @@ from pruner.transform.values import (
     Map,
     Marker,
     Method,
+    Mod,
     Seq,
     Str,
     from_strings,
@@ -83,19 +85,19 @@ class _OverBudget(Exception):
 class Facts:
     """What one Processor's analysis found (mutable while the analysis runs)."""
 
-    reads: dict[str, tuple[int, int]] = field(default_factory=dict)   # field -> first (line, col)
-    writes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    reads: dict[str, cst.CSTNode] = field(default_factory=dict)   # field -> first site
+    writes: dict[str, cst.CSTNode] = field(default_factory=dict)
     reads_all: bool = False
     writes_all: bool = False
     unprunable: bool = False
-    diagnostics: dict[tuple[str, int, int], dx.Diagnostic] = field(default_factory=dict)
+    diagnostics: dict[tuple[str, str, int, int], dx.Diagnostic] = field(default_factory=dict)
 
 
 class ProcessorAnalyzer:
-    """Analyze ``process`` of one Processor class (with its module-local MRO)."""
+    """Analyze ``process`` of one Processor class, given its linearized bases (MRO)."""
 
-    def __init__(self, index: ModuleIndex, mro: list[ClassInfo], *, has_unknown_bases: bool) -> None:
-        self.index = index
+    def __init__(self, program: Program, mro: list[ClassInfo], *, has_unknown_bases: bool) -> None:
+        self.index = program
         self.mro = mro
         self.has_unknown_bases = has_unknown_bases
         self.facts = Facts()
@@ -107,6 +109,7 @@ class ProcessorAnalyzer:
         self._escaped: set[tuple[int, Env | None]] = set()
         self._cycle_hits = 0
         self._steps = 0
+        self._importing: set[str] = set()
 
     # ------------------------------------------------------------------ entry
     def run(self, process: cst.FunctionDef) -> Facts:
@@ -399,9 +402,8 @@ class ProcessorAnalyzer:
             what = _describe(key_node) if key_node is not None else "a slice"
             self._read_all("dynamic-read-key", site, f"row key {what} is not a constant")
             return
-        line, col, _, _ = self.index.position(site)
         for key in keys:
-            self.facts.reads.setdefault(key, (line, col))
+            self.facts.reads.setdefault(key, site)
 
     def _write_key(self, key_node: cst.BaseExpression | None, env: Env, site: cst.CSTNode) -> None:
         keys = strings(self.eval(key_node, env)) if key_node is not None else None
@@ -409,15 +411,13 @@ class ProcessorAnalyzer:
             what = _describe(key_node) if key_node is not None else "a slice"
             self._write_all("dynamic-write-key", site, f"output key {what} is not a constant")
             return
-        line, col, _, _ = self.index.position(site)
         for key in keys:
-            self.facts.writes.setdefault(key, (line, col))
+            self.facts.writes.setdefault(key, site)
 
     def _write_update(self, call: cst.Call, env: Env, site: cst.CSTNode) -> None:
-        line, col, _, _ = self.index.position(site)
         for arg in call.args:
             if arg.keyword is not None:
-                self.facts.writes.setdefault(arg.keyword.value, (line, col))
+                self.facts.writes.setdefault(arg.keyword.value, site)
                 continue
             value = self.eval(arg.value, env)
             keys = _map_keys(value)
@@ -426,7 +426,7 @@ class ProcessorAnalyzer:
                                 f"out.update({_describe(arg.value)}) writes keys the analyzer cannot see")
                 return
             for key in keys:
-                self.facts.writes.setdefault(key, (line, col))
+                self.facts.writes.setdefault(key, site)
 
     def _check_store(self, node: cst.Subscript | cst.Attribute, env: Env) -> None:
         base = self.eval(node.value, env)
@@ -463,6 +463,9 @@ class ProcessorAnalyzer:
                 self._unprunable("dynamic-code", call, f"{qname.removeprefix('builtins.')}() can read "
                                  "and write anything; treated as reading and writing every field, never pruned")
                 self.facts.reads_all = self.facts.writes_all = True
+            elif kind == "io-call":
+                self._unprunable(kind, call, f"{qname.removeprefix('builtins.')}() performs I/O, "
+                                 "an effect that skipping would lose; never pruned")
             elif kind is not None:
                 self._unprunable(kind, call, f"{qname.removeprefix('builtins.')}() makes the result "
                                  "depend on more than the row; never pruned")
@@ -660,7 +663,7 @@ class ProcessorAnalyzer:
             if source is None:
                 return OPAQUE_VALUE
             if isinstance(scope, GlobalScope):
-                if node.value in self.index.unsafe_module_names:
+                if node.value in self.index.module_of(node).unsafe_module_names:
                     return frozenset({OPAQUE, GLOBAL_STATE})
                 return self._eval_source(source, None) | {GLOBAL_STATE}
             if scope_env is None and isinstance(scope, (FunctionScope, ComprehensionScope)):
@@ -678,10 +681,55 @@ class ProcessorAnalyzer:
                 return OPAQUE_VALUE
             return frozenset({Func(node, id(node), scope_env)})
         if isinstance(node, cst.ClassDef):
-            info = self.index.classes.get(node.name.value)
+            home = self.index.module_of(node)
+            info = home.classes.get(node.name.value)
             if info is not None and info.node is node:
-                return frozenset({Cls(info.name)})
+                return frozenset({Cls(home.module, info.name)})
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            home = self.index.module_of(node)
+            result: set = set()
+            for qname in imported_qualified_names(home.module, node, assignment.name):
+                result |= self._eval_qualified(qname)
+            return frozenset(result) or OPAQUE_VALUE
         return OPAQUE_VALUE
+
+    def _eval_qualified(self, qname: str) -> frozenset:
+        """The value of a dotted name: one of the analyzed modules, or a global in one."""
+        program = self.index
+        if qname in self._importing:
+            self._cycle_hits += 1
+            return OPAQUE_VALUE
+        module = program.find_module(qname)
+        if module is not None:
+            return frozenset({Mod(module.module)})
+        if program.is_package(qname):
+            return frozenset({Mod(qname)})
+        module_name, _, name = qname.rpartition(".")
+        module = program.find_module(module_name) if module_name else None
+        if module is None:
+            return OPAQUE_VALUE
+        self._importing.add(qname)
+        try:
+            return self._global_value(module.module, name)
+        finally:
+            self._importing.discard(qname)
+
+    def _global_value(self, module_name: str, name: str) -> frozenset:
+        program = self.index
+        module = program.find_module(module_name)
+        if module is None:
+            return self._eval_qualified(f"{module_name}.{name}") if program.is_package(
+                f"{module_name}.{name}") else OPAQUE_VALUE
+        assignments = program.global_assignments(module, name)
+        if not assignments:
+            submodule = f"{module.module}.{name}"
+            if program.find_module(submodule) is not None or program.is_package(submodule):
+                return frozenset({Mod(submodule)})
+            return OPAQUE_VALUE
+        result: set = set()
+        for assignment in assignments:
+            result |= self._eval_assignment(assignment, None)
+        return frozenset(result)
 
     def _env_for_scope(self, scope: object, env: Env | None) -> Env | None:
         while isinstance(scope, (ComprehensionScope, ClassScope)) and not isinstance(scope, FunctionScope):
@@ -713,7 +761,9 @@ class ProcessorAnalyzer:
             elif atom is SELF_STATE or atom is GLOBAL_STATE:
                 result.add(atom)
             elif isinstance(atom, Cls):
-                result |= self._class_attribute(atom.name, name)
+                result |= self._class_attribute(atom, name)
+            elif isinstance(atom, Mod):
+                result |= self._global_value(atom.name, name)
             elif isinstance(atom, (Str, Seq, Map, Int)):
                 result.add(Attr(frozenset({atom}), name))
             else:
@@ -747,8 +797,12 @@ class ProcessorAnalyzer:
     def _property_value(self, method: cst.FunctionDef) -> frozenset:
         return self._call_function(method, None, None, None, frozenset({SELF}))
 
-    def _class_attribute(self, class_name: str, name: str) -> frozenset:
-        for cls in _local_mro(self.index, class_name):
+    def _class_attribute(self, atom: Cls, name: str) -> frozenset:
+        home = self.index.modules.get(atom.module)
+        info = home.classes.get(atom.name) if home is not None else None
+        if info is None:
+            return OPAQUE_VALUE
+        for cls in self.index.mro(info)[0]:
             if name in cls.methods:
                 method = cls.methods[name]
                 if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in method.decorators):
@@ -924,9 +978,10 @@ class ProcessorAnalyzer:
 
     def _report(self, name: str, node: cst.CSTNode, message: str) -> None:
         line, col, end_line, end_col = self.index.position(node)
-        key = (name, line, col)
+        file = self.index.file_of(node)
+        key = (name, file, line, col)
         if key not in self.facts.diagnostics:
-            self.facts.diagnostics[key] = dx.make(name, self.index.file, line, col, message,
+            self.facts.diagnostics[key] = dx.make(name, file, line, col, message,
                                                   end_line=end_line, end_col=end_col)
 
     def _read_all(self, name: str, node: cst.CSTNode, message: str) -> None:
@@ -1059,20 +1114,3 @@ def _describe_context(kind: str) -> str:
         "unpack": "unpacked or stored outside a local variable",
         "other": "an expression the analyzer does not model",
     }.get(kind, kind)
-
-
-def _local_mro(index: ModuleIndex, class_name: str) -> list[ClassInfo]:
-    """Module-local linearization (depth-first, left to right, each class once)."""
-    seen: list[ClassInfo] = []
-
-    def walk(name: str) -> None:
-        info = index.classes.get(name)
-        if info is None or info in seen:
-            return
-        seen.append(info)
-        for base in info.bases:
-            if isinstance(base, cst.Name):
-                walk(base.value)
-
-    walk(class_name)
-    return seen

@@ -107,7 +107,15 @@ class Method:
 
 @dataclass(frozen=True)
 class Cls:
-    """A class defined at module level in the analyzed module."""
+    """A class defined at module level in one of the analyzed modules."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Mod:
+    """One of the analyzed modules (or a package of them), as imported."""
 
     name: str
 
@@ -125,7 +133,7 @@ class Attr:
     name: str
 
 
-Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Builtin, Attr]
+Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Mod, Builtin, Attr]
 Value = frozenset
 
 EMPTY: Final[frozenset] = frozenset()

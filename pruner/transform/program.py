@@ -1,0 +1,226 @@
+"""Program: every analyzed module at once, so imports between plugin files resolve.
+
+Plugin folders share code (a ``common.py`` with field constants, helpers and a base
+Processor). The resolver asks the Program about any node, whichever module it is in:
+its binding, its scope, its parent, its file; and what an import of a sibling module
+refers to.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+from libcst.metadata import ExpressionContext, GlobalScope
+
+from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode, ModuleIndex
+
+PROCESSOR_BASES = frozenset({"plugin_sdk.Processor", "plugin_sdk.processor.Processor"})
+UDTF_BASES = frozenset({"plugin_sdk.UDTF", "plugin_sdk.processor.UDTF"})
+SDK_BASES = {"processor": PROCESSOR_BASES, "udtf": UDTF_BASES}
+
+
+class Program:
+    def __init__(self, indexes: Iterable[ModuleIndex]) -> None:
+        self.modules: dict[str, ModuleIndex] = {}
+        self.bindings: dict[int, BindingSource] = {}
+        self.param_owner: dict[int, FunctionNode] = {}
+        self.owned: dict[int, list[cst.CSTNode]] = {}
+        self.accesses: set[int] = set()
+        self.scopes: dict[cst.CSTNode, object] = {}
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.contexts: dict[cst.CSTNode, ExpressionContext] = {}
+        self._by_tree: dict[int, ModuleIndex] = {}
+        for index in indexes:
+            self.modules[index.module] = index
+            self.bindings.update(index.bindings)
+            self.param_owner.update(index.param_owner)
+            for key, nodes in index.owned.items():
+                if key:  # key 0 is module level: never walked
+                    self.owned[key] = nodes
+            self.accesses |= index.accesses
+            self.scopes.update(index.scopes)
+            self.parents.update(index.parents)
+            self.contexts.update(index.contexts)
+            self._by_tree[id(index.tree)] = index
+
+    # ------------------------------------------------------------------ nodes
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def context(self, node: cst.CSTNode) -> ExpressionContext:
+        return self.contexts.get(node, ExpressionContext.LOAD)
+
+    def module_of(self, node: cst.CSTNode) -> ModuleIndex:
+        top = node
+        while True:
+            parent = self.parents.get(top)
+            if parent is None:
+                break
+            top = parent
+        index = self._by_tree.get(id(top))
+        if index is None:  # a node outside every tree: only the single module can own it
+            return next(iter(self.modules.values()))
+        return index
+
+    def file_of(self, node: cst.CSTNode) -> str:
+        return self.module_of(node).file
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
+        return self.module_of(node).position(node)
+
+    def qnames(self, node: cst.CSTNode) -> set[str]:
+        scope = self.scopes.get(node)
+        if scope is None:
+            return set()
+        try:
+            names = {q.name for q in scope.get_qualified_names_for(node)}
+        except Exception:  # LibCST cannot name some expressions (calls, subscripts)
+            return set()
+        module = self.module_of(node).module
+        return {absolute(module, n) if n.startswith(".") else n for n in names}
+
+    # ------------------------------------------------------------------ modules
+    def find_module(self, dotted: str) -> ModuleIndex | None:
+        """A module by dotted name; `plugins.common` also finds `common` (the folder's name)."""
+        if dotted in self.modules:
+            return self.modules[dotted]
+        parts = dotted.split(".")
+        for start in range(1, len(parts)):
+            tail = ".".join(parts[start:])
+            if tail in self.modules:
+                return self.modules[tail]
+        return None
+
+    def is_package(self, dotted: str) -> bool:
+        return any(name.startswith(dotted + ".") for name in self.modules)
+
+    def global_assignments(self, index: ModuleIndex, name: str) -> list[object]:
+        scope = index.global_scope
+        if scope is None or name not in scope:
+            return []
+        return [a for a in scope[name] if isinstance(a.scope, GlobalScope)]
+
+    # ------------------------------------------------------------------ classes
+    def resolve_class(self, index: ModuleIndex, expr: cst.BaseExpression,
+                      seen: frozenset[str] = frozenset()) -> ClassInfo | str | None:
+        """A base-class expression as a ClassInfo, 'processor'/'udtf' (the SDK's), or None."""
+        qnames = self.qnames(expr)
+        for kind, bases in SDK_BASES.items():
+            if qnames & bases:
+                return kind
+        if isinstance(expr, cst.Name) and expr.value in index.classes:
+            for assignment in self.global_assignments(index, expr.value):
+                if getattr(assignment, "node", None) is index.classes[expr.value].node:
+                    return index.classes[expr.value]
+        for qname in sorted(qnames):
+            found = self.class_by_qualified_name(qname, seen)
+            if found is not None:
+                return found
+        return None
+
+    def class_by_qualified_name(self, qname: str, seen: frozenset[str] = frozenset()) -> ClassInfo | str | None:
+        if qname in seen:
+            return None
+        for kind, bases in SDK_BASES.items():
+            if qname in bases:
+                return kind
+        module_name, _, name = qname.rpartition(".")
+        if not module_name:
+            return None
+        index = self.find_module(module_name)
+        if index is None:
+            return None
+        if name in index.classes:
+            return index.classes[name]
+        # A re-export (`from .base import Base` in a package's __init__).
+        for assignment in self.global_assignments(index, name):
+            node = getattr(assignment, "node", None)
+            if isinstance(node, (cst.Import, cst.ImportFrom)):
+                for target in imported_qualified_names(index.module, node, name):
+                    found = self.class_by_qualified_name(target, seen | {qname})
+                    if found is not None:
+                        return found
+        return None
+
+    def mro(self, info: ClassInfo) -> tuple[list[ClassInfo], str, bool]:
+        """(linearization, 'processor'|'udtf'|'other', whether some base could not be seen).
+
+        Depth-first, left to right, each class once: the same as C3 for single inheritance
+        and for the usual mixin shapes.
+        """
+        order: list[ClassInfo] = []
+        kind = "other"
+        unknown = False
+
+        def walk(cls: ClassInfo) -> None:
+            nonlocal kind, unknown
+            if cls in order:
+                return
+            order.append(cls)
+            home = self.modules[cls.module]
+            for base in cls.bases:
+                resolved = self.resolve_class(home, base)
+                if isinstance(resolved, ClassInfo):
+                    walk(resolved)
+                elif resolved in ("processor", "udtf"):
+                    kind = resolved if kind == "other" else kind
+                elif not _is_harmless_base(self.qnames(base)):
+                    unknown = True
+
+        walk(info)
+        return order, kind, unknown
+
+
+def _is_harmless_base(qnames: set[str]) -> bool:
+    return bool(qnames & {"builtins.object", "typing.Generic", "abc.ABC"})
+
+
+def absolute(module: str, relative: str) -> str:
+    """Resolve a relative dotted name (`.common.PRICE`) against the importing module."""
+    dots = len(relative) - len(relative.lstrip("."))
+    package = module.split(".")[:-1]
+    if dots > 1:
+        package = package[: max(0, len(package) - (dots - 1))]
+    rest = relative.lstrip(".")
+    return ".".join([*package, rest]) if package else rest
+
+
+def imported_qualified_names(module: str, node: cst.Import | cst.ImportFrom, bound: str) -> list[str]:
+    """The qualified names an import binds to the local name `bound`."""
+    found: list[str] = []
+    if isinstance(node, cst.ImportFrom):
+        if isinstance(node.names, cst.ImportStar):
+            return found
+        base = _from_base(module, node)
+        for alias in node.names:
+            local = alias.asname.name.value if alias.asname else _dotted(alias.name)
+            if local == bound:
+                name = _dotted(alias.name)
+                found.append(f"{base}.{name}" if base else name)
+    else:
+        for alias in node.names:
+            full = _dotted(alias.name)
+            local = alias.asname.name.value if alias.asname else full.split(".")[0]
+            if local == bound:
+                found.append(full if alias.asname else full.split(".")[0])
+    return found
+
+
+def _from_base(module: str, node: cst.ImportFrom) -> str:
+    """The module a `from ... import` reads from, made absolute."""
+    name = _dotted(node.module) if node.module is not None else ""
+    if not node.relative:
+        return name
+    package = module.split(".")[:-1]
+    up = len(node.relative) - 1
+    if up:
+        package = package[: max(0, len(package) - up)]
+    return ".".join([*package, name] if name else package)
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr.value}"
+    return ""
