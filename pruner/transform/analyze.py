@@ -16,7 +16,7 @@ from pruner.diagnostics import Severity
 from pruner.transform.collect import ClassInfo, ModuleIndex, collect
 from pruner.transform.model import ModuleAnalysis, ProcessorFacts, UDTFFacts
 from pruner.transform.program import Program
-from pruner.transform.resolve import Facts, ProcessorAnalyzer
+from pruner.transform.resolve import Facts, ProcessorAnalyzer, _describe
 _DECLARATIONS: Final = ("reads", "writes", "always_run", "pure")
 
 # Which diagnostics a declaration covers (they become info: the author vouched).
@@ -43,17 +43,29 @@ class ParsedModule:
 def parse_source(source: str, file: str, module: str) -> ParsedModule:
     """Parse and collect one module. Bad code gives a diagnostic, never an exception."""
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    # CPython's parser is the authority on what is Python (LibCST accepts a few things it
+    # rejects, such as bad string escapes); it only parses, it never runs anything.
+    try:
+        python_tree = ast.parse(source)
+    except SyntaxError as error:
+        return _unparsable(module, file, digest, error.lineno or 1, error.offset or 1, error.msg)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return _unparsable(module, file, digest, 1, 1, f"{type(error).__name__}: {error}")
     try:
         tree = cst.parse_module(source)
+        index = collect(tree, module, file)
     except cst.ParserSyntaxError as error:
-        line, col, message = _python_syntax_error(source) or (
-            error.raw_line, error.raw_column + 1, " ".join(str(error.message).split()))
-        diagnostic = dx.make("syntax-error", file, line, col, f"cannot parse: {message}")
-        return ParsedModule(module, file, digest, None, {}, (diagnostic,))
+        return _unparsable(module, file, digest, error.raw_line, error.raw_column + 1,
+                           " ".join(str(error.message).split()))
     except (ValueError, RecursionError, MemoryError) as error:
-        diagnostic = dx.make("syntax-error", file, 1, 1, f"cannot parse: {error}")
-        return ParsedModule(module, file, digest, None, {}, (diagnostic,))
-    return ParsedModule(module, file, digest, collect(tree, module, file), _class_lines(source))
+        return _unparsable(module, file, digest, 1, 1, f"too deeply nested or too large ({error})")
+    class_lines = {node.name: node.lineno for node in python_tree.body if isinstance(node, ast.ClassDef)}
+    return ParsedModule(module, file, digest, index, class_lines)
+
+
+def _unparsable(module: str, file: str, digest: str, line: int, col: int, message: str) -> ParsedModule:
+    diagnostic = dx.make("syntax-error", file, line, col, f"cannot parse: {message}")
+    return ParsedModule(module, file, digest, None, {}, (diagnostic,))
 
 
 def analyze_modules(parsed: list[ParsedModule]) -> list[ModuleAnalysis]:
@@ -72,26 +84,6 @@ def analyze_modules(parsed: list[ParsedModule]) -> list[ModuleAnalysis]:
 def analyze_source(source: str, file: str, module: str) -> ModuleAnalysis:
     """Analyze the text of one module on its own."""
     return analyze_modules([parse_source(source, file, module)])[0]
-
-
-def _python_syntax_error(source: str) -> tuple[int, int, str] | None:
-    """CPython's own parser locates and words syntax errors better (it only parses, never runs)."""
-    try:
-        ast.parse(source)
-    except SyntaxError as error:
-        return (error.lineno or 1, error.offset or 1, error.msg)
-    except (ValueError, RecursionError, MemoryError):
-        return None
-    return None
-
-
-def _class_lines(source: str) -> dict[str, int]:
-    """Line of each module-level class, from CPython's parser (far cheaper than LibCST positions)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    return {node.name: node.lineno for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 class _ModuleAnalyzer:
@@ -251,16 +243,29 @@ class _ModuleAnalyzer:
                     ln, col, _, _ = self.index.position(element.value)
                     self.diagnostics.append(dx.make(
                         "unresolved-udtf-processor", self.index.file, ln, col,
-                        f"{info.name}.processors entry is not a class name the analyzer can resolve"))
+                        f"{info.name}.processors entry {_describe(element.value)} is not a Processor "
+                        "class the analyzer can find"))
                     continue
                 names.append(resolved)
         return UDTFFacts(name=f"{self.index.module}.{info.name}", file=self.index.file, line=line,
                          processors=tuple(names))
 
     def _resolve_class_reference(self, expr: cst.BaseExpression) -> str | None:
+        """`module.Class` of a Processor entry; None when it is not one."""
         resolved = self.program.resolve_class(self.index, expr)
         if isinstance(resolved, ClassInfo):
-            return f"{resolved.module}.{resolved.name}"
+            mro, kind, unknown = self.program.mro(resolved)
+            if kind == "processor" or (unknown and _find_method(mro, "process")):
+                return f"{resolved.module}.{resolved.name}"
+            return None
+        if resolved is not None or not isinstance(expr, (cst.Name, cst.Attribute)):
+            return None
+        # A class in a module that is not among the analyzed files: keep its name; the
+        # whole-analysis check reports it unless that module is analyzed too.
+        for qname in sorted(self.program.qnames(expr)):
+            module_name = qname.rpartition(".")[0]
+            if module_name and "<" not in qname and self.program.find_module(module_name) is None:
+                return qname
         return None
 
 

@@ -25,6 +25,8 @@ class Program:
         self.bindings: dict[int, BindingSource] = {}
         self.param_owner: dict[int, FunctionNode] = {}
         self.owned: dict[int, list[cst.CSTNode]] = {}
+        self.owner: dict[int, FunctionNode | None] = {}
+        self.method_class: dict[int, ClassInfo] = {}   # id(method FunctionDef) -> its class
         self.accesses: set[int] = set()
         self.scopes: dict[cst.CSTNode, object] = {}
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -37,6 +39,10 @@ class Program:
             for key, nodes in index.owned.items():
                 if key:  # key 0 is module level: never walked
                     self.owned[key] = nodes
+            self.owner.update(index.owner)
+            for info in index.classes.values():
+                for method in info.methods.values():
+                    self.method_class[id(method)] = info
             self.accesses |= index.accesses
             self.scopes.update(index.scopes)
             self.parents.update(index.parents)

@@ -50,6 +50,7 @@ from pruner.transform.values import (
     Mod,
     Seq,
     Str,
+    Super,
     from_strings,
     strings,
     widen,
@@ -519,15 +520,14 @@ class ProcessorAnalyzer:
             return ("truth", None) if parent.test is node else ("propagate", None)
         if isinstance(parent, cst.NamedExpr) and parent.value is node:
             return "propagate", None
-        if isinstance(parent, cst.Assign) and parent.value is node:
-            if all(isinstance(t.target, cst.Name) and not self._is_global_name(t.target)
-                   for t in parent.targets):
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is node:
+            targets = ([t.target for t in parent.targets] if isinstance(parent, cst.Assign)
+                       else [parent.target])
+            if all(isinstance(t, cst.Name) and not self._is_global_name(t) for t in targets):
                 return "propagate", None
-            return "unpack", None
-        if isinstance(parent, cst.AnnAssign) and parent.value is node:
-            if isinstance(parent.target, cst.Name) and not self._is_global_name(parent.target):
-                return "propagate", None
-            return "unpack", None
+            if any(isinstance(t, (cst.Tuple, cst.List)) for t in targets):
+                return "unpack", None
+            return "stored", None
         if isinstance(parent, cst.Return):
             return "propagate", None
         if isinstance(parent, cst.Lambda) and parent.body is node:
@@ -578,7 +578,10 @@ class ProcessorAnalyzer:
 
     def _eval(self, node: cst.CSTNode, env: Env | None) -> frozenset:
         if isinstance(node, cst.SimpleString):
-            text = node.evaluated_value
+            try:
+                text = node.evaluated_value
+            except (SyntaxError, ValueError):  # an escape CPython rejects
+                return OPAQUE_VALUE
             return frozenset({Str(text)}) if isinstance(text, str) else OPAQUE_VALUE
         if isinstance(node, cst.ConcatenatedString):
             return _concat(self.eval(node.left, env), self.eval(node.right, env))
@@ -764,6 +767,8 @@ class ProcessorAnalyzer:
                 result |= self._class_attribute(atom, name)
             elif isinstance(atom, Mod):
                 result |= self._global_value(atom.name, name)
+            elif isinstance(atom, Super):
+                result |= self._super_attribute(atom, name)
             elif isinstance(atom, (Str, Seq, Map, Int)):
                 result.add(Attr(frozenset({atom}), name))
             else:
@@ -793,6 +798,25 @@ class ProcessorAnalyzer:
                     value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
                 return frozenset(result | value | {SELF_STATE})
         return frozenset(result | {OPAQUE, SELF_STATE})
+
+    def _super_attribute(self, atom: Super, name: str) -> frozenset:
+        """`super().name`: the first class after `atom`'s class in the Processor's MRO."""
+        position = next((i for i, c in enumerate(self.mro)
+                         if c.module == atom.module and c.name == atom.name), None)
+        if position is None:
+            return OPAQUE_VALUE
+        for cls in self.mro[position + 1:]:
+            if name in cls.methods:
+                method = cls.methods[name]
+                decorators = {_decorator_name(d) for d in method.decorators}
+                if decorators - _SIMPLE_DECORATORS or "property" in decorators:
+                    return OPAQUE_VALUE
+                kind = "static" if "staticmethod" in decorators else (
+                    "class" if "classmethod" in decorators else "instance")
+                return frozenset({Method(method, id(method), kind)})
+            if name in cls.body_values:
+                return self._self_attribute(name)
+        return OPAQUE_VALUE
 
     def _property_value(self, method: cst.FunctionDef) -> frozenset:
         return self._call_function(method, None, None, None, frozenset({SELF}))
@@ -829,6 +853,8 @@ class ProcessorAnalyzer:
                 result |= self._call_builtin(atom.name, node, env)
             elif isinstance(atom, Attr):
                 result |= self._call_constant_method(atom, node, env)
+            elif atom is SELF_STATE or atom is GLOBAL_STATE:
+                result.add(atom)  # a method of state returns (maybe) state; OPAQUE comes with it
             else:
                 result.add(OPAQUE)
         return frozenset(result)
@@ -861,6 +887,12 @@ class ProcessorAnalyzer:
             return OPAQUE_VALUE
         if name == "str" and values and strings(values[0]) is not None:
             return values[0]
+        if name == "super" and not values:
+            function = self.index.owner.get(id(call))
+            while isinstance(function, cst.Lambda):
+                function = self.index.owner.get(id(function))
+            info = self.index.method_class.get(id(function)) if function is not None else None
+            return frozenset({Super(info.module, info.name)}) if info is not None else OPAQUE_VALUE
         if name == "getattr" and len(values) >= 2 and SELF in values[0]:
             names = strings(values[1])
             if names is not None:
@@ -1008,12 +1040,17 @@ def _concat(left: frozenset, right: frozenset) -> frozenset:
 def _add(left: frozenset, right: frozenset) -> frozenset:
     if strings(left) is not None and strings(right) is not None:
         return _concat(left, right)
+    left, right = _without_markers(left), _without_markers(right)
     seqs_l = [a for a in left if isinstance(a, Seq)]
     seqs_r = [a for a in right if isinstance(a, Seq)]
     if seqs_l and seqs_r and len(seqs_l) == len(left) and len(seqs_r) == len(right):
         elem = frozenset().union(*(s.elem for s in seqs_l + seqs_r))
         return frozenset({Seq(None, elem)})
     return OPAQUE_VALUE
+
+
+def _without_markers(value: frozenset) -> frozenset:
+    return frozenset(a for a in value if a is not SELF_STATE and a is not GLOBAL_STATE)
 
 
 def _iterate(value: frozenset) -> frozenset:
@@ -1111,6 +1148,7 @@ def _describe_context(kind: str) -> str:
         "container": "stored in a container",
         "attribute": "an attribute that is not a mapping method",
         "call-func": "called",
-        "unpack": "unpacked or stored outside a local variable",
+        "unpack": "unpacked into several names",
+        "stored": "stored outside a local variable",
         "other": "an expression the analyzer does not model",
     }.get(kind, kind)

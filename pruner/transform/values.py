@@ -121,6 +121,14 @@ class Mod:
 
 
 @dataclass(frozen=True)
+class Super:
+    """`super()` inside a method of class `module.name`: lookups start after it in the MRO."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Builtin:
     name: str
 
@@ -133,7 +141,7 @@ class Attr:
     name: str
 
 
-Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Mod, Builtin, Attr]
+Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Mod, Super, Builtin, Attr]
 Value = frozenset
 
 EMPTY: Final[frozenset] = frozenset()
