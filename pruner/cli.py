@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from pruner import __version__
@@ -55,6 +56,48 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--strict", action="store_true",
                          help="exit 1 when the analyzer had to guess anywhere (any warning)")
     analyze.set_defaults(run=_run_analyze)
+
+    compile_ = commands.add_parser(
+        "compile", help="compile a job spec into a plan file (compiled_plans/<job>.plan)",
+        description="Analyze the job's plugins, weld the job-wide lineage graph, and write the "
+                    "plan the runtime loads: per unit the source fields whose change can change "
+                    "it, as bitsets, with fingerprints of the spec and of every plugin file.",
+        epilog="Exit status: 0 compiled (warnings allowed), 1 errors (nothing written; an existing "
+               "plan is left as it was) or any warning with --strict, 2 usage error.\n\n"
+               "example:\n  pruner compile examples/reference/job.yaml\n"
+               "  pruner compile job.yaml -o build/job.plan --strict",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compile_.add_argument("spec", metavar="JOB.yaml", help="the job spec")
+    compile_.add_argument("-o", "--output", metavar="PLAN",
+                          help="where to write the plan (default: compiled_plans/<job>.plan)")
+    compile_.add_argument("--strict", action="store_true",
+                          help="fail (and write nothing) when the analyzer had to guess anywhere")
+    compile_.set_defaults(run=_run_compile)
+
+    explain = commands.add_parser(
+        "explain", help="show what a plan does with one change, or draw its lineage graph",
+        description="Ask a compiled plan what happens when a message changes some fields of one "
+                    "source: is it dropped, which units run, which are skipped and why, which "
+                    "sink fields may change. Or draw the welded lineage graph.",
+        epilog="examples:\n"
+               "  pruner explain compiled_plans/reference.plan --source items --changed a\n"
+               "  pruner explain compiled_plans/reference.plan --source sellers --changed c --format json\n"
+               "  pruner explain compiled_plans/reference.plan --graph dot -o lineage.dot",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("plan", metavar="PLAN", help="a plan file written by `pruner compile`")
+    explain.add_argument("--source", help="the source or dimension table the message comes from")
+    explain.add_argument("--changed", default="",
+                         help="comma-separated changed fields (an update); unknown names count as "
+                              "the wildcard")
+    explain.add_argument("--op", choices=("insert", "update", "delete"), default="update",
+                         help="insert and delete change every field (default: update)")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("--graph", choices=("dot", "svg"),
+                         help="instead of a decision, print the lineage graph (svg needs Graphviz)")
+    explain.add_argument("-o", "--output", metavar="FILE", help="with --graph: write to FILE")
+    explain.set_defaults(run=_run_explain)
     return parser
 
 
@@ -75,6 +118,105 @@ def _run_analyze(args: argparse.Namespace) -> int:
         _print_text(analysis)
     if analysis.has_errors() or (args.strict and analysis.has_guesses()):
         return EXIT_ERRORS
+    return EXIT_OK
+
+
+def _run_compile(args: argparse.Namespace) -> int:
+    from pruner.compiler import build
+    from pruner.planfile import write_plan
+    from pruner.spec import SpecError
+
+    try:
+        result = build(args.spec)
+    except SpecError as error:
+        print(f"pruner compile: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    except SourceError as error:
+        print(f"pruner compile: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    diagnostics = result.diagnostics()
+    for diagnostic in diagnostics:
+        print(diagnostic.render(), file=sys.stderr)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    guesses = [d for d in diagnostics if d.severity is Severity.WARNING]
+    if errors or (args.strict and guesses):
+        reason = f"{len(errors)} errors" if errors else f"{len(guesses)} warnings with --strict"
+        print(f"pruner compile: {reason}; no plan written", file=sys.stderr)
+        return EXIT_ERRORS
+    output = Path(args.output) if args.output else Path("compiled_plans") / f"{result.spec.name}.plan"
+    write_plan(result.plan, output)
+    plan = result.plan
+    live = [u for u in plan.units if not u.dead]
+    print(f"compiled {plan.job}: {len(plan.units)} units ({len(live)} live), {plan.n_bits} bits "
+          f"({plan.n_bits - 1} source fields + wildcard), {len(plan.sink)} sink fields -> {output}")
+    return EXIT_OK
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from pruner.decide import change_mask, decide
+    from pruner.planfile import PlanError, read_plan
+
+    try:
+        plan = read_plan(args.plan)
+    except PlanError as error:
+        print(f"pruner explain: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    if args.graph:
+        return _write_graph(plan, args)
+    if not args.source:
+        print("pruner explain: give --source SRC --changed f1,f2 (or --graph dot|svg)", file=sys.stderr)
+        return EXIT_USAGE
+    changed = [c.strip() for c in args.changed.split(",") if c.strip()]
+    try:
+        mask = change_mask(plan, args.source, changed, args.op)
+    except KeyError:
+        print(f"pruner explain: unknown source {args.source!r}; the plan knows "
+              f"{', '.join(plan.namespaces)}", file=sys.stderr)
+        return EXIT_USAGE
+    decision = decide(plan, mask)
+    if args.format == "json":
+        json.dump({"drop": decision.drop, "run": list(decision.run), "skip": list(decision.skip),
+                   "outputs": list(decision.outputs), "why": decision.why}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    what = f"{args.op} of {args.source}" + (f" changing {', '.join(changed)}" if changed and args.op == "update" else "")
+    if decision.drop:
+        print(f"{what}: DROPPED at the source ({decision.why['message']})")
+        return EXIT_OK
+    print(f"{what}:")
+    for name in decision.run:
+        print(f"  run   {name:<28} {decision.why[name]}")
+    for name in decision.skip:
+        print(f"  skip  {name:<28} {decision.why[name]}")
+    print(f"  sink fields that may change: {', '.join(decision.outputs) or 'none'}")
+    return EXIT_OK
+
+
+def _write_graph(plan, args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
+    lines = ["digraph lineage {", "  rankdir=LR;", "  node [fontsize=10];"]
+    shapes = {"src": "box", "field": "ellipse", "unit": "component", "sink": "doubleoctagon"}
+    for i, label in enumerate(plan.graph_nodes):
+        kind = label.split(":", 1)[0]
+        lines.append(f"  n{i} [label={json.dumps(label)}, shape={shapes.get(kind, 'point')}];")
+    for a, b in plan.graph_edges:
+        lines.append(f"  n{a} -> n{b};")
+    lines.append("}")
+    dot = "\n".join(lines) + "\n"
+    if args.graph == "svg":
+        if shutil.which("dot") is None:
+            print("pruner explain: --graph svg needs Graphviz's `dot` (apt-get install graphviz); "
+                  "use --graph dot to get the DOT text", file=sys.stderr)
+            return EXIT_ERRORS
+        output = subprocess.run(["dot", "-Tsvg"], input=dot.encode(), capture_output=True, check=True).stdout
+    else:
+        output = dot.encode()
+    if args.output:
+        Path(args.output).write_bytes(output)
+    else:
+        sys.stdout.buffer.write(output)
     return EXIT_OK
 
 

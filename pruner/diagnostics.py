@@ -79,6 +79,19 @@ _CODES: Final[tuple[Code, ...]] = (
          "process() does not take (self, row, out): treated as reading and writing every field."),
     Code("PR403", "unresolved-udtf-processor", Severity.ERROR,
          "A UDTF's `processors` entry is not a Processor class the analyzer can find."),
+    # Weld and compile (job level)
+    Code("PR501", "unknown-class", Severity.ERROR,
+         "A pipeline step names a UDTF or filter class that is not in the plugin folders."),
+    Code("PR502", "processor-cycle", Severity.ERROR,
+         "Processors of one UDTF read each other's outputs in a cycle: no order can run them."),
+    Code("PR503", "unknown-field", Severity.WARNING,
+         "A unit reads a field no source or earlier step provides: it depends on the wildcard only."),
+    Code("PR504", "unproduced-sink-field", Severity.ERROR,
+         "A sink field is produced by no source and no step."),
+    Code("PR505", "dead-unit", Severity.INFO,
+         "A unit's outputs reach no sink field and it has no effects: it never runs."),
+    Code("PR506", "duplicate-unit", Severity.ERROR,
+         "The same Processor appears twice in one UDTF."),
 )
 
 CODES: Final[dict[str, Code]] = {c.name: c for c in _CODES}

@@ -1,0 +1,189 @@
+"""Plan files: versioned, deterministic, checksummed data (never pickle).
+
+Layout (UTF-8 text, every line ends with a newline)::
+
+    CDC-PRUNER-PLAN
+    {"compiler_version":"0.1.0","format":1,"job":"reference"}
+    {...the plan as canonical JSON: sorted keys, no spaces...}
+    sha256:<hex digest of every byte above>
+
+The same inputs give the same bytes. Any flipped byte is refused: the magic line, the
+format check (a newer format says so), the checksum over header and body, and a strict
+schema check on the body.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+from bitarray import bitarray
+
+from pruner.encode import Plan, PlanUnit, words_for
+
+MAGIC: Final = b"CDC-PRUNER-PLAN\n"
+FORMAT_VERSION: Final = 1
+
+
+class PlanError(Exception):
+    """A plan file that cannot be used (corrupt, truncated, newer, or not a plan)."""
+
+
+def dumps(plan: Plan) -> bytes:
+    header = {"compiler_version": plan.compiler_version, "format": FORMAT_VERSION, "job": plan.job}
+    body = _to_json(plan)
+    text = MAGIC + _canonical(header) + b"\n" + _canonical(body) + b"\n"
+    return text + b"sha256:" + hashlib.sha256(text).hexdigest().encode() + b"\n"
+
+
+def loads(data: bytes, source: str = "plan") -> Plan:
+    if not data.startswith(MAGIC):
+        raise PlanError(f"{source}: not a cdc-pruner plan file (it does not start with "
+                        f"{MAGIC.decode().strip()!r})")
+    rest = data[len(MAGIC):]
+    header_end = rest.find(b"\n")
+    if header_end < 0:
+        raise PlanError(f"{source}: truncated plan file (no header)")
+    try:
+        header = json.loads(rest[:header_end])
+        version = header["format"]
+    except (ValueError, KeyError, TypeError):
+        raise PlanError(f"{source}: corrupt plan header") from None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise PlanError(f"{source}: corrupt plan header (format is not a number)")
+    if version > FORMAT_VERSION:
+        raise PlanError(f"{source}: plan format {version} is newer than this pruner reads "
+                        f"(format {FORMAT_VERSION}); upgrade cdc-pruner or recompile the plan")
+    trailer_start = data.rfind(b"sha256:")
+    if trailer_start < 0 or not data.endswith(b"\n"):
+        raise PlanError(f"{source}: truncated plan file (no checksum line)")
+    digest = data[trailer_start + len(b"sha256:"):-1]
+    if hashlib.sha256(data[:trailer_start]).hexdigest().encode() != digest:
+        raise PlanError(f"{source}: checksum mismatch: the plan file is corrupt or was edited; "
+                        "recompile it with `pruner compile`")
+    body_bytes = data[len(MAGIC) + header_end + 1:trailer_start]
+    if not body_bytes.endswith(b"\n"):
+        raise PlanError(f"{source}: corrupt plan body")
+    try:
+        body = json.loads(body_bytes)
+        plan = _from_json(body)
+    except (ValueError, KeyError, TypeError, IndexError) as error:
+        raise PlanError(f"{source}: corrupt plan body ({type(error).__name__}: {error})") from None
+    if header.get("job") != plan.job or header.get("compiler_version") != plan.compiler_version:
+        raise PlanError(f"{source}: plan header does not match its body")
+    return plan
+
+
+def write_plan(plan: Plan, path: str | Path) -> Path:
+    """Write atomically: a failed write never leaves a half plan where a good one was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = dumps(plan)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_plan(path: str | Path) -> Plan:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise PlanError(f"{path}: cannot read the plan file: {error.strerror or error}") from None
+    return loads(data, str(path))
+
+
+# ---------------------------------------------------------------------- JSON shape
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def _hex(bits: bitarray) -> str:
+    return bits.tobytes().hex()
+
+
+def _bits(text: str, n_bits: int) -> bitarray:
+    raw = bytes.fromhex(text)
+    if len(raw) != words_for(n_bits) * 8:
+        raise ValueError(f"mask of {len(raw)} bytes, expected {words_for(n_bits) * 8}")
+    bits = bitarray(endian="little")
+    bits.frombytes(raw)
+    if bits[n_bits:].any():
+        raise ValueError("mask has bits set past the encoding table")
+    return bits
+
+
+def _to_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "job": plan.job,
+        "compiler_version": plan.compiler_version,
+        "encoding": {"n_bits": plan.n_bits, "wildcard_bit": plan.wildcard_bit,
+                     "namespaces": plan.namespaces},
+        "units": [{
+            "index": u.index, "name": u.name, "kind": u.kind, "step": u.step,
+            "class": u.class_ref, "reads": list(u.reads), "writes": list(u.writes),
+            "reads_all": u.reads_all, "writes_all": u.writes_all, "prunable": u.prunable,
+            "dead": u.dead, "dep": _hex(u.dep), "supply": list(u.supply),
+        } for u in plan.units],
+        "sink": {"name": plan.sink_name, "primary_key": list(plan.sink_primary_key),
+                 "fields": [[f, _hex(m)] for f, m in plan.sink]},
+        "relevant": _hex(plan.relevant),
+        "fingerprints": plan.fingerprints,
+        "graph": {"nodes": list(plan.graph_nodes), "edges": [list(e) for e in plan.graph_edges]},
+        "notes": list(plan.notes),
+    }
+
+
+def _from_json(body: dict[str, Any]) -> Plan:
+    encoding = body["encoding"]
+    n_bits = _int(encoding["n_bits"])
+    namespaces = {str(ns): {str(f): _int(b) for f, b in fields.items()}
+                  for ns, fields in encoding["namespaces"].items()}
+    seen_bits = {b for fields in namespaces.values() for b in fields.values()}
+    if len(seen_bits) != n_bits - 1 or not all(0 < b < n_bits for b in seen_bits):
+        raise ValueError("encoding table does not match n_bits")
+    units = []
+    for i, u in enumerate(body["units"]):
+        if _int(u["index"]) != i:
+            raise ValueError("units out of order")
+        supply = tuple(_int(s) for s in u["supply"])
+        if any(s >= i for s in supply):
+            raise ValueError(f"unit {i} is supplied by a later unit")
+        units.append(PlanUnit(
+            index=i, name=str(u["name"]), kind=str(u["kind"]), step=str(u["step"]),
+            class_ref=u["class"], reads=tuple(u["reads"]), writes=tuple(u["writes"]),
+            reads_all=_bool(u["reads_all"]), writes_all=_bool(u["writes_all"]),
+            prunable=_bool(u["prunable"]), dead=_bool(u["dead"]),
+            dep=_bits(u["dep"], n_bits), supply=supply))
+    sink = body["sink"]
+    return Plan(
+        job=str(body["job"]), compiler_version=str(body["compiler_version"]), n_bits=n_bits,
+        wildcard_bit=_int(encoding["wildcard_bit"]), namespaces=namespaces, units=tuple(units),
+        sink_name=str(sink["name"]), sink_primary_key=tuple(sink["primary_key"]),
+        sink=tuple((str(f), _bits(m, n_bits)) for f, m in sink["fields"]),
+        relevant=_bits(body["relevant"], n_bits),
+        fingerprints={k: {str(a): str(b) for a, b in v.items()} for k, v in body["fingerprints"].items()},
+        graph_nodes=tuple(str(n) for n in body["graph"]["nodes"]),
+        graph_edges=tuple((_int(a), _int(b)) for a, b in body["graph"]["edges"]),
+        notes=tuple(str(n) for n in body["notes"]))
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true/false, got {value!r}")
+    return value

@@ -1,0 +1,439 @@
+"""Job specs: the YAML file that names a job's sources, operators and sink.
+
+``load_spec(path)`` returns a ``JobSpec`` or raises ``SpecError`` listing every problem,
+each with its place in the spec (``pipeline[2].on``), its line, and what was expected.
+Unknown keys are errors. YAML 1.1 booleans (``on``/``off``/``yes``/``no``) are read as
+plain strings, so a DimJoin's ``on:`` stays ``on``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Union
+
+import yaml
+
+_IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CLASS_REF: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+# ---------------------------------------------------------------------- the spec
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    primary_key: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UdtfStep:
+    name: str
+    class_ref: str             # module.Class of a UDTF under `plugins`
+    index: int
+
+
+@dataclass(frozen=True)
+class DimJoinStep:
+    name: str
+    table: str
+    on: tuple[tuple[str, str], ...]   # (row field, dimension key field)
+    fields: tuple[str, ...]           # dimension fields copied into the row
+    index: int
+
+
+@dataclass(frozen=True)
+class RenameStep:
+    name: str
+    fields: tuple[tuple[str, str], ...]   # (old row field, new name)
+    index: int
+
+
+@dataclass(frozen=True)
+class UdafStep:
+    name: str
+    source: str                # an aggregated source (many rows per wide row)
+    key: str                   # its field holding the wide row's key
+    fields: tuple[str, ...]    # its fields the aggregate reads
+    output: str                # the row field the aggregate writes
+    index: int
+
+
+@dataclass(frozen=True)
+class FilterStep:
+    name: str
+    class_ref: str             # module.Class of a Processor; the row passes when its output is truthy
+    index: int
+
+
+Step = Union[UdtfStep, DimJoinStep, RenameStep, UdafStep, FilterStep]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    path: Path
+    plugins: tuple[Path, ...]
+    sources: tuple[TableSpec, ...]
+    dimensions: tuple[TableSpec, ...]
+    pipeline: tuple[Step, ...]
+    sink: TableSpec
+    text: str = field(repr=False, default="")
+
+    @property
+    def aggregated_sources(self) -> frozenset[str]:
+        return frozenset(s.source for s in self.pipeline if isinstance(s, UdafStep))
+
+    @property
+    def row_sources(self) -> tuple[TableSpec, ...]:
+        return tuple(s for s in self.sources if s.name not in self.aggregated_sources)
+
+    def table(self, name: str) -> TableSpec:
+        for table in (*self.sources, *self.dimensions):
+            if table.name == name:
+                return table
+        raise KeyError(name)
+
+
+class SpecError(Exception):
+    """A job spec that cannot be used; `problems` lists every one found."""
+
+    def __init__(self, path: Path | str, problems: list[str]) -> None:
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(f"{path}: invalid job spec:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+# ---------------------------------------------------------------------- YAML loading
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false (any case) are booleans."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _marks(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
+    """Line (1-based) of every node by its path, keys included (path + ('<key>',))."""
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            out[path + (key, "<key>")] = key_node.start_mark.line + 1
+            _marks(value_node, path + (key,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _marks(item, path + (i,), out)
+
+
+def load_spec(path: str | Path) -> JobSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(path, [f"cannot read the file: {error}"]) from None
+    return parse_spec(text, path)
+
+
+def parse_spec(text: str, path: Path) -> JobSpec:
+    try:
+        data = yaml.load(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise SpecError(path, [f"{where}not valid YAML ({getattr(error, 'problem', error)})"]) from None
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _marks(node, (), lines)
+    checker = _Checker(path, lines)
+    spec = checker.job(data, text)
+    if checker.problems:
+        raise SpecError(path, checker.problems)
+    assert spec is not None
+    return spec
+
+
+# ---------------------------------------------------------------------- validation
+_STEP_KINDS: Final = {
+    "udtf": {"udtf", "class"},
+    "dimjoin": {"dimjoin", "table", "on", "fields"},
+    "rename": {"rename", "fields"},
+    "udaf": {"udaf", "source", "key", "fields", "output"},
+    "filter": {"filter", "class"},
+}
+
+
+class _Checker:
+    def __init__(self, path: Path, lines: dict[tuple, int]) -> None:
+        self.path = path
+        self.lines = lines
+        self.problems: list[str] = []
+
+    # --- reporting -------------------------------------------------------------------------
+    def fail(self, where: tuple, message: str) -> None:
+        line = self.lines.get(where) or self.lines.get(where[:-1]) if where else self.lines.get(())
+        dotted = _dotted(where) or "(top level)"
+        self.problems.append(f"{dotted}{f' (line {line})' if line else ''}: {message}")
+
+    # --- shapes ----------------------------------------------------------------------------
+    def mapping(self, value: Any, where: tuple, required: set[str], allowed: set[str]) -> dict | None:
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a mapping with keys {', '.join(sorted(required))}, "
+                             f"got {_kind(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                self.fail(where + (key, "<key>") if isinstance(key, str) else where,
+                          f"unknown key {key!r}; expected one of {', '.join(sorted(allowed))}")
+        for key in sorted(required - set(value)):
+            self.fail(where, f"missing key {key!r}")
+        return value
+
+    def name(self, value: Any, where: tuple, what: str = "a name") -> str | None:
+        if not isinstance(value, str) or not _IDENTIFIER.match(value):
+            self.fail(where, f"expected {what} (letters, digits, _), got {value!r}")
+            return None
+        return value
+
+    def names(self, value: Any, where: tuple, *, non_empty: bool = True) -> tuple[str, ...]:
+        if not isinstance(value, list) or (non_empty and not value):
+            self.fail(where, f"expected a {'non-empty ' if non_empty else ''}list of field names, "
+                             f"got {_kind(value)}")
+            return ()
+        found: list[str] = []
+        for i, item in enumerate(value):
+            name = self.name(item, where + (i,), "a field name")
+            if name is not None:
+                if name in found:
+                    self.fail(where + (i,), f"field {name!r} is listed twice")
+                found.append(name)
+        return tuple(found)
+
+    def table(self, name: str, value: Any, where: tuple) -> TableSpec | None:
+        data = self.mapping(value, where, {"primary_key", "fields"}, {"primary_key", "fields"})
+        if data is None:
+            return None
+        fields = self.names(data.get("fields"), where + ("fields",)) if "fields" in data else ()
+        key = self.names(data.get("primary_key"), where + ("primary_key",)) if "primary_key" in data else ()
+        for i, k in enumerate(key):
+            if fields and k not in fields:
+                self.fail(where + ("primary_key", i), f"primary key field {k!r} is not in fields")
+        return TableSpec(name, key, fields)
+
+    def tables(self, value: Any, where: tuple, *, required: bool) -> tuple[TableSpec, ...]:
+        if value is None and not required:
+            return ()
+        if not isinstance(value, dict) or (required and not value):
+            self.fail(where, f"expected a mapping of table name -> {{primary_key, fields}}, got {_kind(value)}")
+            return ()
+        found = []
+        for name, table in value.items():
+            if self.name(name, where + (name, "<key>"), "a table name") is None:
+                continue
+            spec = self.table(name, table, where + (name,))
+            if spec is not None:
+                found.append(spec)
+        return tuple(found)
+
+    def field_map(self, value: Any, where: tuple) -> tuple[tuple[str, str], ...]:
+        if not isinstance(value, dict) or not value:
+            self.fail(where, f"expected a mapping of field -> field, e.g. {{b: b}}, got {_kind(value)}")
+            return ()
+        pairs = []
+        for key, target in value.items():
+            left = self.name(key, where + (key, "<key>"), "a field name")
+            right = self.name(target, where + (key,), "a field name")
+            if left and right:
+                pairs.append((left, right))
+        return tuple(pairs)
+
+    def class_ref(self, value: Any, where: tuple) -> str | None:
+        if not isinstance(value, str) or not _CLASS_REF.match(value):
+            self.fail(where, f"expected module.Class (a class in a module under `plugins`), got {value!r}")
+            return None
+        return value
+
+    # --- the job ---------------------------------------------------------------------------
+    def job(self, data: Any, text: str) -> JobSpec | None:
+        top = {"name", "plugins", "sources", "dimensions", "pipeline", "sink"}
+        job = self.mapping(data, (), {"name", "plugins", "sources", "pipeline", "sink"}, top)
+        if job is None:
+            return None
+        name = self.name(job.get("name"), ("name",), "a job name") if "name" in job else None
+        plugins = self.plugins(job.get("plugins"), ("plugins",)) if "plugins" in job else ()
+        sources = self.tables(job.get("sources"), ("sources",), required=True) if "sources" in job else ()
+        dimensions = self.tables(job.get("dimensions"), ("dimensions",), required=False)
+        sink = None
+        if "sink" in job:
+            sink_data = self.mapping(job["sink"], ("sink",), {"name", "primary_key", "fields"},
+                                     {"name", "primary_key", "fields"})
+            if sink_data is not None and "name" in sink_data:
+                sink_name = self.name(sink_data["name"], ("sink", "name"), "a sink name")
+                table = self.table(sink_name or "sink", {k: v for k, v in sink_data.items() if k != "name"},
+                                   ("sink",))
+                sink = table
+        pipeline = self.pipeline(job.get("pipeline"), ("pipeline",)) if "pipeline" in job else ()
+        if self.problems or name is None or sink is None:
+            return None
+        spec = JobSpec(name=name, path=self.path, plugins=plugins, sources=sources,
+                       dimensions=dimensions, pipeline=pipeline, sink=sink, text=text)
+        self.references(spec)
+        return spec
+
+    def plugins(self, value: Any, where: tuple) -> tuple[Path, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail(where, f"expected a list of plugin folders relative to the spec, got {_kind(value)}")
+            return ()
+        folders = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item:
+                self.fail(where + (i,), f"expected a folder path, got {item!r}")
+                continue
+            folder = (self.path.parent / item)
+            if not folder.exists():
+                self.fail(where + (i,), f"plugin folder {item!r} does not exist (looked for {folder})")
+                continue
+            folders.append(folder)
+        return tuple(folders)
+
+    def pipeline(self, value: Any, where: tuple) -> tuple[Step, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail(where, f"expected a non-empty list of steps (udtf, dimjoin, rename, udaf, filter), "
+                             f"got {_kind(value)}")
+            return ()
+        steps: list[Step] = []
+        names: set[str] = set()
+        for i, item in enumerate(value):
+            here = where + (i,)
+            if not isinstance(item, dict):
+                self.fail(here, f"expected a step mapping such as {{udtf: NAME, class: module.Class}}, "
+                                f"got {_kind(item)}")
+                continue
+            kinds = [k for k in _STEP_KINDS if k in item]
+            if len(kinds) != 1:
+                self.fail(here, "a step needs exactly one of the keys "
+                                f"{', '.join(_STEP_KINDS)} (its kind and name), got "
+                                f"{', '.join(map(str, item)) or 'none'}")
+                continue
+            kind = kinds[0]
+            allowed = _STEP_KINDS[kind]
+            data = self.mapping(item, here, allowed, allowed)
+            if data is None:
+                continue
+            name = self.name(data.get(kind), here + (kind,), f"a {kind} name")
+            if name is None:
+                continue
+            if name in names:
+                self.fail(here + (kind,), f"step name {name!r} is used twice")
+            names.add(name)
+            step = self.step(kind, name, data, here, i)
+            if step is not None:
+                steps.append(step)
+        return tuple(steps)
+
+    def step(self, kind: str, name: str, data: dict, here: tuple, i: int) -> Step | None:
+        if any(key not in data for key in _STEP_KINDS[kind]):
+            return None
+        if kind == "udtf":
+            ref = self.class_ref(data["class"], here + ("class",))
+            return UdtfStep(name, ref, i) if ref else None
+        if kind == "filter":
+            ref = self.class_ref(data["class"], here + ("class",))
+            return FilterStep(name, ref, i) if ref else None
+        if kind == "dimjoin":
+            table = self.name(data["table"], here + ("table",), "a dimension table name")
+            on = self.field_map(data["on"], here + ("on",))
+            fields = self.names(data["fields"], here + ("fields",))
+            return DimJoinStep(name, table, on, fields, i) if table and on and fields else None
+        if kind == "rename":
+            pairs = self.field_map(data["fields"], here + ("fields",))
+            return RenameStep(name, pairs, i) if pairs else None
+        source = self.name(data["source"], here + ("source",), "a source name")
+        key = self.name(data["key"], here + ("key",), "a field name")
+        fields = self.names(data["fields"], here + ("fields",))
+        output = self.name(data["output"], here + ("output",), "a field name")
+        if source and key and fields and output:
+            return UdafStep(name, source, key, fields, output, i)
+        return None
+
+    def references(self, spec: JobSpec) -> None:
+        """Cross-checks: tables that exist, keys that match, fields that are there."""
+        tables = {t.name: t for t in spec.sources}
+        dims = {t.name: t for t in spec.dimensions}
+        for clash in sorted(set(tables) & set(dims)):
+            self.fail(("dimensions", clash, "<key>"), f"{clash!r} is both a source and a dimension")
+        row_sources = spec.row_sources
+        if not row_sources:
+            self.fail(("sources",), "no source feeds the wide row (every source is aggregated by a udaf)")
+        owners: dict[str, str] = {}
+        for table in row_sources:
+            if table.primary_key != spec.sink.primary_key:
+                self.fail(("sources", table.name, "primary_key"),
+                          f"a source that feeds the wide row must have the sink's primary key "
+                          f"{list(spec.sink.primary_key)}, got {list(table.primary_key)}")
+            for f in table.fields:
+                if f in owners and f not in table.primary_key:
+                    self.fail(("sources", table.name, "fields"),
+                              f"field {f!r} comes from both {owners[f]!r} and {table.name!r}; "
+                              "rename it in one of them")
+                owners.setdefault(f, table.name)
+        for step in spec.pipeline:
+            here = ("pipeline", step.index)
+            if isinstance(step, DimJoinStep):
+                dim = dims.get(step.table)
+                if dim is None:
+                    self.fail(here + ("table",), f"unknown dimension table {step.table!r}; "
+                                                 f"expected one of {sorted(dims) or 'none (add dimensions:)'}")
+                    continue
+                for row_field, dim_field in step.on:
+                    if dim_field not in dim.fields:
+                        self.fail(here + ("on", row_field),
+                                  f"{dim_field!r} is not a field of dimension {dim.name!r}")
+                if tuple(d for _, d in step.on) != dim.primary_key:
+                    self.fail(here + ("on",), f"a DimJoin looks rows up by the dimension's primary key "
+                                              f"{list(dim.primary_key)}; `on` maps to {[d for _, d in step.on]}")
+                for i, f in enumerate(step.fields):
+                    if f not in dim.fields:
+                        self.fail(here + ("fields", i), f"{f!r} is not a field of dimension {dim.name!r}")
+            if isinstance(step, UdafStep):
+                source = tables.get(step.source)
+                if source is None:
+                    self.fail(here + ("source",), f"unknown source {step.source!r}; "
+                                                  f"expected one of {sorted(tables)}")
+                    continue
+                if step.key not in source.fields:
+                    self.fail(here + ("key",), f"{step.key!r} is not a field of source {source.name!r}")
+                for i, f in enumerate(step.fields):
+                    if f not in source.fields:
+                        self.fail(here + ("fields", i), f"{f!r} is not a field of source {source.name!r}")
+                if len(spec.sink.primary_key) != 1:
+                    self.fail(here, "a udaf needs a single-field row key (the sink's primary key)")
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if part == "<key>":
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
