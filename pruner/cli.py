@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
                           help="where to write the plan (default: compiled_plans/<job>.plan)")
     compile_.add_argument("--strict", action="store_true",
                           help="fail (and write nothing) when the analyzer had to guess anywhere")
+    compile_.add_argument("--cache-dir", metavar="DIR",
+                          help="where analyses of unchanged plugin files are kept "
+                               "(default: .pruner-cache next to the spec)")
+    compile_.add_argument("--no-cache", action="store_true", help="analyze every plugin file afresh")
     compile_.set_defaults(run=_run_compile)
 
     explain = commands.add_parser(
@@ -126,8 +130,9 @@ def _run_compile(args: argparse.Namespace) -> int:
     from pruner.planfile import write_plan
     from pruner.spec import SpecError
 
+    cache_dir = None if args.no_cache else (args.cache_dir or Path(args.spec).parent / ".pruner-cache")
     try:
-        result = build(args.spec)
+        result = build(args.spec, cache_dir=cache_dir)
     except SpecError as error:
         print(f"pruner compile: {error}", file=sys.stderr)
         return EXIT_ERRORS

@@ -23,9 +23,10 @@ class Build:
         return tuple(sorted(set(self.analysis.all_diagnostics()) | set(self.compiled.diagnostics)))
 
 
-def build(spec_path: str | Path) -> Build:
+def build(spec_path: str | Path, *, cache_dir: str | Path | None = None) -> Build:
+    """Compile a job spec. With `cache_dir`, unchanged plugin modules are not analyzed again."""
     spec = load_spec(spec_path)
-    analysis = transform(list(spec.plugins))
+    analysis = transform(list(spec.plugins), cache_dir=cache_dir)
     lineage = weld(spec, analysis)
     compiled = compile_lineage(lineage)
     return Build(spec=spec, analysis=analysis, lineage=lineage, compiled=compiled, plan=encode(compiled))

@@ -134,3 +134,11 @@ def make(name: str, file: str, line: int, col: int, message: str, *,
     return Diagnostic(file=file, line=line, col=col, code=kind.code, name=kind.name,
                       severity=severity or kind.severity, message=message,
                       end_line=end_line, end_col=end_col)
+
+
+def from_json(data: dict[str, object]) -> Diagnostic:
+    """The inverse of Diagnostic.to_json (for cached analyses)."""
+    return Diagnostic(file=str(data["file"]), line=int(data["line"]), col=int(data["col"]),
+                      code=str(data["code"]), name=str(data["name"]),
+                      severity=Severity(data["severity"]), message=str(data["message"]),
+                      end_line=int(data.get("end_line", 0)), end_col=int(data.get("end_col", 0)))

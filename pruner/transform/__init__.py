@@ -1,10 +1,12 @@
 """Transform: plugin source code -> what each Processor reads and writes (never imports it)."""
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pruner import diagnostics as dx
 from pruner.transform.analyze import ParsedModule, analyze_modules, analyze_source, parse_source
+from pruner.transform.cache import AnalysisCache, cache_keys
 from pruner.transform.model import Analysis, ModuleAnalysis, ProcessorFacts, UDTFFacts
 from pruner.transform.sources import SourceError, SourceFile, discover
 
@@ -12,19 +14,54 @@ __all__ = ["transform", "analyze_source", "parse_source", "analyze_modules", "An
            "UDTFFacts", "SourceError", "SourceFile", "discover"]
 
 
-def transform(paths: list[str | Path]) -> Analysis:
-    """Analyze every Python file under `paths` (files or folders)."""
-    parsed = [_parse_file(source) for source in discover(paths)]
-    return _check_udtfs(Analysis(modules=tuple(analyze_modules(parsed))))
+def transform(paths: list[str | Path], *, cache_dir: str | Path | None = None) -> Analysis:
+    """Analyze every Python file under `paths` (files or folders).
+
+    With `cache_dir`, modules whose text (and whose imported plugin modules' text) did not
+    change since a previous run are read from the cache instead of analyzed again.
+    """
+    sources = discover(paths)
+    texts: dict[str, str] = {}
+    unreadable: dict[str, ParsedModule] = {}
+    for source in sources:
+        try:
+            texts[source.module] = source.path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            diagnostic = dx.make("unreadable-file", source.display, 1, 1, f"cannot read: {error}")
+            unreadable[source.module] = ParsedModule(source.module, source.display, "", None, {},
+                                                     (diagnostic,))
+    if cache_dir is None:
+        parsed = [unreadable.get(s.module) or parse_source(texts[s.module], s.display, s.module)
+                  for s in sources]
+        return _check_udtfs(Analysis(modules=tuple(analyze_modules(parsed))))
+    return _check_udtfs(_transform_cached(sources, texts, unreadable, AnalysisCache(cache_dir)))
 
 
-def _parse_file(source: SourceFile) -> ParsedModule:
-    try:
-        text = source.path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        diagnostic = dx.make("unreadable-file", source.display, 1, 1, f"cannot read: {error}")
-        return ParsedModule(source.module, source.display, "", None, {}, (diagnostic,))
-    return parse_source(text, source.display, source.module)
+def _transform_cached(sources: list[SourceFile], texts: dict[str, str],
+                      unreadable: dict[str, ParsedModule], cache: AnalysisCache) -> Analysis:
+    digests = {name: hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+               for name, text in texts.items()}
+    keys = cache_keys(texts, digests)
+    results: dict[str, ModuleAnalysis] = {}
+    for source in sources:
+        if source.module in keys:
+            hit = cache.get(keys[source.module], source.display)
+            if hit is not None:
+                results[source.module] = hit
+    missing = [s for s in sources if s.module not in results and s.module not in unreadable]
+    if missing:
+        # Parse every readable module (misses need their imports in the Program), analyze misses.
+        parsed = {s.module: parse_source(texts[s.module], s.display, s.module)
+                  for s in sources if s.module in texts}
+        program_modules = list(parsed.values())
+        fresh = analyze_modules(program_modules, only={s.module for s in missing})
+        for result in fresh:
+            results[result.module] = result
+            cache.put(keys[result.module], result)
+    for name, parsed_module in unreadable.items():
+        results[name] = ModuleAnalysis(module=name, file=parsed_module.file, sha256="",
+                                       diagnostics=parsed_module.diagnostics)
+    return Analysis(modules=tuple(results[s.module] for s in sources))
 
 
 def _check_udtfs(analysis: Analysis) -> Analysis:

@@ -68,11 +68,13 @@ def _unparsable(module: str, file: str, digest: str, line: int, col: int, messag
     return ParsedModule(module, file, digest, None, {}, (diagnostic,))
 
 
-def analyze_modules(parsed: list[ParsedModule]) -> list[ModuleAnalysis]:
-    """Analyze parsed modules together: imports between them resolve."""
+def analyze_modules(parsed: list[ParsedModule], only: set[str] | None = None) -> list[ModuleAnalysis]:
+    """Analyze parsed modules together (imports between them resolve); `only` limits which."""
     program = Program([p.index for p in parsed if p.index is not None])
     results = []
     for module in parsed:
+        if only is not None and module.module not in only:
+            continue
         if module.index is None:
             results.append(ModuleAnalysis(module=module.module, file=module.file,
                                           sha256=module.sha256, diagnostics=module.diagnostics))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pruner.diagnostics import Diagnostic, Severity
+from pruner.diagnostics import Diagnostic, Severity, from_json as diagnostic_from_json
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,21 @@ class ProcessorFacts:
         }
 
 
+    @classmethod
+    def from_json(cls, data: dict, module: str) -> ProcessorFacts:
+        name = str(data["name"])
+        declared_reads = data.get("declared_reads")
+        declared_writes = data.get("declared_writes")
+        return cls(name=name, module=module, class_name=name.rpartition(".")[2],
+                   file=str(data["file"]), line=int(data["line"]),
+                   reads=frozenset(data["reads"]), writes=frozenset(data["writes"]),
+                   reads_all=bool(data["reads_all"]), writes_all=bool(data["writes_all"]),
+                   prunable=bool(data["prunable"]), always_run=bool(data.get("always_run", False)),
+                   declared_reads=None if declared_reads is None else frozenset(declared_reads),
+                   declared_writes=None if declared_writes is None else frozenset(declared_writes),
+                   diagnostics=tuple(diagnostic_from_json(d) for d in data["diagnostics"]))
+
+
 @dataclass(frozen=True)
 class UDTFFacts:
     """A UDTF class and its `processors` list, resolved to Processor names, in order."""
@@ -61,6 +76,12 @@ class UDTFFacts:
                 "processors": list(self.processors)}
 
 
+    @classmethod
+    def from_json(cls, data: dict) -> UDTFFacts:
+        return cls(name=str(data["name"]), file=str(data["file"]), line=int(data["line"]),
+                   processors=tuple(str(p) for p in data["processors"]))
+
+
 @dataclass(frozen=True)
 class ModuleAnalysis:
     """One source file: its Processors, UDTFs and file-level diagnostics."""
@@ -71,6 +92,20 @@ class ModuleAnalysis:
     processors: tuple[ProcessorFacts, ...] = ()
     udtfs: tuple[UDTFFacts, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"module": self.module, "file": self.file, "sha256": self.sha256,
+                "processors": [p.to_json() for p in self.processors],
+                "udtfs": [u.to_json() for u in self.udtfs],
+                "diagnostics": [d.to_json() for d in self.diagnostics]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ModuleAnalysis:
+        module = str(data["module"])
+        return cls(module=module, file=str(data["file"]), sha256=str(data["sha256"]),
+                   processors=tuple(ProcessorFacts.from_json(p, module) for p in data["processors"]),
+                   udtfs=tuple(UDTFFacts.from_json(u) for u in data["udtfs"]),
+                   diagnostics=tuple(diagnostic_from_json(d) for d in data["diagnostics"]))
 
 
 @dataclass(frozen=True)
