@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pruner import diagnostics as dx
 from pruner.transform.analyze import ParsedModule, analyze_modules, analyze_source, parse_source
-from pruner.transform.cache import AnalysisCache, cache_keys
+from pruner.transform.cache import AnalysisCache, cache_keys, import_closures
 from pruner.transform.model import Analysis, ModuleAnalysis, ProcessorFacts, UDTFFacts
 from pruner.transform.sources import SourceError, SourceFile, discover
 
@@ -41,7 +41,8 @@ def _transform_cached(sources: list[SourceFile], texts: dict[str, str],
                       unreadable: dict[str, ParsedModule], cache: AnalysisCache) -> Analysis:
     digests = {name: hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
                for name, text in texts.items()}
-    keys = cache_keys(texts, digests)
+    closures = import_closures(texts)
+    keys = cache_keys(closures, digests)
     results: dict[str, ModuleAnalysis] = {}
     for source in sources:
         if source.module in keys:
@@ -50,11 +51,13 @@ def _transform_cached(sources: list[SourceFile], texts: dict[str, str],
                 results[source.module] = hit
     missing = [s for s in sources if s.module not in results and s.module not in unreadable]
     if missing:
-        # Parse every readable module (misses need their imports in the Program), analyze misses.
-        parsed = {s.module: parse_source(texts[s.module], s.display, s.module)
-                  for s in sources if s.module in texts}
-        program_modules = list(parsed.values())
-        fresh = analyze_modules(program_modules, only={s.module for s in missing})
+        # Parse the misses and the plugin modules they import (the Program needs those).
+        needed = {s.module for s in missing}
+        for source in missing:
+            needed |= closures.get(source.module, set())
+        parsed = [parse_source(texts[s.module], s.display, s.module)
+                  for s in sources if s.module in needed and s.module in texts]
+        fresh = analyze_modules(parsed, only={s.module for s in missing})
         for result in fresh:
             results[result.module] = result
             cache.put(keys[result.module], result)

@@ -64,11 +64,11 @@ def _match(name: str, known: dict[str, str]) -> str | None:
     return None
 
 
-def cache_keys(texts: dict[str, str], digests: dict[str, str]) -> dict[str, str]:
-    """Per module: a key over its own digest and those of every module it imports, transitively."""
+def import_closures(texts: dict[str, str]) -> dict[str, set[str]]:
+    """Per module: every plugin module it imports, directly or not."""
     known = {name: name for name in texts}
     direct = {name: local_imports(text, name, known) for name, text in texts.items()}
-    keys = {}
+    closures = {}
     for name in texts:
         closure, stack = set(), [name]
         while stack:
@@ -77,6 +77,14 @@ def cache_keys(texts: dict[str, str], digests: dict[str, str]) -> dict[str, str]
                 if dep not in closure:
                     closure.add(dep)
                     stack.append(dep)
+        closures[name] = closure
+    return closures
+
+
+def cache_keys(closures: dict[str, set[str]], digests: dict[str, str]) -> dict[str, str]:
+    """Per module: a key over its own digest and those of every module it imports, transitively."""
+    keys = {}
+    for name, closure in closures.items():
         digest = hashlib.sha256(analyzer_fingerprint().encode())
         for part in sorted({name, *closure}):
             digest.update(f"{part}\0{digests[part]}\0".encode())
