@@ -1,7 +1,8 @@
 """Compile: the lineage graph -> per unit the source fields whose change can change it.
 
 One pass in topological order, one OR per edge (masks are Python ints while compiling), so
-the cost is linear in the graph. Bit 0 is the wildcard (every field the plan does not
+the cost is linear in the graph. Masks flow along lineage edges only (not along an edge
+marked ``carries=False``, see weld.py); supply and liveness follow every edge. Bit 0 is the wildcard (every field the plan does not
 know); bit i+1 is ``lineage.source_fields[i]``.
 
 Per unit: ``dep`` (source bits that dirty it), ``supply`` (the units that must run to hand
@@ -65,8 +66,9 @@ def compile_lineage(lineage: Lineage) -> Compiled:
             continue
         mask = 1 << bit_of[node] if node[0] == "src" else 0
         supply = 0
-        for pred in graph.predecessors(node):
-            mask |= masks[pred]
+        for pred, _, carries in graph.in_edges(node, data="carries", default=True):
+            if carries:
+                mask |= masks[pred]
             supply |= producers[pred]
             if pred[0] == "unit":
                 supply |= 1 << pred[1]

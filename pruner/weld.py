@@ -8,6 +8,11 @@ Nodes (hashable tuples):
 - ``("unit", i)``: the i-th unit in execution order;
 - ``("sink", field)``: a sink field.
 
+Edges carry lineage (masks flow along them) unless marked ``carries=False``: a DimJoin's
+or a rename's output field depends only on its own inputs (the join keys and that
+dimension field), not on everything the unit reads, so its unit -> output edge only says
+"this unit produces it" (for supply and liveness) and carries no mask.
+
 Execution order is the semantics: pipeline steps in order; inside a UDTF its Processors in
 dependency order (a Processor runs after the ones whose outputs it reads; the declared
 order breaks ties and orders two writers of one field). A unit reads the latest version
@@ -174,10 +179,14 @@ class _Welder:
 
     def _dimjoin(self, step: DimJoinStep) -> None:
         keys = tuple(row_field for row_field, _ in step.on)
-        dim_fields = tuple(dict.fromkeys((*(d for _, d in step.on), *step.fields)))
+        dim_keys = tuple(d for _, d in step.on)
+        dim_fields = tuple(dict.fromkeys((*dim_keys, *step.fields)))
+        key_versions = [v for k in keys for v in self._versions_of(k, None)]
+        lineage = {f: [*key_versions, *(("src", step.table, d) for d in dict.fromkeys((*dim_keys, f)))]
+                   for f in step.fields}
         self._add_unit(Unit(index=len(self.units), name=step.name, kind="dimjoin", step=step.name,
                             step_index=step.index, reads=keys, writes=step.fields),
-                       sources=[("src", step.table, f) for f in dim_fields])
+                       sources=[("src", step.table, f) for f in dim_fields], per_field=lineage)
 
     def _udaf(self, step: UdafStep) -> None:
         key = self.spec.sink.primary_key[0]
@@ -189,15 +198,18 @@ class _Welder:
     def _rename(self, step: RenameStep) -> None:
         old = tuple(o for o, _ in step.fields)
         new = tuple(n for _, n in step.fields)
+        lineage = {n: self._versions_of(o, None) for o, n in step.fields}
         self._add_unit(Unit(index=len(self.units), name=step.name, kind="rename", step=step.name,
-                            step_index=step.index, reads=old, writes=new))
+                            step_index=step.index, reads=old, writes=new), per_field=lineage)
         for field in old:
             if field not in new:
                 self.current.pop(field, None)
                 self.removed[field] = step.name
 
     # ------------------------------------------------------------------ graph building
-    def _add_unit(self, unit: Unit, sources: list[tuple] = ()) -> None:
+    def _add_unit(self, unit: Unit, sources: list[tuple] = (),
+                  per_field: dict[str, list[tuple]] | None = None) -> None:
+        """Add a unit reading the current versions; `per_field` gives exact per-output lineage."""
         node = ("unit", unit.index)
         self.units.append(unit)
         self.graph.add_node(node)
@@ -215,31 +227,38 @@ class _Welder:
         if not unit.prunable:
             self.graph.add_edge(ALWAYS, node)
         for field in unit.writes:
-            self._new_version(field, [node])
+            if per_field is not None and field in per_field:
+                version = self._new_version(field, per_field[field])
+                self.graph.add_edge(node, version, carries=False)
+            else:
+                self._new_version(field, [node])
         if unit.writes_all:
             for field in list(self.current):
                 if field not in unit.writes:
                     self._new_version(field, [node, self.current[field]])
             self.wild_writers.append(node)
 
-    def _versions_of(self, field: str, unit: Unit) -> list[tuple]:
+    def _versions_of(self, field: str, unit: Unit | None) -> list[tuple]:
         if field in self.current:
             return [self.current[field]]
         if self.wild_writers:
             return [WILD, *self.wild_writers]
-        where = (f"renamed away by {self.removed[field]}" if field in self.removed
-                 else "no source or earlier step provides it")
-        self._job_warning("unknown-field", f"{unit.name} (pipeline[{unit.step_index}]) reads {field!r}, "
-                          f"but {where}; it depends on the wildcard (unknown fields) only", unit)
+        if unit is not None:
+            where = (f"renamed away by {self.removed[field]}" if field in self.removed
+                     else "no source or earlier step provides it")
+            self._job_warning("unknown-field", f"{unit.name} (pipeline[{unit.step_index}]) reads "
+                              f"{field!r}, but {where}; it depends on the wildcard (unknown fields) "
+                              "only", unit)
         return [WILD]
 
-    def _new_version(self, field: str, producers: list[tuple]) -> None:
+    def _new_version(self, field: str, producers: list[tuple]) -> tuple:
         k = self.versions.get(field, -1) + 1
         self.versions[field] = k
         node = ("v", field, k)
         for producer in producers:
             self.graph.add_edge(producer, node)
         self.current[field] = node
+        return node
 
     def _sink(self) -> None:
         exists = self.current.get(EXISTS)

@@ -147,6 +147,24 @@ def test_dimjoin_udaf_rename_and_filter() -> None:
     assert d["sink:n"] == {"items.a", "items.b"}
 
 
+def test_a_dimjoin_output_depends_only_on_its_own_dimension_field() -> None:
+    level = proc("Level", reads={"lvl"}, writes={"score"})
+    steps = [DimJoinStep("J", "dim", (("b", "k"),), ("name", "lvl"), 0), UdtfStep("U", "m.U", 1)]
+    spec, analysis = job(steps, {"U": [level]}, ["id", "name", "score"], dimension=("name", "lvl"))
+    d = deps(spec, analysis)
+    assert d["J"] == {"items.b", "dim.k", "dim.name", "dim.lvl"}   # the lookup runs on any of them
+    assert d["U.Level"] == {"items.b", "dim.k", "dim.lvl"}         # but a name change skips Level
+    assert d["sink:name"] == {"items.b", "dim.k", "dim.name"}
+    supply = {cu.unit.name: cu.supply for cu in compile_lineage(weld(spec, analysis)).units}
+    assert supply["U.Level"] == (0,)                                # J still supplies Level
+
+
+def test_a_rename_keeps_per_field_lineage() -> None:
+    spec, analysis = job([RenameStep("R", (("a", "x"), ("b", "y")), 0)], {}, ["id", "x", "y"])
+    d = deps(spec, analysis)
+    assert d["sink:x"] == {"items.a"} and d["sink:y"] == {"items.b"}
+
+
 def test_reading_a_field_nobody_provides_is_a_warning_on_the_wildcard() -> None:
     typo = proc("Typo", reads={"pirce"}, writes={"x"})
     spec, analysis = job([UdtfStep("U", "m.U", 0)], {"U": [typo]}, ["id", "x"])
@@ -210,10 +228,11 @@ def test_compiled_masks_equal_a_naive_ancestor_search(generated) -> None:
     lineage = weld(spec, analysis)
     compiled = compile_lineage(lineage)
     graph = lineage.graph
+    lineage_only = nx.subgraph_view(graph, filter_edge=lambda a, b: graph.edges[a, b].get("carries", True))
     bit = {("src", ns, f): i + 1 for i, (ns, f) in enumerate(lineage.source_fields)}
 
     def naive(node) -> int:
-        ancestors = nx.ancestors(graph, node) | {node}
+        ancestors = nx.ancestors(lineage_only, node) | {node}
         if ALWAYS in ancestors:
             return compiled.all_bits
         mask = 1 if WILD in ancestors else 0
