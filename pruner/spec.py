@@ -278,8 +278,9 @@ class _Checker:
                                    ("sink",))
                 sink = table
         pipeline = self.pipeline(job.get("pipeline"), ("pipeline",)) if "pipeline" in job else ()
-        if self.problems or name is None or sink is None:
+        if name is None or sink is None:
             return None
+        # Cross-checks run on whatever validated, so one report lists every problem.
         spec = JobSpec(name=name, path=self.path, plugins=plugins, sources=sources,
                        dimensions=dimensions, pipeline=pipeline, sink=sink, text=text)
         self.references(spec)
