@@ -52,8 +52,8 @@ def loads(data: bytes, source: str = "plan") -> Plan:
         version = header["format"]
     except (ValueError, KeyError, TypeError):
         raise PlanError(f"{source}: corrupt plan header") from None
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise PlanError(f"{source}: corrupt plan header (format is not a number)")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise PlanError(f"{source}: corrupt plan header (format {version!r} is not a plan format)")
     if version > FORMAT_VERSION:
         raise PlanError(f"{source}: plan format {version} is newer than this pruner reads "
                         f"(format {FORMAT_VERSION}); upgrade cdc-pruner or recompile the plan")
@@ -86,11 +86,19 @@ def write_plan(plan: Plan, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp makes 0600 files; a plan is read by the job's runtime, maybe as another user.
+        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def read_plan(path: str | Path) -> Plan:
@@ -144,37 +152,79 @@ def _to_json(plan: Plan) -> dict[str, Any]:
 
 
 def _from_json(body: dict[str, Any]) -> Plan:
-    encoding = body["encoding"]
+    encoding = _dict(body["encoding"])
     n_bits = _int(encoding["n_bits"])
-    namespaces = {str(ns): {str(f): _int(b) for f, b in fields.items()}
-                  for ns, fields in encoding["namespaces"].items()}
-    seen_bits = {b for fields in namespaces.values() for b in fields.values()}
-    if len(seen_bits) != n_bits - 1 or not all(0 < b < n_bits for b in seen_bits):
-        raise ValueError("encoding table does not match n_bits")
+    wildcard = _int(encoding["wildcard_bit"])
+    namespaces = {_str(ns): {_str(f): _int(b) for f, b in _dict(fields).items()}
+                  for ns, fields in _dict(encoding["namespaces"]).items()}
+    bits = [b for fields in namespaces.values() for b in fields.values()] + [wildcard]
+    if sorted(bits) != list(range(n_bits)):
+        raise ValueError("the encoding table does not give each of the n_bits bits to exactly "
+                         "one field (or the wildcard)")
     units = []
-    for i, u in enumerate(body["units"]):
+    for i, u in enumerate(_list(body["units"])):
+        u = _dict(u)
         if _int(u["index"]) != i:
             raise ValueError("units out of order")
-        supply = tuple(_int(s) for s in u["supply"])
-        if any(s >= i for s in supply):
-            raise ValueError(f"unit {i} is supplied by a later unit")
+        supply = tuple(_int(s) for s in _list(u["supply"]))
+        if any(not 0 <= s < i for s in supply) or list(supply) != sorted(set(supply)):
+            raise ValueError(f"unit {i} has a supply list that is not earlier units in order")
+        class_ref = u["class"]
         units.append(PlanUnit(
-            index=i, name=str(u["name"]), kind=str(u["kind"]), step=str(u["step"]),
-            class_ref=u["class"], reads=tuple(u["reads"]), writes=tuple(u["writes"]),
+            index=i, name=_str(u["name"]), kind=_choice(u["kind"], _KINDS), step=_str(u["step"]),
+            class_ref=None if class_ref is None else _str(class_ref),
+            reads=_strs(u["reads"]), writes=_strs(u["writes"]),
             reads_all=_bool(u["reads_all"]), writes_all=_bool(u["writes_all"]),
             prunable=_bool(u["prunable"]), dead=_bool(u["dead"]),
-            dep=_bits(u["dep"], n_bits), supply=supply))
-    sink = body["sink"]
+            dep=_bits(_str(u["dep"]), n_bits), supply=supply))
+    sink = _dict(body["sink"])
+    nodes = _strs(_dict(body["graph"])["nodes"])
+    edges = []
+    for edge in _list(body["graph"]["edges"]):
+        a, b = (_int(x) for x in _list(edge))
+        if not (0 <= a < len(nodes) and 0 <= b < len(nodes)):
+            raise ValueError("a graph edge points at no node")
+        edges.append((a, b))
+    fingerprints = {_str(k): {_str(a): _str(b) for a, b in _dict(v).items()}
+                    for k, v in _dict(body["fingerprints"]).items()}
     return Plan(
-        job=str(body["job"]), compiler_version=str(body["compiler_version"]), n_bits=n_bits,
-        wildcard_bit=_int(encoding["wildcard_bit"]), namespaces=namespaces, units=tuple(units),
-        sink_name=str(sink["name"]), sink_primary_key=tuple(sink["primary_key"]),
-        sink=tuple((str(f), _bits(m, n_bits)) for f, m in sink["fields"]),
-        relevant=_bits(body["relevant"], n_bits),
-        fingerprints={k: {str(a): str(b) for a, b in v.items()} for k, v in body["fingerprints"].items()},
-        graph_nodes=tuple(str(n) for n in body["graph"]["nodes"]),
-        graph_edges=tuple((_int(a), _int(b)) for a, b in body["graph"]["edges"]),
-        notes=tuple(str(n) for n in body["notes"]))
+        job=_str(body["job"]), compiler_version=_str(body["compiler_version"]), n_bits=n_bits,
+        wildcard_bit=wildcard, namespaces=namespaces, units=tuple(units),
+        sink_name=_str(sink["name"]), sink_primary_key=_strs(sink["primary_key"]),
+        sink=tuple((_str(f), _bits(_str(m), n_bits)) for f, m in (_list(x) for x in _list(sink["fields"]))),
+        relevant=_bits(_str(body["relevant"]), n_bits), fingerprints=fingerprints,
+        graph_nodes=nodes, graph_edges=tuple(edges), notes=_strs(body["notes"]))
+
+
+_KINDS = ("processor", "dimjoin", "udaf", "rename", "filter")
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(_str(v) for v in _list(value))
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
+
+
+def _dict(value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def _choice(value: Any, options: tuple[str, ...]) -> str:
+    if value not in options:
+        raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+    return value
 
 
 def _int(value: Any) -> int:

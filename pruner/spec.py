@@ -109,6 +109,22 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans: only true/false (any case) are booleans."""
 
 
+def _construct_mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[object, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"key {key!r} appears twice (first on line {seen[key]}); YAML would silently keep "
+                "only the last one", key_node.start_mark)
+        seen[key] = key_node.start_mark.line + 1
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                        lambda loader, node: _construct_mapping_without_duplicates(loader, node, True))
+
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -146,7 +162,7 @@ def parse_spec(text: str, path: Path) -> JobSpec:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise SpecError(path, [f"{where}not valid YAML ({getattr(error, 'problem', error)})"]) from None
+        raise SpecError(path, [f"{where}not valid YAML ({getattr(error, 'problem', None) or error})"]) from None
     lines: dict[tuple, int] = {}
     if node is not None:
         _marks(node, (), lines)
@@ -211,7 +227,8 @@ class _Checker:
             if name is not None:
                 if name in found:
                     self.fail(where + (i,), f"field {name!r} is listed twice")
-                found.append(name)
+                else:
+                    found.append(name)
         return tuple(found)
 
     def table(self, name: str, value: Any, where: tuple) -> TableSpec | None:
@@ -369,11 +386,12 @@ class _Checker:
         for clash in sorted(set(tables) & set(dims)):
             self.fail(("dimensions", clash, "<key>"), f"{clash!r} is both a source and a dimension")
         row_sources = spec.row_sources
-        if not row_sources:
+        if spec.sources and not row_sources:
             self.fail(("sources",), "no source feeds the wide row (every source is aggregated by a udaf)")
         owners: dict[str, str] = {}
         for table in row_sources:
-            if table.primary_key != spec.sink.primary_key:
+            key_is_valid = all(k in table.fields for k in table.primary_key)
+            if key_is_valid and table.primary_key != spec.sink.primary_key:
                 self.fail(("sources", table.name, "primary_key"),
                           f"a source that feeds the wide row must have the sink's primary key "
                           f"{list(spec.sink.primary_key)}, got {list(table.primary_key)}")
