@@ -1,0 +1,488 @@
+"""Execution: run a job's units on decoded changes, pruned by a plan, and emit sink records.
+
+Modes:
+- ``pruned`` (stateful, the default): per key the engine keeps the source rows and the last
+  outputs of every unit. Only dirty units run; a skipped unit's stored outputs are replayed in
+  order, so every field version a later unit reads is exact, even for overwritten fields.
+- ``stateless``: no stored unit outputs. The dirty units and the units that supply their
+  inputs (the plan's ``supply``) run.
+- ``full``: every unit on every message (the baseline).
+- ``batch``: the job runs once over the final snapshot of every source (in ``finish``).
+
+Source tables are kept in every mode: a DimJoin needs its dimension rows, a UDAF needs the
+rows it aggregates. A dimension or aggregated-source change reaches every row that refers to
+it through an index (lookup key -> row keys).
+
+Every message is a transaction: if a unit raises, the message goes to the dead letters with
+the reason and the state is left exactly as it was before the message.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, Iterable
+
+from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter
+from pruner.encode import Plan, to_int
+from pruner.runtime import plugins
+from pruner.spec import DimJoinStep, FilterStep, JobSpec, RenameStep, UdafStep, UdtfStep
+
+MODES = ("pruned", "stateless", "full", "batch")
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class SinkRecord:
+    op: str                      # "upsert" | "delete"
+    key: tuple
+    fields: dict[str, Any]       # upsert: the fields it sets (all sink fields on a full row)
+
+
+class SinkTable:
+    """The sink as a downstream store sees it: partial upserts merge, deletes remove."""
+
+    def __init__(self, fields: tuple[str, ...], key_fields: tuple[str, ...]) -> None:
+        self.fields = fields
+        self.key_fields = key_fields
+        self.rows: dict[tuple, dict[str, Any]] = {}
+
+    def apply(self, record: SinkRecord) -> None:
+        if record.op == "delete":
+            self.rows.pop(record.key, None)
+        else:
+            self.rows.setdefault(record.key, {}).update(record.fields)
+
+    def apply_all(self, records: Iterable[SinkRecord]) -> None:
+        for record in records:
+            self.apply(record)
+
+    def sorted_rows(self) -> list[dict[str, Any]]:
+        return [{f: row.get(f) for f in self.fields} for _, row in sorted(self.rows.items(), key=_key_order)]
+
+
+@dataclass
+class RunStats:
+    messages: int = 0
+    dropped: int = 0
+    dead_letter: int = 0
+    unknown_table: int = 0
+    row_updates: int = 0          # (message, row) pairs the pipeline ran for
+    records: int = 0
+    units: dict[str, list[int]] = field(default_factory=dict)   # name -> [run, skipped]
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {"messages": self.messages, "dropped": self.dropped, "dead_letter": self.dead_letter,
+                "unknown_table": self.unknown_table, "row_updates": self.row_updates,
+                "records": self.records,
+                "units": {name: {"run": r, "skipped": s} for name, (r, s) in self.units.items()},
+                "seconds": round(self.seconds, 6)}
+
+
+class UnitFailed(Exception):
+    def __init__(self, unit: str, error: BaseException) -> None:
+        super().__init__(f"{unit} raised {type(error).__name__}: {error}")
+
+
+@dataclass
+class _Executable:
+    index: int
+    name: str
+    kind: str
+    dep: int
+    supply: int                       # bitset over units
+    dead: bool
+    run: Callable[[dict[str, Any], tuple], dict[str, Any]] | None = None
+    step: Any = None
+
+
+class Engine:
+    def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "full",
+                 check_fingerprints: bool = True) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        self.spec = spec
+        self.plan = plan
+        self.mode = mode
+        self.prune = mode in ("pruned", "stateless")
+        if check_fingerprints and self.prune:
+            self.prune = plugins.enforce(plugins.check_fingerprints(plan, spec), on_stale, plan.job)
+        self.stats = RunStats(units={u.name: [0, 0] for u in plan.units})
+        self.n_bits = plan.n_bits
+        self.all_bits = (1 << plan.n_bits) - 1
+        self.relevant = to_int(plan.relevant)
+        self.sink_fields = spec.sink.fields
+        self.sink_deps = [(f, to_int(m)) for f, m in plan.sink]
+        self.key_fields = spec.sink.primary_key
+        self.units = self._executables()
+        self.live = [u.index for u in self.units if not u.dead]
+        # source state: table -> primary key -> row
+        self.tables: dict[str, dict[tuple, dict[str, Any]]] = {
+            t.name: {} for t in (*spec.sources, *spec.dimensions)}
+        self.table_specs = {t.name: t for t in (*spec.sources, *spec.dimensions)}
+        self.row_sources = {t.name for t in spec.row_sources}
+        self.dimensions = {t.name for t in spec.dimensions}
+        self.udafs = {s.source: s for s in spec.pipeline if isinstance(s, UdafStep)}
+        self.agg_members: dict[str, dict[tuple, set[tuple]]] = {s: {} for s in self.udafs}
+        self.dim_index: dict[int, dict[tuple, set[tuple]]] = {
+            u.index: {} for u in self.units if u.kind == "dimjoin"}
+        self.lookup_of: dict[int, dict[tuple, tuple]] = {u.index: {} for u in self.units if u.kind == "dimjoin"}
+        # derived state
+        self.outputs: dict[tuple, list[Any]] = {}     # stateful: row key -> per unit last outputs
+        self.in_sink: dict[tuple, bool] = {}
+        self._undo: list[tuple[dict, Any, Any]] | None = None
+        self._memo: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+
+    # ------------------------------------------------------------------ building units
+    def _executables(self) -> list[_Executable]:
+        steps = {s.name: s for s in self.spec.pipeline}
+        units = []
+        instances: dict[str, Any] = {}
+        for pu in self.plan.units:
+            step = steps.get(pu.step)
+            if step is None:
+                raise ValueError(f"plan unit {pu.name} belongs to step {pu.step!r}, which the job spec "
+                                 "does not have: the plan was compiled from another spec")
+            supply = 0
+            for s in pu.supply:
+                supply |= 1 << s
+            unit = _Executable(pu.index, pu.name, pu.kind, to_int(pu.dep), supply, pu.dead, step=step)
+            if pu.kind in ("processor", "filter"):
+                instance = instances.get(pu.class_ref)
+                if instance is None:
+                    instance = plugins.load_class(self.spec, pu.class_ref)()
+                    instances[pu.class_ref] = instance
+                unit.run = _processor_runner(instance)
+            units.append(unit)
+        return units
+
+    # ------------------------------------------------------------------ the entry points
+    def process(self, change: Change) -> list[SinkRecord] | DeadLetter:
+        """Apply one change; return its sink records, or a dead letter (state unchanged)."""
+        start = time.perf_counter()
+        self.stats.messages += 1
+        self._undo = []
+        try:
+            records = self._dispatch(change)
+        except (UnitFailed, _BadChange) as error:
+            self._rollback()
+            self.stats.dead_letter += 1
+            self.stats.seconds += time.perf_counter() - start
+            return DeadLetter(change.line, str(error), "")
+        self._undo = None
+        self.stats.records += len(records)
+        self.stats.seconds += time.perf_counter() - start
+        return records
+
+    def finish(self) -> list[SinkRecord]:
+        """Batch mode: run the job over the final snapshot. Other modes: nothing more to emit."""
+        if self.mode != "batch":
+            return []
+        start = time.perf_counter()
+        records = []
+        keys = set()
+        for table in self.row_sources:
+            keys |= set(self.tables[table])
+        for key in sorted(keys, key=_key_order_one):
+            records += self._recompute(key, self.all_bits)
+        self.stats.records += len(records)
+        self.stats.seconds += time.perf_counter() - start
+        return records
+
+    # ------------------------------------------------------------------ dispatch
+    def _dispatch(self, change: Change) -> list[SinkRecord]:
+        table = change.table
+        if table in self.row_sources:
+            return self._row_change(change)
+        if table in self.dimensions:
+            return self._fanout_change(change, self._dimension_targets)
+        if table in self.udafs:
+            return self._fanout_change(change, self._aggregate_targets)
+        self.stats.unknown_table += 1
+        return []
+
+    def _row_change(self, change: Change) -> list[SinkRecord]:
+        table = change.table
+        before_key = self._key(change.before, self.key_fields) if change.before is not None else None
+        after_key = self._key(change.after, self.key_fields) if change.after is not None else None
+        if change.kind == UPDATE and before_key is not None and after_key is not None and before_key != after_key:
+            # the key itself changed: the old row goes, a new one comes
+            records = self._row_change(Change(DELETE, table, change.before, None, None, change.line))
+            return records + self._row_change(Change(INSERT, table, None, change.after, None, change.line))
+        key = after_key if after_key is not None else before_key
+        rows = self.tables[table]
+        known = key in rows
+        if change.kind == DELETE:
+            if known:
+                self._del(rows, key)
+            mask = self.all_bits
+        else:
+            self._set(rows, key, dict(change.after))
+            mask = self._update_mask(table, change) if change.kind == UPDATE and known else self.all_bits
+        if self.mode == "batch":
+            return []
+        if not self._keep(mask):
+            return []
+        return self._recompute(key, mask)
+
+    def _fanout_change(self, change: Change, targets) -> list[SinkRecord]:
+        table = change.table
+        spec = self.table_specs[table]
+        rows = self.tables[table]
+        before_pk = self._key(change.before, spec.primary_key) if change.before is not None else None
+        after_pk = self._key(change.after, spec.primary_key) if change.after is not None else None
+        affected_before = targets(table, change.before, before_pk)
+        if change.kind == DELETE:
+            if before_pk in rows:
+                self._del(rows, before_pk)
+        else:
+            if before_pk is not None and before_pk != after_pk and before_pk in rows:
+                self._del(rows, before_pk)
+            self._set(rows, after_pk, dict(change.after))
+        affected = affected_before | targets(table, change.after, after_pk, adding=True)
+        if self.mode == "batch":
+            return []
+        mask = self._update_mask(table, change) if change.kind == UPDATE else self._table_bits(table)
+        if not self._keep(mask):
+            return []
+        records = []
+        for key in sorted(affected, key=_key_order_one):
+            if any(key in self.tables[t] for t in self.row_sources):
+                records += self._recompute(key, mask)
+        return records
+
+    def _dimension_targets(self, table: str, image, pk, adding: bool = False) -> set[tuple]:
+        if image is None:
+            return set()
+        found: set[tuple] = set()
+        for unit in self.units:
+            if unit.kind == "dimjoin" and unit.step.table == table:
+                found |= self.dim_index[unit.index].get(pk, set())
+        return found
+
+    def _aggregate_targets(self, table: str, image, pk, adding: bool = False) -> set[tuple]:
+        if image is None:
+            return set()
+        step = self.udafs[table]
+        if step.key not in image:
+            raise _BadChange(f"{table} row has no {step.key!r} (the field that names its {self.spec.sink.name} row)")
+        row_key = (image[step.key],)
+        members = self.agg_members[table]
+        current = members.get(row_key)
+        if adding:
+            new = set(current or ()) | {pk}
+            self._set(members, row_key, new)
+        elif current is not None and pk in current:
+            self._set(members, row_key, current - {pk})
+        return {row_key}
+
+    # ------------------------------------------------------------------ masks and decisions
+    def _update_mask(self, table: str, change: Change) -> int:
+        if change.changed is None:
+            return self._table_bits(table)
+        names = self.plan.namespaces.get(table, {})
+        mask = 0
+        for name in change.changed:
+            mask |= 1 << names.get(name, self.plan.wildcard_bit)
+        return mask
+
+    def _table_bits(self, table: str) -> int:
+        if table in self.row_sources:
+            return self.all_bits
+        mask = 1 << self.plan.wildcard_bit
+        for bit in self.plan.namespaces.get(table, {}).values():
+            mask |= 1 << bit
+        return mask
+
+    def _keep(self, mask: int) -> bool:
+        """False when the message is dropped at the source."""
+        if self.prune and not mask & self.relevant:
+            self.stats.dropped += 1
+            return False
+        return True
+
+    def _plan_for(self, mask: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """(units to run, sink fields that may change) for a mask; memoized (patterns repeat)."""
+        cached = self._memo.get(mask)
+        if cached is not None:
+            return cached
+        dirty = 0
+        for unit in self.units:
+            if not unit.dead and unit.dep & mask:
+                dirty |= 1 << unit.index
+        if self.mode == "stateless":
+            closure = dirty
+            for unit in self.units:
+                if dirty >> unit.index & 1:
+                    closure |= unit.supply
+            dirty = closure
+        run = tuple(u.index for u in self.units if dirty >> u.index & 1)
+        outputs = tuple(f for f, dep in self.sink_deps if dep & mask)
+        if len(self._memo) < 65536:
+            self._memo[mask] = (run, outputs)
+        return run, outputs
+
+    # ------------------------------------------------------------------ running the pipeline
+    def _recompute(self, key: tuple, mask: int) -> list[SinkRecord]:
+        self.stats.row_updates += 1
+        exists = any(key in self.tables[t] for t in self.row_sources)
+        was = self.in_sink.get(key, False)
+        if not exists:
+            self._forget(key)
+            return [SinkRecord("delete", key, {})] if was else []
+        stored = self.outputs.get(key)
+        full_row = self.mode in ("full", "batch") or not self.prune or not was or (
+            self.mode == "pruned" and stored is None)
+        if self.mode in ("full", "batch"):
+            run_set = set(range(len(self.units)))
+            outputs = self.sink_fields
+        elif full_row:
+            run_set = set(self.live)
+            outputs = self.sink_fields
+        else:
+            run, outputs = self._plan_for(mask)
+            run_set = set(run)
+        row = self._source_row(key)
+        new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
+        # In the sink iff every filter keeps the row. A filter without an output here was skipped
+        # in stateless mode while the row was in the sink: it still keeps it.
+        exists_in_sink = True
+        for unit in self.units:
+            if unit.index in run_set:
+                self.stats.units[unit.name][0] += 1
+                out = self._run_unit(unit, row, key)
+                new_outputs[unit.index] = out
+            else:
+                self.stats.units[unit.name][1] += 1
+                out = new_outputs[unit.index] if self.mode == "pruned" else None
+            if out is None:
+                continue
+            if unit.kind == "filter" and not all(bool(v) for v in out.values()):
+                exists_in_sink = False
+            if unit.kind == "rename":
+                for old, _ in unit.step.fields:
+                    row.pop(old, None)
+            row.update(out)
+        if self.mode == "pruned":
+            self._set(self.outputs, key, new_outputs)
+        if not exists_in_sink:
+            self._set(self.in_sink, key, False)
+            return [SinkRecord("delete", key, {})] if was else []
+        self._set(self.in_sink, key, True)
+        if full_row:
+            values = {f: row.get(f) for f in self.sink_fields}
+        else:
+            values = {f: row.get(f) for f in outputs}
+            if not values:
+                return []                 # nothing in the sink can change
+        values.update(zip(self.key_fields, key))
+        return [SinkRecord("upsert", key, values)]
+
+    def _run_unit(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
+        if unit.kind in ("processor", "filter"):
+            return unit.run(row, key)
+        if unit.kind == "rename":
+            return {new: row.get(old) for old, new in unit.step.fields}
+        if unit.kind == "dimjoin":
+            return self._dimjoin(unit, row, key)
+        return self._udaf(unit, key)
+
+    def _dimjoin(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
+        step: DimJoinStep = unit.step
+        lookup = tuple(row.get(row_field) for row_field, _ in step.on)
+        index = self.dim_index[unit.index]
+        previous = self.lookup_of[unit.index].get(key, _MISSING)
+        if previous != lookup:
+            if previous is not _MISSING:
+                self._set(index, previous, index.get(previous, set()) - {key})
+            self._set(index, lookup, index.get(lookup, set()) | {key})
+            self._set(self.lookup_of[unit.index], key, lookup)
+        found = self.tables[step.table].get(lookup)
+        return {f: (found.get(f) if found is not None else None) for f in step.fields}
+
+    def _udaf(self, unit: _Executable, key: tuple) -> dict[str, Any]:
+        step: UdafStep = unit.step
+        rows = self.tables[step.source]
+        members = sorted(self.agg_members[step.source].get(key, ()), key=_key_order_one)
+        return {step.output: [{f: rows[pk].get(f) for f in step.fields} for pk in members if pk in rows]}
+
+    def _source_row(self, key: tuple) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for table in self.spec.row_sources:
+            source = self.tables[table.name].get(key)
+            for f in table.fields:
+                row[f] = source.get(f) if source is not None else None
+        return row
+
+    def _forget(self, key: tuple) -> None:
+        for unit_index, lookups in self.lookup_of.items():
+            previous = lookups.get(key, _MISSING)
+            if previous is not _MISSING:
+                index = self.dim_index[unit_index]
+                self._set(index, previous, index.get(previous, set()) - {key})
+                self._del(lookups, key)
+        if key in self.outputs:
+            self._del(self.outputs, key)
+        if key in self.in_sink:
+            self._del(self.in_sink, key)
+
+    # ------------------------------------------------------------------ keys and transactions
+    def _key(self, image: Any, fields: tuple[str, ...]) -> tuple:
+        if not isinstance(image, dict):
+            raise _BadChange(f"row image is not an object: {type(image).__name__}")
+        try:
+            key = tuple(image[f] for f in fields)
+        except KeyError as missing:
+            raise _BadChange(f"row has no key field {missing.args[0]!r}") from None
+        try:
+            hash(key)
+        except TypeError:
+            raise _BadChange(f"key {key!r} is not a scalar value") from None
+        if any(v is None for v in key):
+            raise _BadChange(f"key field is null: {dict(zip(fields, key))}")
+        return key
+
+    def _set(self, target: dict, key: Any, value: Any) -> None:
+        if self._undo is not None:
+            self._undo.append((target, key, target.get(key, _MISSING)))
+        target[key] = value
+
+    def _del(self, target: dict, key: Any) -> None:
+        if self._undo is not None:
+            self._undo.append((target, key, target.get(key, _MISSING)))
+        target.pop(key, None)
+
+    def _rollback(self) -> None:
+        for target, key, old in reversed(self._undo or []):
+            if old is _MISSING:
+                target.pop(key, None)
+            else:
+                target[key] = old
+        self._undo = None
+
+
+class _BadChange(Exception):
+    """A change the job cannot apply (no key, wrong types): it becomes a dead letter."""
+
+
+def _processor_runner(instance: Any) -> Callable[[dict[str, Any], tuple], dict[str, Any]]:
+    name = type(instance).__name__
+
+    def run(row: dict[str, Any], key: tuple) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        try:
+            instance.process(MappingProxyType(row), out)
+        except Exception as error:  # a plugin's bug must not take the job down: dead-letter it
+            raise UnitFailed(f"{name} on key {key!r}", error) from error
+        return out
+
+    return run
+
+
+def _key_order_one(key: tuple) -> tuple:
+    return tuple((type(v).__name__, v) if not isinstance(v, (int, float)) else ("0", v) for v in key)
+
+
+def _key_order(item: tuple[tuple, Any]) -> tuple:
+    return _key_order_one(item[0])
