@@ -155,6 +155,7 @@ class Engine:
                     instances[pu.class_ref] = instance
                 unit.run = _processor_runner(instance)
             units.append(unit)
+        plugins.note_loaded(self.spec)
         return units
 
     # ------------------------------------------------------------------ the entry points

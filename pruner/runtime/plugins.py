@@ -90,14 +90,55 @@ def enforce(staleness: Staleness, policy: str, plan_name: str) -> bool:
 
 
 def load_class(spec: JobSpec, class_ref: str) -> Any:
-    """Import `module.Class` from the job's plugin folders (they go on sys.path)."""
-    for folder in spec.plugins:
-        path = str(Path(folder).resolve())
-        if path not in sys.path:
-            sys.path.insert(0, path)
+    """Import `module.Class` from the job's plugin folders, exactly as they are on disk now.
+
+    Plugin modules import each other by plain names (`from item_common import ...`), so the
+    job's folders go first on sys.path. A module of the same name loaded earlier from another
+    folder, or from this one before its file changed, is imported again: the code that runs
+    must be the code whose fingerprint was checked.
+    """
+    folders = [str(Path(folder).resolve()) for folder in spec.plugins]
+    for path in reversed(folders):
+        if path in sys.path:
+            sys.path.remove(path)
+        sys.path.insert(0, path)
+    _forget_stale_modules(folders)
     module_name, _, class_name = class_ref.rpartition(".")
     module = importlib.import_module(module_name)
     try:
         return getattr(module, class_name)
     except AttributeError:
         raise ImportError(f"{class_ref}: module {module_name!r} has no class {class_name!r}") from None
+
+
+def _forget_stale_modules(folders: list[str]) -> None:
+    expected: dict[str, Path] = {}
+    for folder in folders:
+        for file in Path(folder).rglob("*.py"):
+            parts = list(file.relative_to(folder).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts = parts[:-1]
+            if parts:
+                expected.setdefault(".".join(parts), file.resolve())
+    for name, file in expected.items():
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        loaded = getattr(module, "__file__", None)
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        if loaded is None or Path(loaded).resolve() != file or getattr(module, _DIGEST, None) != digest:
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def note_loaded(spec: JobSpec) -> None:
+    """Record the digest of every plugin module now loaded (see _forget_stale_modules)."""
+    for folder in spec.plugins:
+        root = Path(folder).resolve()
+        for name, module in list(sys.modules.items()):
+            loaded = getattr(module, "__file__", None)
+            if loaded and Path(loaded).resolve().is_relative_to(root):
+                setattr(module, _DIGEST, hashlib.sha256(Path(loaded).read_bytes()).hexdigest())
+
+
+_DIGEST = "__pruner_sha256__"

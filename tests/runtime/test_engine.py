@@ -1,0 +1,194 @@
+"""The engine's contracts: stale plans, dead letters that lose nothing, and `pruner replay`."""
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from pruner.cdc.model import Change, DeadLetter
+from pruner.cli import main
+from pruner.compiler import build
+from pruner.planfile import write_plan
+from pruner.runtime.engine import Engine, SinkTable
+from pruner.runtime.plugins import StalePlanError, StalePlanWarning
+from pruner.spec import load_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+ECOMMERCE_STREAM = ROOT / "examples/ecommerce/stream.debezium.jsonl"
+CLOCK_FIELDS = ("indexed_at", "index_lag_ms")   # IndexStamp stamps wall-clock time
+
+
+@pytest.fixture()
+def reference(tmp_path: Path) -> Path:
+    """A private copy of the reference job (its plugins can be edited), compiled."""
+    job = tmp_path / "reference"
+    shutil.copytree(ROOT / "examples/reference", job, ignore=shutil.ignore_patterns(".pruner-cache"))
+    write_plan(build(job / "job.yaml").plan, job / "job.plan")
+    return job
+
+
+def _engine(job: Path, mode: str = "pruned", **options) -> Engine:
+    from pruner.planfile import read_plan
+    return Engine(load_spec(job / "job.yaml"), read_plan(job / "job.plan"), mode, **options)
+
+
+def insert(table, row, line=1):
+    return Change("insert", table, None, row, None, line)
+
+
+def update(table, before, after, line=1):
+    return Change("update", table, before, after, frozenset(k for k in after if after[k] != before.get(k)), line)
+
+
+def _run(engine: Engine, changes) -> tuple[list[dict], list[DeadLetter]]:
+    sink = SinkTable(engine.spec.sink.fields, engine.spec.sink.primary_key)
+    dead = []
+    for change in changes:
+        result = engine.process(change)
+        if isinstance(result, DeadLetter):
+            dead.append(result)
+        else:
+            sink.apply_all(result)
+    sink.apply_all(engine.finish())
+    return sink.sorted_rows(), dead
+
+
+STREAM = [insert("sellers", {"b": 1, "c": "x"}), insert("items", {"id": 1, "a": "A", "b": 1}),
+          update("items", {"id": 1, "a": "A", "b": 1}, {"id": 1, "a": "A2", "b": 1}),
+          update("sellers", {"b": 1, "c": "x"}, {"b": 1, "c": "y"})]
+
+
+# ---------------------------------------------------------------------- stale plans
+def test_a_fresh_plan_prunes(reference: Path) -> None:
+    engine = _engine(reference)
+    _run(engine, STREAM)
+    assert engine.stats.units["J1"][1] > 0            # J1 skipped when only `a` changed
+
+
+def test_a_stale_plan_never_prunes_and_warns_by_default(reference: Path) -> None:
+    plugin = reference / "plugins/reference_udtfs.py"
+    plugin.write_text(plugin.read_text() + "\n# edited after compiling\n")
+    with pytest.warns(StalePlanWarning, match="recompile"):
+        engine = _engine(reference)
+    rows, _ = _run(engine, STREAM)
+    assert all(skipped == 0 for _, skipped in engine.stats.units.values())
+    assert rows == _run(_engine(reference, "full"), STREAM)[0]
+
+
+def test_a_stale_plan_can_be_made_to_stop(reference: Path) -> None:
+    (reference / "plugins/extra.py").write_text("X = 1\n")
+    with pytest.raises(StalePlanError, match="not in the plan: plugins/extra.py"):
+        _engine(reference, on_stale="stop")
+
+
+def test_a_changed_spec_makes_the_plan_stale(reference: Path) -> None:
+    spec = reference / "job.yaml"
+    spec.write_text(spec.read_text() + "\n# a comment is a change too\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _engine(reference)
+    assert any(issubclass(w.category, StalePlanWarning) and "job.yaml" in str(w.message) for w in caught)
+
+
+# ---------------------------------------------------------------------- dead letters lose nothing
+def test_a_raising_processor_dead_letters_its_message_and_changes_no_state(reference: Path) -> None:
+    plugin = reference / "plugins/reference_udtfs.py"
+    text = plugin.read_text()
+    assert "def process(self, row, out):" in text
+    plugin.write_text(text.replace("def process(self, row, out):",
+                                   "def process(self, row, out):\n        if row.get('a') == 'BOOM':\n"
+                                   "            raise ValueError('bad value')", 1))
+    write_plan(build(reference / "job.yaml").plan, reference / "job.plan")
+    bad = update("items", {"id": 1, "a": "A2", "b": 1}, {"id": 1, "a": "BOOM", "b": 1}, line=7)
+    with_bad, dead = _run(_engine(reference), [*STREAM, bad])
+    without_bad, _ = _run(_engine(reference), STREAM)
+    assert [d.line for d in dead] == [7]
+    assert "ValueError: bad value" in dead[0].reason
+    assert with_bad == without_bad
+
+
+@pytest.mark.parametrize("change, reason", [
+    (insert("items", {"a": "no key", "b": 1}), "no key field 'id'"),
+    (insert("items", {"id": None, "a": "A", "b": 1}), "key field is null"),
+    (insert("items", {"id": [1, 2], "a": "A", "b": 1}), "not a scalar"),
+])
+def test_bad_rows_are_dead_lettered(reference: Path, change: Change, reason: str) -> None:
+    rows, dead = _run(_engine(reference), [*STREAM, change])
+    assert len(dead) == 1 and reason in dead[0].reason
+    assert rows == _run(_engine(reference), STREAM)[0]
+
+
+def test_a_table_the_job_does_not_use_is_counted_and_skipped(reference: Path) -> None:
+    engine = _engine(reference)
+    rows, dead = _run(engine, [*STREAM, insert("audit_log", {"id": 1})])
+    assert engine.stats.unknown_table == 1 and not dead
+    assert rows == _run(_engine(reference), STREAM)[0]
+
+
+# ---------------------------------------------------------------------- pruner replay
+def _replay(tmp_path: Path, mode: str, *extra: str) -> tuple[int, list[dict], dict]:
+    sink, stats = tmp_path / f"sink.{mode}.jsonl", tmp_path / f"stats.{mode}.json"
+    code = main(["replay", str(ROOT / "examples/ecommerce/job.yaml"),
+                 "--plan", str(ROOT / "compiled_plans/ecommerce.plan"), "--input", str(ECOMMERCE_STREAM),
+                 "--format", "debezium-json", "--mode", mode, "--sink-out", str(sink),
+                 "--stats-out", str(stats), "--quiet", *extra])
+    rows = [json.loads(line) for line in sink.read_text().splitlines()] if sink.exists() else []
+    return code, rows, json.loads(stats.read_text()) if stats.exists() else {}
+
+
+def test_replay_modes_agree_on_the_bundled_stream(tmp_path: Path) -> None:
+    tables = {}
+    for mode in ("pruned", "stateless", "full", "batch"):
+        code, rows, stats = _replay(tmp_path, mode)
+        assert code == 0
+        tables[mode] = [{k: v for k, v in row.items() if k not in CLOCK_FIELDS} for row in rows]
+        assert set(stats) >= {"messages", "dropped", "dead_letter", "units", "seconds"}
+        assert stats["dead_letter"] == 0
+    assert tables["pruned"] == tables["stateless"] == tables["full"] == tables["batch"]
+    assert len(tables["full"]) > 10
+    ids = [row["id"] for row in tables["full"]]
+    assert ids == sorted(ids)
+
+
+def test_replay_stats_show_pruning(tmp_path: Path) -> None:
+    _, _, pruned = _replay(tmp_path, "pruned")
+    _, _, full = _replay(tmp_path, "full")
+    run = lambda stats: sum(u["run"] for u in stats["units"].values())  # noqa: E731
+    assert run(pruned) < run(full) / 2
+    assert full["units"]["seller"]["skipped"] == 0
+    assert pruned["units"]["seller"]["skipped"] > 0
+
+
+def test_replay_dead_letters_bad_lines_and_goes_on(tmp_path: Path) -> None:
+    lines = ECOMMERCE_STREAM.read_text().splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([lines[0], "{not json", lines[1], '{"op": "x", "source": {"table": "items"}}',
+                                 *lines[2:]]) + "\n")
+    dead = tmp_path / "dead.jsonl"
+    code = main(["replay", str(ROOT / "examples/ecommerce/job.yaml"),
+                 "--plan", str(ROOT / "compiled_plans/ecommerce.plan"), "--input", str(broken),
+                 "--format", "debezium-json", "--dead-letter", str(dead), "--quiet",
+                 "--sink-out", str(tmp_path / "sink.jsonl")])
+    assert code == 0
+    letters = [json.loads(line) for line in dead.read_text().splitlines()]
+    assert [letter["line"] for letter in letters] == [2, 4]
+    assert all(letter["reason"] for letter in letters)
+    _, clean_rows, _ = _replay(tmp_path, "pruned")
+    got = [json.loads(line) for line in (tmp_path / "sink.jsonl").read_text().splitlines()]
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in CLOCK_FIELDS} for r in rows]  # noqa: E731
+    assert strip(got) == strip(clean_rows)
+
+
+def test_replay_refuses_a_corrupt_plan(tmp_path: Path, capsys) -> None:
+    corrupt = tmp_path / "corrupt.plan"
+    data = bytearray((ROOT / "compiled_plans/ecommerce.plan").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    corrupt.write_bytes(bytes(data))
+    code = main(["replay", str(ROOT / "examples/ecommerce/job.yaml"), "--plan", str(corrupt),
+                 "--input", str(ECOMMERCE_STREAM), "--format", "debezium-json", "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "checksum" in err and "Traceback" not in err
