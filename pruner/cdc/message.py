@@ -1,0 +1,130 @@
+"""What every format decoder shares: ``BadMessage``, ``Skip``, typed key access, the image diff.
+
+A format decoder is one function ``(obj, line) -> list[Change] | Skip`` over a parsed JSON
+object; it raises ``BadMessage(reason)`` for anything it cannot use, and ``decode()`` turns
+that into a ``DeadLetter``. The accessors below raise ``BadMessage`` with a reason that names
+the key and what was expected, so decoders stay short and their errors stay uniform.
+"""
+from __future__ import annotations
+
+import enum
+from typing import Any, Final, Mapping
+
+Row = dict[str, Any]
+
+
+class BadMessage(Exception):
+    """A message that cannot be decoded; ``reason`` says what is wrong with it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Skip(enum.Enum):
+    """A message that is valid but holds no row change; ``decode()`` counts it."""
+
+    DDL = "ddl"              # schema change (Canal isDdl, Maxwell table-alter, ...)
+    EMPTY = "empty"          # tombstone or control message (Maxwell bootstrap-start, ...)
+
+
+_MISSING: Final = object()
+
+
+def json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def require_str(obj: Mapping[str, Any], key: str, where: str = "") -> str:
+    value = obj.get(key, _MISSING)
+    if value is _MISSING:
+        raise BadMessage(f"missing key {where + key!r}")
+    if not isinstance(value, str) or not value:
+        raise BadMessage(f"{where + key!r} must be a non-empty string, got {json_type(value)}")
+    return value
+
+
+def optional_str(obj: Mapping[str, Any], key: str, where: str = "") -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadMessage(f"{where + key!r} must be a string or null, got {json_type(value)}")
+    return value
+
+
+def optional_int(obj: Mapping[str, Any], key: str, where: str = "") -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadMessage(f"{where + key!r} must be an integer or null, got {json_type(value)}")
+    return value
+
+
+def require_object(obj: Mapping[str, Any], key: str, where: str = "") -> Row:
+    value = obj.get(key, _MISSING)
+    if value is _MISSING:
+        raise BadMessage(f"missing key {where + key!r}")
+    if not isinstance(value, dict):
+        raise BadMessage(f"{where + key!r} must be an object, got {json_type(value)}")
+    return value
+
+
+def optional_object(obj: Mapping[str, Any], key: str, where: str = "") -> Row | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise BadMessage(f"{where + key!r} must be an object or null, got {json_type(value)}")
+    return value
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozenset[str]:
+    """Fields whose value differs between two row images; a field in only one image differs."""
+    changed = {name for name, value in after.items()
+               if not same_value(before.get(name, _MISSING), value)}
+    changed.update(name for name in before if name not in after)
+    return frozenset(changed)
+
+
+def same_value(a: object, b: object) -> bool:
+    """Exact JSON equality: ``1``, ``1.0`` and ``true`` differ, and ``-0.0`` differs from ``0.0``.
+
+    Python's ``==`` would call them equal, and calling a change "unchanged" is the one
+    mistake the pruner cannot afford; a spurious "changed" only costs a unit run. Iterative,
+    so that any nesting ``json.loads`` accepts compares without a RecursionError.
+    """
+    pending = [(a, b)]
+    while pending:
+        x, y = pending.pop()
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, float):
+            if repr(x) != repr(y):      # NaN equals NaN, -0.0 differs from 0.0: as the JSON text
+                return False
+        elif isinstance(x, dict):
+            assert isinstance(y, dict)
+            if x.keys() != y.keys():
+                return False
+            pending.extend((value, y[key]) for key, value in x.items())
+        elif isinstance(x, list):
+            assert isinstance(y, list)
+            if len(x) != len(y):
+                return False
+            pending.extend(zip(x, y))
+        elif x != y:
+            return False
+    return True
