@@ -117,6 +117,16 @@ class Engine:
         self.key_fields = spec.sink.primary_key
         self.units = self._executables()
         self.live = [u.index for u in self.units if not u.dead]
+        # The last unit writing each field: its version is the one the sink sees.
+        self.last_writer: dict[str, int] = {}
+        writes_all: int | None = None
+        for pu in plan.units:
+            for name in pu.writes:
+                self.last_writer[name] = pu.index
+            if pu.writes_all:
+                writes_all = pu.index
+                self.last_writer = {name: pu.index for name in self.last_writer}
+        self.any_writer = writes_all
         # source state: table -> primary key -> row
         self.tables: dict[str, dict[tuple, dict[str, Any]]] = {
             t.name: {} for t in (*spec.sources, *spec.dimensions)}
@@ -312,14 +322,21 @@ class Engine:
         for unit in self.units:
             if not unit.dead and unit.dep & mask:
                 dirty |= 1 << unit.index
+        outputs = tuple(f for f, dep in self.sink_deps if dep & mask)
         if self.mode == "stateless":
+            # No stored outputs: every field emitted needs its last writer to run (a field can
+            # change with no dirty writer, e.g. when a filter makes the row appear), and every
+            # running unit needs the units that supply its inputs.
+            for name in outputs:
+                writer = self.last_writer.get(name, self.any_writer)
+                if writer is not None and not self.units[writer].dead:
+                    dirty |= 1 << writer
             closure = dirty
             for unit in self.units:
                 if dirty >> unit.index & 1:
                     closure |= unit.supply
             dirty = closure
         run = tuple(u.index for u in self.units if dirty >> u.index & 1)
-        outputs = tuple(f for f, dep in self.sink_deps if dep & mask)
         if len(self._memo) < 65536:
             self._memo[mask] = (run, outputs)
         return run, outputs
