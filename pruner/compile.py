@@ -40,6 +40,7 @@ class Compiled:
     n_bits: int
     units: tuple[CompiledUnit, ...]
     sink: tuple[tuple[str, int], ...]     # (sink field, dep) in sink order
+    sink_supply: tuple[tuple[int, ...], ...]   # per sink field: the units that produce its value
     relevant: int
     diagnostics: tuple[Diagnostic, ...]
 
@@ -85,14 +86,16 @@ def compile_lineage(lineage: Lineage) -> Compiled:
                                        f"{unit.name}: its outputs reach no sink field and it has no "
                                        "effects, so it never runs"))
         units.append(CompiledUnit(unit=unit, dep=masks[node], supply=_indices(producers[node]), dead=dead))
-    sink = tuple((f, masks[("sink", f)]) for f in lineage.spec.sink.fields if ("sink", f) in masks)
+    sink_fields = [f for f in lineage.spec.sink.fields if ("sink", f) in masks]
+    sink = tuple((f, masks[("sink", f)]) for f in sink_fields)
+    sink_supply = tuple(_indices(producers[("sink", f)]) for f in sink_fields)
     relevant = 0
     for _, dep in sink:
         relevant |= dep
     if any(not cu.unit.prunable and not cu.dead for cu in units):
         relevant = all_bits
     return Compiled(lineage=lineage, n_bits=n_bits, units=tuple(units), sink=sink,
-                    relevant=relevant, diagnostics=tuple(diagnostics))
+                    sink_supply=sink_supply, relevant=relevant, diagnostics=tuple(diagnostics))
 
 
 def _live_units(lineage: Lineage) -> set[int]:

@@ -30,6 +30,8 @@ _CODES: Final[tuple[Code, ...]] = (
          "The file cannot be parsed; nothing in it is analyzed."),
     Code("PR002", "unreadable-file", Severity.ERROR,
          "The file cannot be read or is not UTF-8 text."),
+    Code("PR003", "too-deeply-nested", Severity.ERROR,
+         "An expression nests deeper than the analyzer supports; nothing in the file is analyzed."),
     # Reads of the row
     Code("PR101", "dynamic-read-key", Severity.WARNING,
          "A row key is not a constant the analyzer can resolve: treated as reading every field."),

@@ -46,6 +46,7 @@ class Plan:
     sink_name: str
     sink_primary_key: tuple[str, ...]
     sink: tuple[tuple[str, bitarray], ...]         # (sink field, dep) in sink order
+    sink_supply: tuple[tuple[int, ...], ...]       # per sink field: the units producing its value
     relevant: bitarray
     fingerprints: dict[str, dict[str, str]]        # {"spec": {file: sha}, "plugins": {file: sha}}
     graph_nodes: tuple[str, ...]
@@ -111,6 +112,7 @@ def encode(compiled: Compiled) -> Plan:
         namespaces=namespaces, units=units, sink_name=spec.sink.name,
         sink_primary_key=spec.sink.primary_key,
         sink=tuple((f, to_bits(dep, n)) for f, dep in compiled.sink),
+        sink_supply=compiled.sink_supply,
         relevant=to_bits(compiled.relevant, n), fingerprints=fingerprints(lineage),
         graph_nodes=tuple(_node_label(node, lineage) for node in nodes), graph_edges=edges,
         notes=tuple(d.render() for d in compiled.diagnostics))

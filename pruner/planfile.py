@@ -143,7 +143,7 @@ def _to_json(plan: Plan) -> dict[str, Any]:
             "dead": u.dead, "dep": _hex(u.dep), "supply": list(u.supply),
         } for u in plan.units],
         "sink": {"name": plan.sink_name, "primary_key": list(plan.sink_primary_key),
-                 "fields": [[f, _hex(m)] for f, m in plan.sink]},
+                 "fields": [[f, _hex(m), list(s)] for (f, m), s in zip(plan.sink, plan.sink_supply)]},
         "relevant": _hex(plan.relevant),
         "fingerprints": plan.fingerprints,
         "graph": {"nodes": list(plan.graph_nodes), "edges": [list(e) for e in plan.graph_edges]},
@@ -185,13 +185,23 @@ def _from_json(body: dict[str, Any]) -> Plan:
         if not (0 <= a < len(nodes) and 0 <= b < len(nodes)):
             raise ValueError("a graph edge points at no node")
         edges.append((a, b))
+    sink_entries = [_list(x) for x in _list(sink["fields"])]
+    if any(len(entry) != 3 for entry in sink_entries):
+        raise ValueError("a sink field entry is not [field, mask, supply]")
+    sink_supply = []
+    for entry in sink_entries:
+        supply = tuple(_int(s) for s in _list(entry[2]))
+        if any(not 0 <= s < len(units) for s in supply) or list(supply) != sorted(set(supply)):
+            raise ValueError("a sink field's supply is not a sorted list of units")
+        sink_supply.append(supply)
     fingerprints = {_str(k): {_str(a): _str(b) for a, b in _dict(v).items()}
                     for k, v in _dict(body["fingerprints"]).items()}
     return Plan(
         job=_str(body["job"]), compiler_version=_str(body["compiler_version"]), n_bits=n_bits,
         wildcard_bit=wildcard, namespaces=namespaces, units=tuple(units),
         sink_name=_str(sink["name"]), sink_primary_key=_strs(sink["primary_key"]),
-        sink=tuple((_str(f), _bits(_str(m), n_bits)) for f, m in (_list(x) for x in _list(sink["fields"]))),
+        sink=tuple((_str(entry[0]), _bits(_str(entry[1]), n_bits)) for entry in sink_entries),
+        sink_supply=tuple(sink_supply),
         relevant=_bits(_str(body["relevant"]), n_bits), fingerprints=fingerprints,
         graph_nodes=nodes, graph_edges=tuple(edges), notes=_strs(body["notes"]))
 

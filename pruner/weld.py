@@ -13,6 +13,10 @@ or a rename's output field depends only on its own inputs (the join keys and tha
 dimension field), not on everything the unit reads, so its unit -> output edge only says
 "this unit produces it" (for supply and liveness) and carries no mask.
 
+A Processor's write is certain only when the analyzer proved it happens on every run
+(``must_writes``); any other write may leave the field's previous value in place, so the new
+version depends on the unit *and* on the previous version.
+
 Execution order is the semantics: pipeline steps in order; inside a UDTF its Processors in
 dependency order (a Processor runs after the ones whose outputs it reads; the declared
 order breaks ties and orders two writers of one field). A unit reads the latest version
@@ -50,6 +54,7 @@ class Unit:
     prunable: bool = True
     class_ref: str | None = None     # module.Class for processors and filters
     file: str | None = None
+    must_writes: tuple[str, ...] | None = None   # None: every write is certain (dimjoin, udaf, rename)
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,8 @@ class _Welder:
                      step=step.name, step_index=step.index, reads=tuple(sorted(processor.reads)),
                      writes=tuple(sorted(processor.writes)), reads_all=processor.reads_all,
                      writes_all=processor.writes_all, prunable=processor.prunable,
-                     class_ref=processor.name, file=processor.file))
+                     class_ref=processor.name, file=processor.file,
+                     must_writes=tuple(sorted(processor.must_writes))))
 
     def _order(self, step: UdtfStep, facts: list[ProcessorFacts]) -> list[ProcessorFacts]:
         """Dependency order inside one UDTF; the declared order breaks ties.
@@ -175,7 +181,8 @@ class _Welder:
                             writes=tuple(sorted(processor.writes)) + (EXISTS,),
                             reads_all=processor.reads_all, writes_all=processor.writes_all,
                             prunable=processor.prunable, class_ref=processor.name,
-                            file=processor.file))
+                            file=processor.file,
+                            must_writes=tuple(sorted(processor.must_writes)) + (EXISTS,)))
 
     def _dimjoin(self, step: DimJoinStep) -> None:
         keys = tuple(row_field for row_field, _ in step.on)
@@ -230,6 +237,9 @@ class _Welder:
             if per_field is not None and field in per_field:
                 version = self._new_version(field, per_field[field])
                 self.graph.add_edge(node, version, carries=False)
+            elif unit.must_writes is not None and field not in unit.must_writes and field in self.current:
+                # A write on some paths only: the old value survives on the others.
+                self._new_version(field, [node, self.current[field]])
             else:
                 self._new_version(field, [node])
         if unit.writes_all:

@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---------------------------------------------------------------------- building jobs by hand
-def proc(name: str, reads=(), writes=(), *, reads_all=False, writes_all=False, prunable=True) -> ProcessorFacts:
+def proc(name: str, reads=(), writes=(), *, reads_all=False, writes_all=False, prunable=True,
+         must=()) -> ProcessorFacts:
     return ProcessorFacts(name=f"m.{name}", module="m", class_name=name, file="m.py", line=1,
                           reads=frozenset(reads), writes=frozenset(writes), reads_all=reads_all,
-                          writes_all=writes_all, prunable=prunable)
+                          writes_all=writes_all, prunable=prunable, must_writes=frozenset(must))
 
 
 def job(steps, udtfs: dict[str, list[ProcessorFacts]], sink_fields, *, source_fields=("id", "a", "b"),
@@ -72,7 +73,7 @@ def test_reference_example_decisions_are_exact() -> None:
 
 def test_an_overwritten_field_is_a_new_version() -> None:
     # P1 overwrites source field b from a; the sink's b then depends on a, not on items.b.
-    p1, p2 = proc("P1", reads={"a"}, writes={"b"}), proc("P2", reads={"b"}, writes={"x"})
+    p1, p2 = proc("P1", reads={"a"}, writes={"b"}, must={"b"}), proc("P2", reads={"b"}, writes={"x"})
     spec, analysis = job([UdtfStep("U", "m.U", 0), UdtfStep("V", "m.V", 1)], {"U": [p1], "V": [p2]},
                          ["id", "b", "x"])
     d = deps(spec, analysis)
@@ -84,12 +85,24 @@ def test_an_overwritten_field_is_a_new_version() -> None:
 def test_a_unit_reads_the_version_written_before_it() -> None:
     # V.P2 reads b before W.P3 overwrites it: P2 depends on items.b; the sink's b on items.a.
     p2 = proc("P2", reads={"b"}, writes={"x"})
-    p3 = proc("P3", reads={"a"}, writes={"b"})
+    p3 = proc("P3", reads={"a"}, writes={"b"}, must={"b"})
     spec, analysis = job([UdtfStep("V", "m.V", 0), UdtfStep("W", "m.W", 1)], {"V": [p2], "W": [p3]},
                          ["id", "b", "x"])
     d = deps(spec, analysis)
     assert d["V.P2"] == {"items.b"}
     assert d["sink:b"] == {"items.a"}
+
+
+def test_a_write_on_some_paths_keeps_the_old_version_in_the_lineage() -> None:
+    # `if row["b"] == 1: out["x"] = 5`: when P2 does not write x, P1's x reaches the sink,
+    # so the sink's x depends on P1's input too, and P1 is not dead.
+    p1 = proc("P1", reads={"a"}, writes={"x"}, must={"x"})
+    p2 = proc("P2", reads={"b"}, writes={"x"})
+    spec, analysis = job([UdtfStep("U", "m.U", 0)], {"U": [p1, p2]}, ["id", "x"])
+    assert deps(spec, analysis)["sink:x"] == {"items.a", "items.b"}
+    compiled = compile_lineage(weld(spec, analysis))
+    assert not any(cu.dead for cu in compiled.units)
+    assert compiled.sink_supply[compiled.lineage.spec.sink.fields.index("x")] == (0, 1)
 
 
 def test_processors_in_a_udtf_run_in_dependency_order() -> None:

@@ -1,0 +1,33 @@
+"""The runtime: load a plan, decide per change, run a job's units pruned.
+
+    from pruner.runtime import load_plan, Decider, Engine
+    plan = load_plan("compiled_plans/ecommerce.plan", spec=load_spec("job.yaml"))
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pruner.encode import Plan
+from pruner.planfile import PlanError, read_plan
+from pruner.runtime.decider import Decider, Decision
+from pruner.runtime.engine import MODES, Engine, RunStats, SinkRecord, SinkTable
+from pruner.runtime.kernels import BatchDecision, PlanArrays, decide_batch, mask_matrix
+from pruner.runtime.plugins import StalePlanError, StalePlanWarning, check_fingerprints, enforce
+from pruner.spec import JobSpec
+
+__all__ = ["load_plan", "Plan", "PlanError", "Decider", "Decision", "Engine", "MODES", "RunStats",
+           "SinkRecord", "SinkTable", "PlanArrays", "BatchDecision", "decide_batch", "mask_matrix",
+           "StalePlanError", "StalePlanWarning"]
+
+
+def load_plan(path: str | Path, *, spec: JobSpec | None = None, on_stale: str = "full") -> Plan:
+    """Read a plan file; refuse a corrupt one (PlanError).
+
+    With `spec`, also compare the plan's fingerprints with the spec and plugin files on disk:
+    on a mismatch, `on_stale="stop"` raises StalePlanError and "full" (the default) warns.
+    Use the returned plan only for full runs in that case (the Engine does this itself).
+    """
+    plan = read_plan(path)
+    if spec is not None:
+        enforce(check_fingerprints(plan, spec), on_stale, plan.job)
+    return plan

@@ -117,16 +117,13 @@ class Engine:
         self.key_fields = spec.sink.primary_key
         self.units = self._executables()
         self.live = [u.index for u in self.units if not u.dead]
-        # The last unit writing each field: its version is the one the sink sees.
-        self.last_writer: dict[str, int] = {}
-        writes_all: int | None = None
-        for pu in plan.units:
-            for name in pu.writes:
-                self.last_writer[name] = pu.index
-            if pu.writes_all:
-                writes_all = pu.index
-                self.last_writer = {name: pu.index for name in self.last_writer}
-        self.any_writer = writes_all
+        # Per sink field: the units that produce its value (stateless mode runs them to emit it).
+        self.sink_supply: dict[str, int] = {}
+        for (name, _), supply in zip(plan.sink, plan.sink_supply):
+            bits = 0
+            for s in supply:
+                bits |= 1 << s
+            self.sink_supply[name] = bits
         # source state: table -> primary key -> row
         self.tables: dict[str, dict[tuple, dict[str, Any]]] = {
             t.name: {} for t in (*spec.sources, *spec.dimensions)}
@@ -241,9 +238,15 @@ class Engine:
         table = change.table
         spec = self.table_specs[table]
         rows = self.tables[table]
-        before_pk = self._key(change.before, spec.primary_key) if change.before is not None else None
         after_pk = self._key(change.after, spec.primary_key) if change.after is not None else None
-        affected_before = targets(table, change.before, before_pk)
+        # The engine's own copy of the row is the authoritative before image: a message may
+        # have none (Postgres without REPLICA IDENTITY FULL) or only the key (a delete).
+        message_pk = self._key(change.before, spec.primary_key) if change.before is not None else after_pk
+        before = rows.get(message_pk) if message_pk is not None else None
+        if before is None:
+            before = change.before
+        before_pk = self._key(before, spec.primary_key) if before is not None else None
+        affected_before = targets(table, before, before_pk)
         if change.kind == DELETE:
             if before_pk in rows:
                 self._del(rows, before_pk)
@@ -324,13 +327,11 @@ class Engine:
                 dirty |= 1 << unit.index
         outputs = tuple(f for f, dep in self.sink_deps if dep & mask)
         if self.mode == "stateless":
-            # No stored outputs: every field emitted needs its last writer to run (a field can
-            # change with no dirty writer, e.g. when a filter makes the row appear), and every
-            # running unit needs the units that supply its inputs.
+            # No stored outputs: every field emitted needs the units producing its value (a
+            # field can change with no dirty producer, e.g. when a filter makes the row appear),
+            # and every running unit needs the units that supply its inputs.
             for name in outputs:
-                writer = self.last_writer.get(name, self.any_writer)
-                if writer is not None and not self.units[writer].dead:
-                    dirty |= 1 << writer
+                dirty |= self.sink_supply.get(name, 0)
             closure = dirty
             for unit in self.units:
                 if dirty >> unit.index & 1:

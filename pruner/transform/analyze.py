@@ -51,6 +51,13 @@ def parse_source(source: str, file: str, module: str) -> ParsedModule:
         return _unparsable(module, file, digest, error.lineno or 1, error.offset or 1, error.msg)
     except (ValueError, RecursionError, MemoryError) as error:
         return _unparsable(module, file, digest, 1, 1, f"{type(error).__name__}: {error}")
+    depth = _nesting_depth(python_tree, MAX_NESTING)
+    if depth > MAX_NESTING:
+        diagnostic = dx.make("too-deeply-nested", file, 1, 1,
+                             f"an expression nests more than {MAX_NESTING} levels deep; the parser "
+                             "would overflow its stack, so nothing in this file is analyzed "
+                             "(split the expression)")
+        return ParsedModule(module, file, digest, None, {}, (diagnostic,))
     try:
         tree = cst.parse_module(source)
         index = collect(tree, module, file)
@@ -61,6 +68,25 @@ def parse_source(source: str, file: str, module: str) -> ParsedModule:
         return _unparsable(module, file, digest, 1, 1, f"too deeply nested or too large ({error})")
     class_lines = {node.name: node.lineno for node in python_tree.body if isinstance(node, ast.ClassDef)}
     return ParsedModule(module, file, digest, index, class_lines)
+
+
+MAX_NESTING: Final = 1000   # LibCST's native parser overflows its stack in the thousands
+
+
+def _nesting_depth(tree: ast.AST, limit: int) -> int:
+    """The deepest nesting LibCST will build for this tree (it nests each `or`/`and` operand)."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                return deepest
+        step = len(node.values) if isinstance(node, ast.BoolOp) else 1
+        for child in ast.iter_child_nodes(node):
+            stack.append((child, depth + step))
+    return deepest
 
 
 def _unparsable(module: str, file: str, digest: str, line: int, col: int, message: str) -> ParsedModule:
@@ -216,6 +242,7 @@ class _ModuleAnalyzer:
             name=f"{self.index.module}.{info.name}", module=self.index.module,
             class_name=info.name, file=self.index.file, line=line,
             reads=frozenset(reads), writes=frozenset(writes),
+            must_writes=frozenset((facts.must_writes - facts.removed) & writes) if not writes_all else frozenset(),
             reads_all=reads_all, writes_all=writes_all, prunable=prunable,
             declared_reads=declared_reads, declared_writes=declared_writes,
             always_run=always_run, diagnostics=tuple(sorted(diagnostics)),

@@ -32,6 +32,9 @@ _TRACKED = (cst.Name, cst.Call, cst.Attribute, cst.Subscript, cst.BooleanOperati
 
 _READ_ONLY_METHODS = frozenset({"get", "items", "keys", "values", "copy", "count", "index",
                                 "__contains__", "__getitem__", "__len__", "__iter__"})
+# Methods that only read their argument (whatever they do to their receiver).
+_READING_ARGUMENT_METHODS = frozenset({"update", "extend", "union", "intersection", "difference",
+                                       "issubset", "issuperset", "isdisjoint", "symmetric_difference"})
 _READ_ONLY_BUILTINS = frozenset({
     "builtins.len", "builtins.list", "builtins.tuple", "builtins.sorted", "builtins.set",
     "builtins.frozenset", "builtins.enumerate", "builtins.zip", "builtins.reversed",
@@ -84,7 +87,7 @@ class ModuleIndex:
     accesses: set[int] = field(default_factory=set)
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     classes_in_functions: list[cst.ClassDef] = field(default_factory=list)
-    unsafe_module_names: set[str] = field(default_factory=set)
+    unsafe_names: set[tuple[int, str]] = field(default_factory=set)   # (id(scope), name)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -127,7 +130,7 @@ def collect(module: cst.Module, module_name: str, file: str) -> ModuleIndex:
             if isinstance(access.node, cst.Name):
                 index.accesses.add(id(access.node))
     wrapper.module.visit(_Collector(index))
-    _find_unsafe_module_names(index)
+    _find_unsafe_names(index)
     return index
 
 
@@ -285,32 +288,32 @@ class _Collector(cst.CSTVisitor):
                 self._note_self_attribute(target)
 
 
-def _find_unsafe_module_names(index: ModuleIndex) -> None:
-    """Module-level mutable containers used other than by reading lose their constant value."""
+def _find_unsafe_names(index: ModuleIndex) -> None:
+    """Names bound to a mutable container (list, dict, set) that some use might change.
+
+    Such a name loses its constant value: `d = {"a": 1}; d["b"] = 2; out.update(d)` writes b.
+    Any use that is not plainly reading the container (an alias, a store into it, a mutating
+    method, passing it to other code) makes the name unsafe, in whatever scope it lives.
+    """
     mutable = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
-    candidates: dict[str, list[cst.Name]] = {}
-    for statement in index.tree.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, (cst.Assign, cst.AnnAssign)) and isinstance(small.value, mutable):
-                targets = small.targets if isinstance(small, cst.Assign) else [cst.AssignTarget(small.target)]
-                for target in targets:
-                    if isinstance(target.target, cst.Name):
-                        candidates.setdefault(target.target.value, [])
+    candidates: dict[str, set[int]] = {}     # name -> ids of the scopes binding it to a container
+    for scope in {s for s in index.scopes.values() if s is not None}:
+        for assignment in scope.assignments:
+            node = getattr(assignment, "node", None)
+            source = index.bindings.get(id(node)) if isinstance(node, cst.Name) else None
+            if source is not None and source.kind == "expr" and not source.path and isinstance(source.node, mutable):
+                candidates.setdefault(assignment.name, set()).add(id(assignment.scope))
     if not candidates:
         return
-    for scope in set(index.scopes.values()):
-        if scope is None:
-            continue
+    for scope in {s for s in index.scopes.values() if s is not None}:
         for access in scope.accesses:
             node = access.node
             if not isinstance(node, cst.Name) or node.value not in candidates:
                 continue
-            if not any(isinstance(a.scope, GlobalScope) for a in access.referents):
-                continue
-            if not _is_read_only_use(index, node):
-                index.unsafe_module_names.add(node.value)
+            owners = {id(a.scope) for a in access.referents} & candidates[node.value]
+            if owners and not _is_read_only_use(index, node):
+                for owner in owners:
+                    index.unsafe_names.add((owner, node.value))
 
 
 def _is_read_only_use(index: ModuleIndex, node: cst.Name) -> bool:
@@ -330,5 +333,7 @@ def _is_read_only_use(index: ModuleIndex, node: cst.Name) -> bool:
     if isinstance(parent, cst.Arg) and not parent.star:
         call = index.parent(parent)
         if isinstance(call, cst.Call):
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in _READING_ARGUMENT_METHODS:
+                return True   # out.update(d), s.union(d): the argument is only read
             return bool(index.qnames(call.func) & _READ_ONLY_BUILTINS)
     return False

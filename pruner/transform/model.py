@@ -25,6 +25,7 @@ class ProcessorFacts:
     reads_all: bool
     writes_all: bool
     prunable: bool
+    must_writes: frozenset[str] = frozenset()   # written on every run (others may keep the old value)
     declared_reads: frozenset[str] | None = None
     declared_writes: frozenset[str] | None = None
     always_run: bool = False
@@ -37,6 +38,7 @@ class ProcessorFacts:
             "line": self.line,
             "reads": sorted(self.reads),
             "writes": sorted(self.writes),
+            "must_writes": sorted(self.must_writes),
             "reads_all": self.reads_all,
             "writes_all": self.writes_all,
             "prunable": self.prunable,
@@ -55,6 +57,7 @@ class ProcessorFacts:
         return cls(name=name, module=module, class_name=name.rpartition(".")[2],
                    file=str(data["file"]), line=int(data["line"]),
                    reads=frozenset(data["reads"]), writes=frozenset(data["writes"]),
+                   must_writes=frozenset(data.get("must_writes", ())),
                    reads_all=bool(data["reads_all"]), writes_all=bool(data["writes_all"]),
                    prunable=bool(data["prunable"]), always_run=bool(data.get("always_run", False)),
                    declared_reads=None if declared_reads is None else frozenset(declared_reads),

@@ -31,6 +31,7 @@ class Program:
         self.scopes: dict[cst.CSTNode, object] = {}
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.contexts: dict[cst.CSTNode, ExpressionContext] = {}
+        self.unsafe_names: set[tuple[int, str]] = set()
         self._by_tree: dict[int, ModuleIndex] = {}
         for index in indexes:
             self.modules[index.module] = index
@@ -47,6 +48,7 @@ class Program:
             self.scopes.update(index.scopes)
             self.parents.update(index.parents)
             self.contexts.update(index.contexts)
+            self.unsafe_names |= index.unsafe_names
             self._by_tree[id(index.tree)] = index
 
     # ------------------------------------------------------------------ nodes

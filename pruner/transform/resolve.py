@@ -88,6 +88,8 @@ class Facts:
 
     reads: dict[str, cst.CSTNode] = field(default_factory=dict)   # field -> first site
     writes: dict[str, cst.CSTNode] = field(default_factory=dict)
+    must_writes: set[str] = field(default_factory=set)   # written on every path (see _unconditional)
+    removed: set[str] = field(default_factory=set)       # deleted from out somewhere
     reads_all: bool = False
     writes_all: bool = False
     unprunable: bool = False
@@ -114,6 +116,7 @@ class ProcessorAnalyzer:
 
     # ------------------------------------------------------------------ entry
     def run(self, process: cst.FunctionDef) -> Facts:
+        self.process_node = process
         params = process.params
         positional = [*params.posonly_params, *params.params]
         decorators = {_decorator_name(d) for d in process.decorators}
@@ -338,7 +341,8 @@ class ProcessorAnalyzer:
                 self._write_update(call, env, node)
                 return
             if name in _OUT_KEY_WRITES:
-                self._write_key(_first_arg(call), env, node)
+                removes = name in ("pop", "__delitem__")
+                self._write_key(_first_arg(call), env, node, removes=removes)
                 return
             self._write_all("out-escapes", node, f"out.{name}() may write any field")
             return
@@ -387,7 +391,7 @@ class ProcessorAnalyzer:
 
     def _callee_verdict(self, call: cst.Call, env: Env) -> str:
         """'follow' when every possible callee is analyzable code, a builtin's name, or 'unknown'."""
-        callee = self.eval(call.func, env)
+        callee = _without_markers(self.eval(call.func, env))
         if callee and all(isinstance(a, (Func, Method)) for a in callee):
             return "follow"
         if len(callee) == 1:
@@ -406,7 +410,8 @@ class ProcessorAnalyzer:
         for key in keys:
             self.facts.reads.setdefault(key, site)
 
-    def _write_key(self, key_node: cst.BaseExpression | None, env: Env, site: cst.CSTNode) -> None:
+    def _write_key(self, key_node: cst.BaseExpression | None, env: Env, site: cst.CSTNode,
+                   *, removes: bool = False) -> None:
         keys = strings(self.eval(key_node, env)) if key_node is not None else None
         if keys is None:
             what = _describe(key_node) if key_node is not None else "a slice"
@@ -414,11 +419,18 @@ class ProcessorAnalyzer:
             return
         for key in keys:
             self.facts.writes.setdefault(key, site)
+        if removes:
+            self.facts.removed |= keys
+        elif len(keys) == 1 and self._unconditional(site):
+            self.facts.must_writes |= keys
 
     def _write_update(self, call: cst.Call, env: Env, site: cst.CSTNode) -> None:
+        unconditional = self._unconditional(site)
         for arg in call.args:
             if arg.keyword is not None:
                 self.facts.writes.setdefault(arg.keyword.value, site)
+                if unconditional:
+                    self.facts.must_writes.add(arg.keyword.value)
                 continue
             value = self.eval(arg.value, env)
             keys = _map_keys(value)
@@ -428,6 +440,40 @@ class ProcessorAnalyzer:
                 return
             for key in keys:
                 self.facts.writes.setdefault(key, site)
+            if unconditional:
+                self.facts.must_writes |= _exact_map_keys(value)
+
+    def _unconditional(self, site: cst.CSTNode) -> bool:
+        """Whether `site` runs every time process() returns normally (so its write is certain).
+
+        Conservative: the site is in a top-level simple statement of process() itself, not in a
+        branch of a conditional expression, a lambda or a comprehension, and no earlier
+        top-level statement can return or raise.
+        """
+        process = getattr(self, "process_node", None)
+        if process is None or self.index.owner.get(id(site)) is not process:
+            return False
+        node = site
+        while True:
+            parent = self.index.parent(node)
+            if parent is None:
+                return False
+            if isinstance(parent, cst.IfExp) and parent.test is not node:
+                return False
+            if isinstance(parent, cst.BooleanOperation) and parent.left is not node:
+                return False
+            if isinstance(parent, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp,
+                                   cst.GeneratorExp, cst.BaseCompoundStatement)):
+                return False
+            if isinstance(parent, cst.SimpleStatementLine):
+                block = self.index.parent(parent)
+                if not isinstance(block, cst.IndentedBlock) or self.index.parent(block) is not process:
+                    return False
+                earlier = block.body[:block.body.index(parent)]
+                return not any(_may_exit(statement) for statement in earlier) and not any(
+                    isinstance(small, (cst.Return, cst.Raise)) for small in parent.body[:1]
+                    if small is not node)
+            node = parent
 
     def _check_store(self, node: cst.Subscript | cst.Attribute, env: Env) -> None:
         base = self.eval(node.value, env)
@@ -435,7 +481,8 @@ class ProcessorAnalyzer:
             self._report("row-write", node, "the row is read-only; write outputs to `out`")
         if OUT in base:
             if isinstance(node, cst.Subscript):
-                self._write_key(_subscript_key(node), env, node)
+                self._write_key(_subscript_key(node), env, node,
+                                removes=self.index.context(node) is ExpressionContext.DEL)
             else:
                 self._write_all("out-escapes", node, f"setting out.{node.attr.value} is not a field write")
         if SELF in base or SELF_STATE in base:
@@ -665,10 +712,13 @@ class ProcessorAnalyzer:
             source = self.index.bindings.get(id(node))
             if source is None:
                 return OPAQUE_VALUE
+            unsafe = (id(scope), node.value) in self.index.unsafe_names
             if isinstance(scope, GlobalScope):
-                if node.value in self.index.module_of(node).unsafe_module_names:
+                if unsafe:
                     return frozenset({OPAQUE, GLOBAL_STATE})
                 return self._eval_source(source, None) | {GLOBAL_STATE}
+            if unsafe:
+                return OPAQUE_VALUE
             if scope_env is None and isinstance(scope, (FunctionScope, ComprehensionScope)):
                 return OPAQUE_VALUE
             return self._eval_source(source, scope_env)
@@ -1084,6 +1134,30 @@ def _unpack(value: frozenset, position: int) -> frozenset:
         else:
             result.add(OPAQUE)
     return frozenset(result) or OPAQUE_VALUE
+
+
+def _exact_map_keys(value: frozenset) -> set[str]:
+    """Keys that a dict value certainly has: one exact dict literal with one constant per key."""
+    maps = [a for a in value if isinstance(a, Map)]
+    if len(maps) != 1 or maps[0].items is None or any(
+            a is not maps[0] and a is not GLOBAL_STATE and a is not SELF_STATE for a in value):
+        return set()
+    found = set()
+    for key, _ in maps[0].items:
+        names = strings(key)
+        if names is None or len(names) != 1:
+            return set()
+        found |= names
+    return found
+
+
+def _may_exit(statement: cst.CSTNode) -> bool:
+    """Whether a statement can leave the function early (a return or raise inside it)."""
+    if isinstance(statement, (cst.Return, cst.Raise)):
+        return True
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return False
+    return any(_may_exit(child) for child in statement.children)
 
 
 def _map_keys(value: frozenset) -> frozenset[str] | None:
