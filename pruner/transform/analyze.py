@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Iterator
 
 import libcst as cst
 
@@ -40,8 +42,28 @@ class ParsedModule:
     diagnostics: tuple[dx.Diagnostic, ...] = ()
 
 
+@contextmanager
+def _deep_recursion() -> Iterator[None]:
+    """Tree walks recurse once per nesting level; valid code can nest a few hundred levels.
+
+    (Python 3.11 frames for Python-to-Python calls are cheap; the depth itself is bounded by
+    MAX_NESTING before any walk starts.)
+    """
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
 def parse_source(source: str, file: str, module: str) -> ParsedModule:
     """Parse and collect one module. Bad code gives a diagnostic, never an exception."""
+    with _deep_recursion():
+        return _parse_source(source, file, module)
+
+
+def _parse_source(source: str, file: str, module: str) -> ParsedModule:
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
     # CPython's parser is the authority on what is Python (LibCST accepts a few things it
     # rejects, such as bad string escapes); it only parses, it never runs anything.
@@ -64,13 +86,18 @@ def parse_source(source: str, file: str, module: str) -> ParsedModule:
     except cst.ParserSyntaxError as error:
         return _unparsable(module, file, digest, error.raw_line, error.raw_column + 1,
                            " ".join(str(error.message).split()))
-    except (ValueError, RecursionError, MemoryError) as error:
-        return _unparsable(module, file, digest, 1, 1, f"too deeply nested or too large ({error})")
+    except RecursionError:
+        diagnostic = dx.make("too-deeply-nested", file, 1, 1, "the file nests too deeply to analyze "
+                             "(split the deepest expression)")
+        return ParsedModule(module, file, digest, None, {}, (diagnostic,))
+    except (ValueError, MemoryError) as error:
+        return _unparsable(module, file, digest, 1, 1, f"too large ({error})")
     class_lines = {node.name: node.lineno for node in python_tree.body if isinstance(node, ast.ClassDef)}
     return ParsedModule(module, file, digest, index, class_lines)
 
 
 MAX_NESTING: Final = 1000   # LibCST's native parser overflows its stack in the thousands
+RECURSION_LIMIT: Final = 20_000
 
 
 def _nesting_depth(tree: ast.AST, limit: int) -> int:
@@ -96,6 +123,11 @@ def _unparsable(module: str, file: str, digest: str, line: int, col: int, messag
 
 def analyze_modules(parsed: list[ParsedModule], only: set[str] | None = None) -> list[ModuleAnalysis]:
     """Analyze parsed modules together (imports between them resolve); `only` limits which."""
+    with _deep_recursion():
+        return _analyze_modules(parsed, only)
+
+
+def _analyze_modules(parsed: list[ParsedModule], only: set[str] | None) -> list[ModuleAnalysis]:
     program = Program([p.index for p in parsed if p.index is not None])
     results = []
     for module in parsed:

@@ -469,11 +469,18 @@ class ProcessorAnalyzer:
                 block = self.index.parent(parent)
                 if not isinstance(block, cst.IndentedBlock) or self.index.parent(block) is not process:
                     return False
-                earlier = block.body[:block.body.index(parent)]
-                return not any(_may_exit(statement) for statement in earlier) and not any(
-                    isinstance(small, (cst.Return, cst.Raise)) for small in parent.body[:1]
-                    if small is not node)
+                positions, first_exit = self._top_level(process)
+                return positions[id(parent)] <= first_exit
             node = parent
+
+    def _top_level(self, process: cst.FunctionDef) -> tuple[dict[int, int], int]:
+        """Each top-level statement's position, and the position of the first that may exit."""
+        cached = getattr(self, "_top_level_cache", None)
+        if cached is None:
+            body = process.body.body if isinstance(process.body, cst.IndentedBlock) else ()
+            first_exit = next((i for i, s in enumerate(body) if _may_exit(s)), len(body))
+            cached = self._top_level_cache = ({id(s): i for i, s in enumerate(body)}, first_exit)
+        return cached
 
     def _check_store(self, node: cst.Subscript | cst.Attribute, env: Env) -> None:
         base = self.eval(node.value, env)
