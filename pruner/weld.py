@@ -197,7 +197,10 @@ class _Welder:
 
     def _udaf(self, step: UdafStep) -> None:
         key = self.spec.sink.primary_key[0]
-        fields = tuple(dict.fromkeys((step.key, *step.fields)))
+        # Membership and order of the aggregate come from the source's key and its own primary
+        # key (members are listed in primary-key order), so both are inputs, with the fields.
+        source_key = self.spec.table(step.source).primary_key
+        fields = tuple(dict.fromkeys((step.key, *source_key, *step.fields)))
         self._add_unit(Unit(index=len(self.units), name=step.name, kind="udaf", step=step.name,
                             step_index=step.index, reads=(key,), writes=(step.output,)),
                        sources=[("src", step.source, f) for f in fields])

@@ -153,7 +153,7 @@ def test_dimjoin_udaf_rename_and_filter() -> None:
                          aggregated=("u", "v"), filters=[keep])
     d = deps(spec, analysis)
     assert d["J"] == {"items.b", "dim.k", "dim.c"}           # not dim.e: never fetched
-    assert d["G"] == {"items.id", "agg.item_id", "agg.u"}      # not agg.v
+    assert d["G"] == {"items.id", "agg.aid", "agg.item_id", "agg.u"}   # not agg.v; aid orders members
     assert d["U.Core"] == {"items.a", "items.b", "dim.k", "dim.c"}
     # every sink field depends on the filter's input (whether the row exists at all)
     assert all("items.b" in d[f"sink:{f}"] for f in ("id", "n", "y", "imgs"))

@@ -244,6 +244,8 @@ class Engine:
         message_pk = self._key(change.before, spec.primary_key) if change.before is not None else after_pk
         before = rows.get(message_pk) if message_pk is not None else None
         if before is None:
+            if change.kind == DELETE:
+                return []          # deleting a row the job never saw: nothing changes
             before = change.before
         before_pk = self._key(before, spec.primary_key) if before is not None else None
         affected_before = targets(table, before, before_pk)
