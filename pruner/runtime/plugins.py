@@ -111,7 +111,8 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
         raise ImportError(f"{class_ref}: module {module_name!r} has no class {class_name!r}") from None
 
 
-def _forget_stale_modules(folders: list[str]) -> None:
+def _plugin_modules(folders: list[str]) -> dict[str, Path]:
+    """Module name -> file, for every plugin module in the job's folders."""
     expected: dict[str, Path] = {}
     for folder in folders:
         for file in Path(folder).rglob("*.py"):
@@ -120,7 +121,11 @@ def _forget_stale_modules(folders: list[str]) -> None:
                 parts = parts[:-1]
             if parts:
                 expected.setdefault(".".join(parts), file.resolve())
-    for name, file in expected.items():
+    return expected
+
+
+def _forget_stale_modules(folders: list[str]) -> None:
+    for name, file in _plugin_modules(folders).items():
         module = sys.modules.get(name)
         if module is None:
             continue
@@ -133,12 +138,12 @@ def _forget_stale_modules(folders: list[str]) -> None:
 
 def note_loaded(spec: JobSpec) -> None:
     """Record the digest of every plugin module now loaded (see _forget_stale_modules)."""
-    for folder in spec.plugins:
-        root = Path(folder).resolve()
-        for name, module in list(sys.modules.items()):
-            loaded = getattr(module, "__file__", None)
-            if loaded and Path(loaded).resolve().is_relative_to(root):
-                setattr(module, _DIGEST, hashlib.sha256(Path(loaded).read_bytes()).hexdigest())
+    folders = [str(Path(folder).resolve()) for folder in spec.plugins]
+    for name, file in _plugin_modules(folders).items():
+        module = sys.modules.get(name)
+        loaded = getattr(module, "__file__", None) if module is not None else None
+        if loaded and Path(loaded).resolve() == file:
+            setattr(module, _DIGEST, hashlib.sha256(file.read_bytes()).hexdigest())
 
 
 _DIGEST = "__pruner_sha256__"
