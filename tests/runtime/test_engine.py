@@ -192,3 +192,12 @@ def test_replay_refuses_a_corrupt_plan(tmp_path: Path, capsys) -> None:
     assert code == 1
     err = capsys.readouterr().err
     assert "checksum" in err and "Traceback" not in err
+
+
+def test_the_plugin_sdk_entry_point_runs_a_job(reference: Path) -> None:
+    from plugin_sdk.runtime import open_job
+
+    job = open_job(reference / "job.yaml", reference / "job.plan")
+    rows, dead = _run(job, STREAM)
+    assert not dead and rows == [{"id": 1, "a": "A2", "b": 1, "c": "y", "d": "A2:1", "e": "A2:1"}]
+    assert job.stats.units["J1"][1] > 0
