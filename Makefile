@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT := build/demo
 
-.PHONY: demo test bench-analyzer bench-compile clean
+.PHONY: demo test bench-analyzer bench-compile bench-replay bench-decisions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench-analyzer: $(STAMP)
 
 bench-compile: $(STAMP)
 	$(BIN)/python benchmarks/compile_scaling.py
+
+bench-replay: $(STAMP)
+	$(BIN)/python benchmarks/replay_throughput.py
+
+bench-decisions: $(STAMP)
+	$(BIN)/python benchmarks/decision_overhead.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
