@@ -161,10 +161,7 @@ def _run_compile(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else (args.cache_dir or Path(args.spec).parent / ".pruner-cache")
     try:
         result = build(args.spec, cache_dir=cache_dir)
-    except SpecError as error:
-        print(f"pruner compile: {error}", file=sys.stderr)
-        return EXIT_ERRORS
-    except SourceError as error:
+    except (SpecError, SourceError) as error:
         print(f"pruner compile: {error}", file=sys.stderr)
         return EXIT_ERRORS
     diagnostics = result.diagnostics()
