@@ -113,6 +113,8 @@ class ProcessorAnalyzer:
         self._cycle_hits = 0
         self._steps = 0
         self._importing: set[str] = set()
+        self.process_node: cst.FunctionDef | None = None
+        self._top_level_cache: tuple[dict[int, int], int] | None = None
 
     # ------------------------------------------------------------------ entry
     def run(self, process: cst.FunctionDef) -> Facts:
@@ -450,7 +452,7 @@ class ProcessorAnalyzer:
         branch of a conditional expression, a lambda or a comprehension, and no earlier
         top-level statement can return or raise.
         """
-        process = getattr(self, "process_node", None)
+        process = self.process_node
         if process is None or self.index.owner.get(id(site)) is not process:
             return False
         node = site
@@ -475,7 +477,7 @@ class ProcessorAnalyzer:
 
     def _top_level(self, process: cst.FunctionDef) -> tuple[dict[int, int], int]:
         """Each top-level statement's position, and the position of the first that may exit."""
-        cached = getattr(self, "_top_level_cache", None)
+        cached = self._top_level_cache
         if cached is None:
             body = process.body.body if isinstance(process.body, cst.IndentedBlock) else ()
             first_exit = next((i for i, s in enumerate(body) if _may_exit(s)), len(body))
