@@ -15,13 +15,16 @@ it through an index (lookup key -> row keys).
 
 Every message is a transaction: if a unit raises, the message goes to the dead letters with
 the reason and the state is left exactly as it was before the message.
+
+A source table's rows live in a dict unless ``stores`` gives the table another mapping, such as
+a ``pruner.runtime.stores.SqliteTable`` (a DimJoin then looks its rows up in SQLite).
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping, MutableMapping
 
 from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
@@ -30,6 +33,7 @@ from pruner.spec import DimJoinStep, FilterStep, JobSpec, RenameStep, UdafStep, 
 
 MODES = ("pruned", "stateless", "full", "batch")
 _MISSING = object()
+_UNMATCHED = ("<no dimension key>", object())
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class RunStats:
     row_updates: int = 0          # (message, row) pairs the pipeline ran for
     records: int = 0
     units: dict[str, list[int]] = field(default_factory=dict)   # name -> [run, skipped]
+    # pipeline step -> [row updates where at least one of its units ran, row updates where none did]
+    steps: dict[str, list[int]] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, object]:
@@ -77,6 +83,7 @@ class RunStats:
                 "unknown_table": self.unknown_table, "row_updates": self.row_updates,
                 "records": self.records,
                 "units": {name: {"run": r, "skipped": s} for name, (r, s) in self.units.items()},
+                "steps": {name: {"run": r, "skipped": s} for name, (r, s) in self.steps.items()},
                 "seconds": round(self.seconds, 6)}
 
 
@@ -99,16 +106,24 @@ class _Executable:
 
 class Engine:
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "full",
-                 check_fingerprints: bool = True) -> None:
+                 check_fingerprints: bool = True,
+                 stores: Mapping[str, MutableMapping[tuple, dict[str, Any]]] | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        stores = dict(stores or {})
+        tables = [t.name for t in (*spec.sources, *spec.dimensions)]
+        unknown = sorted(set(stores) - set(tables))
+        if unknown:
+            raise ValueError(f"stores given for {', '.join(unknown)}, which the job does not have "
+                             f"(its tables: {', '.join(tables)})")
         self.spec = spec
         self.plan = plan
         self.mode = mode
         self.prune = mode in ("pruned", "stateless")
         if check_fingerprints and self.prune:
             self.prune = plugins.enforce(plugins.check_fingerprints(plan, spec), on_stale, plan.job)
-        self.stats = RunStats(units={u.name: [0, 0] for u in plan.units})
+        self.stats = RunStats(units={u.name: [0, 0] for u in plan.units},
+                              steps={s.name: [0, 0] for s in spec.pipeline})
         self.n_bits = plan.n_bits
         self.all_bits = (1 << plan.n_bits) - 1
         self.relevant = to_int(plan.relevant)
@@ -117,6 +132,7 @@ class Engine:
         self.key_fields = spec.sink.primary_key
         self.units = self._executables()
         self.live = [u.index for u in self.units if not u.dead]
+        self._step_of = [u.step.name for u in self.units]
         # Per sink field: the units that produce its value (stateless mode runs them to emit it).
         self.sink_supply: dict[str, int] = {}
         for (name, _), supply in zip(plan.sink, plan.sink_supply):
@@ -125,8 +141,8 @@ class Engine:
                 bits |= 1 << s
             self.sink_supply[name] = bits
         # source state: table -> primary key -> row
-        self.tables: dict[str, dict[tuple, dict[str, Any]]] = {
-            t.name: {} for t in (*spec.sources, *spec.dimensions)}
+        self.tables: dict[str, MutableMapping[tuple, dict[str, Any]]] = {
+            name: stores[name] if name in stores else {} for name in tables}
         self.table_specs = {t.name: t for t in (*spec.sources, *spec.dimensions)}
         self.row_sources = {t.name for t in spec.row_sources}
         self.dimensions = {t.name for t in spec.dimensions}
@@ -365,6 +381,7 @@ class Engine:
             run, outputs = self._plan_for(mask)
             run_set = set(run)
         row = self._source_row(key)
+        steps_run: set[str] = set()
         new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
         # In the sink iff every filter keeps the row. A filter without an output here was skipped
         # in stateless mode while the row was in the sink: it still keeps it.
@@ -372,6 +389,7 @@ class Engine:
         for unit in self.units:
             if unit.index in run_set:
                 self.stats.units[unit.name][0] += 1
+                steps_run.add(self._step_of[unit.index])
                 out = self._run_unit(unit, row, key)
                 new_outputs[unit.index] = out
             else:
@@ -385,6 +403,8 @@ class Engine:
                 for old, _ in unit.step.fields:
                     row.pop(old, None)
             row.update(out)
+        for step, counts in self.stats.steps.items():
+            counts[0 if step in steps_run else 1] += 1
         if self.mode == "pruned":
             self._set(self.outputs, key, new_outputs)
         if not exists_in_sink:
@@ -412,6 +432,8 @@ class Engine:
     def _dimjoin(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
         step: DimJoinStep = unit.step
         lookup = tuple(row.get(row_field) for row_field, _ in step.on)
+        if not all(v is None or isinstance(v, (int, float, str, bytes)) for v in lookup):
+            lookup = _UNMATCHED          # a list or an object as join key: no dimension row has it
         index = self.dim_index[unit.index]
         previous = self.lookup_of[unit.index].get(key, _MISSING)
         if previous != lookup:
@@ -419,14 +441,15 @@ class Engine:
                 self._set(index, previous, index.get(previous, set()) - {key})
             self._set(index, lookup, index.get(lookup, set()) | {key})
             self._set(self.lookup_of[unit.index], key, lookup)
-        found = self.tables[step.table].get(lookup)
+        found = self.tables[step.table].get(lookup) if lookup is not _UNMATCHED else None
         return {f: (found.get(f) if found is not None else None) for f in step.fields}
 
     def _udaf(self, unit: _Executable, key: tuple) -> dict[str, Any]:
         step: UdafStep = unit.step
         rows = self.tables[step.source]
         members = sorted(self.agg_members[step.source].get(key, ()), key=_key_order_one)
-        return {step.output: [{f: rows[pk].get(f) for f in step.fields} for pk in members if pk in rows]}
+        found = [rows.get(pk) for pk in members]
+        return {step.output: [{f: r.get(f) for f in step.fields} for r in found if r is not None]}
 
     def _source_row(self, key: tuple) -> dict[str, Any]:
         row: dict[str, Any] = {}

@@ -702,8 +702,11 @@ class OracleRun:
 
 
 def run_oracle(spec_path: Path, changes: list[Change], *, plan_build=None, check_steps: bool = True,
-               describe: str = "") -> OracleRun:
-    """Run `changes` in every mode; assert equal sinks, no dead letters, no extra unit runs."""
+               describe: str = "", stores=None) -> OracleRun:
+    """Run `changes` in every mode; assert equal sinks, no dead letters, no extra unit runs.
+
+    `stores(spec)`, if given, makes the source-table stores of each pruning engine (the full,
+    batch and snapshot engines keep plain dicts, so they stay the reference)."""
     from pruner.compiler import build
     from pruner.runtime.engine import MODES, Engine, SinkTable
 
@@ -711,7 +714,8 @@ def run_oracle(spec_path: Path, changes: list[Change], *, plan_build=None, check
     errors = [d for d in built.diagnostics() if d.severity.value == "error"]
     assert not errors, f"generated job does not compile: {errors}\n{describe}"
     spec, plan = built.spec, built.plan
-    engines = {mode: Engine(spec, plan, mode) for mode in MODES}
+    engines = {mode: Engine(spec, plan, mode, stores=stores(spec) if stores and mode in ("pruned", "stateless") else None)
+               for mode in MODES}
     assert engines["pruned"].prune and engines["stateless"].prune, "plan judged stale: nothing pruned"
     sinks = {mode: SinkTable(spec.sink.fields, spec.sink.primary_key) for mode in MODES}
     for i, change in enumerate(changes):

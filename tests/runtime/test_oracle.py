@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from pruner.cdc.model import DELETE, INSERT, UPDATE, Change
 from pruner.compiler import build
 from pruner.diagnostics import Severity
+from pruner.runtime.stores import SqliteTable
 from tests.runtime.oracle_jobs import (change_to_json, changes_from_json, forget_modules, jobs,
                                        run_oracle, streams)
 
@@ -103,6 +105,24 @@ def test_pruning_never_changes_a_result(data) -> None:
     changes = data.draw(streams(job), label="stream")
     note(json.dumps([change_to_json(c) for c in changes]))
     run_oracle(spec_path, changes, plan_build=built, describe=job.describe())
+
+
+def _sqlite_stores(spec):
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    return {t.name: SqliteTable(connection, t.name, t.primary_key) for t in (*spec.sources, *spec.dimensions)}
+
+
+@settings(ORACLE, max_examples=max(1, ORACLE.max_examples // 5))
+@given(data=st.data())
+def test_pruning_with_sqlite_tables_never_changes_a_result(data) -> None:
+    """The same oracle with every source and dimension table of the pruning engines in SQLite."""
+    job = data.draw(jobs(), label="job")
+    note(job.describe())
+    spec_path, built = _BUILDS.get(job)
+    assume(not _errors(built))
+    changes = data.draw(streams(job), label="stream")
+    note(json.dumps([change_to_json(c) for c in changes]))
+    run_oracle(spec_path, changes, plan_build=built, describe=job.describe(), stores=_sqlite_stores)
 
 
 # ---------------------------------------------------------------------------- shrunk counterexamples

@@ -1,0 +1,147 @@
+"""Where the engine keeps a source table's rows: a dict (the default) or SQLite on disk.
+
+A DimJoin in production looks its rows up in an external store (HBase, Redis, a database),
+not in the job's memory. ``SqliteTable`` is such a store, embedded: each row lives in a SQLite
+table under its primary key, and every lookup is an indexed query plus decoding the row. The
+engine uses a store through the mapping protocol only (``get``, ``in``, ``[]=``, ``pop``), so
+its per-message undo log works unchanged, and a lookup costs what a real store's would.
+
+    from pruner.runtime.stores import SqliteTable
+    engine = Engine(spec, plan, "pruned", stores={"sellers": SqliteTable.open("dims.db", spec.table("sellers"))})
+
+A store may hold rows before the job starts (a dimension loaded by another process): the
+engine reads them as if it had seen their inserts.
+
+Rows are stored as JSON text: values must be what CDC decoders produce (None, bool, int,
+float including NaN/inf, str, lists and objects of those) or ``decimal.Decimal`` and ``bytes``,
+which are tagged so they come back as they went in. Key values must be None, int, float, str or
+bytes, and compare as in a Python dict (``1 == 1.0``).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+from collections.abc import Iterator, MutableMapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pruner.spec import TableSpec
+
+_TAG_DECIMAL = "\x00decimal"         # tags no real column name starts with NUL
+_TAG_BYTES = "\x00bytes"
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or used (bad path, another table's layout)."""
+
+
+class SqliteTable(MutableMapping):
+    """One source table's rows in a SQLite database: primary key -> row (a dict)."""
+
+    def __init__(self, connection: sqlite3.Connection, table: str, key_fields: tuple[str, ...]) -> None:
+        if not key_fields:
+            raise StoreError(f"table {table!r} has no primary key")
+        self.connection = connection
+        self.table = table
+        self.key_fields = tuple(key_fields)
+        name = _quote(f"pruner_{table}")
+        keys = ", ".join(_quote(f"k_{f}") for f in self.key_fields)
+        where = " AND ".join(f"{_quote(f'k_{f}')} = ?" for f in self.key_fields)
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {name} ({keys}, row TEXT NOT NULL, PRIMARY KEY ({keys}))")
+        columns = [r[1] for r in connection.execute(f"PRAGMA table_info({name})")]
+        expected = [f"k_{f}" for f in self.key_fields] + ["row"]
+        if columns != expected:
+            raise StoreError(f"SQLite table {name} exists with columns {columns}, not {expected}: "
+                             f"it was made for another primary key of {table!r}")
+        self._get = f"SELECT row FROM {name} WHERE {where}"
+        self._put = f"INSERT OR REPLACE INTO {name} ({keys}, row) VALUES ({', '.join('?' * (len(self.key_fields) + 1))})"
+        self._delete = f"DELETE FROM {name} WHERE {where}"
+        self._keys = f"SELECT {keys} FROM {name}"
+        self._count = f"SELECT COUNT(*) FROM {name}"
+
+    @classmethod
+    def open(cls, path: str | Path, table: TableSpec, *, connection: sqlite3.Connection | None = None) -> SqliteTable:
+        """The table's store in the database file at `path` (created if missing)."""
+        return cls(connection or connect(path), table.name, table.primary_key)
+
+    # ------------------------------------------------------------------ the mapping protocol
+    def __getitem__(self, key: tuple) -> dict[str, Any]:
+        found = self.connection.execute(self._get, self._params(key)).fetchone()
+        if found is None:
+            raise KeyError(key)
+        return json.loads(found[0], object_hook=_decode)
+
+    def get(self, key: tuple, default: Any = None) -> Any:
+        found = self.connection.execute(self._get, self._params(key)).fetchone()
+        return default if found is None else json.loads(found[0], object_hook=_decode)
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            params = self._params(key)        # type: ignore[arg-type]
+        except (TypeError, StoreError):
+            return False
+        return self.connection.execute(self._get, params).fetchone() is not None
+
+    def __setitem__(self, key: tuple, row: dict[str, Any]) -> None:
+        text = json.dumps(row, default=_encode, ensure_ascii=False, separators=(",", ":"))
+        self.connection.execute(self._put, (*self._params(key), text))
+
+    def __delitem__(self, key: tuple) -> None:
+        if self.connection.execute(self._delete, self._params(key)).rowcount == 0:
+            raise KeyError(key)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter([tuple(r) for r in self.connection.execute(self._keys)])
+
+    def __len__(self) -> int:
+        return self.connection.execute(self._count).fetchone()[0]
+
+    def _params(self, key: tuple) -> tuple:
+        if not isinstance(key, tuple) or len(key) != len(self.key_fields):
+            raise StoreError(f"{self.table}: a key is a tuple of {len(self.key_fields)} value(s), got {key!r}")
+        for value in key:
+            if value is not None and not isinstance(value, (int, float, str, bytes)):
+                raise StoreError(f"{self.table}: key value {value!r} ({type(value).__name__}) cannot be stored")
+        return key
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection for stores: autocommit (the engine's undo log is the transaction), WAL."""
+    try:
+        connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot open SQLite store {path}: {error}") from None
+    return connection
+
+
+def sqlite_stores(path: str | Path, tables: list[TableSpec]) -> dict[str, SqliteTable]:
+    """Stores for `tables`, all in one database file (one connection)."""
+    connection = connect(path)
+    return {t.name: SqliteTable.open(path, t, connection=connection) for t in tables}
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return {_TAG_DECIMAL: str(value)}
+    if isinstance(value, (bytes, bytearray)):
+        return {_TAG_BYTES: base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise TypeError(f"a {type(value).__name__} value cannot be stored in a row")
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if _TAG_DECIMAL in obj:
+            return Decimal(obj[_TAG_DECIMAL])
+        if _TAG_BYTES in obj:
+            return base64.b64decode(obj[_TAG_BYTES])
+    return obj
