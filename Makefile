@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT := build/demo
 
-.PHONY: demo test bench-analyzer bench-compile bench-replay bench-decisions clean
+.PHONY: demo test bench bench-analyzer bench-compile bench-decisions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,14 +41,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The benchmark report: benchmarks/results/latest.md (+ .json, PNG charts). About 5 minutes.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
 bench-analyzer: $(STAMP)
 	$(BIN)/python benchmarks/analyzer_speed.py
 
 bench-compile: $(STAMP)
 	$(BIN)/python benchmarks/compile_scaling.py
-
-bench-replay: $(STAMP)
-	$(BIN)/python benchmarks/replay_throughput.py
 
 bench-decisions: $(STAMP)
 	$(BIN)/python benchmarks/decision_overhead.py

@@ -353,6 +353,90 @@ def jit_seconds() -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------------- report
+def collect(messages: int = 1_000_000, decider_messages: int = 200_000,
+            sizes: tuple[int, ...] = (10, 100, 1_000, 10_000), repeat: int = 5, jit: bool = True) -> dict:
+    """Every measurement of this module, as plain data (see `render`)."""
+    data: dict = {"repeat": repeat}
+    if jit:
+        data["jit_cold"], data["jit_cached"] = jit_seconds()
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    data["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+                       "usable": affinity, "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+                       "python": platform.python_version(), "numba": numba.__version__,
+                       "threads": numba.get_num_threads(), "numpy": np.__version__}
+    buffer = np.ones(32 << 20, dtype=np.uint64)                 # 256 MiB
+    target = np.empty_like(buffer)
+    np.copyto(target, buffer)
+    data["machine"]["copy_gbs"] = 2 * buffer.nbytes / median_time(lambda: np.copyto(target, buffer), repeat) / 1e9
+    del buffer, target
+
+    plans: dict[str, Plan] = {"ecommerce": build(ECOMMERCE).plan}
+    for n in sizes:
+        plans[f"synthetic {n:,}"] = synthetic_plan(n)
+    eco_changes = change_stream(plans["ecommerce"], messages)
+    syn_changes = change_stream(plans[f"synthetic {sizes[0]:,}"], messages) if sizes else []
+    rows = []
+    for name, plan in plans.items():
+        changes = eco_changes if name == "ecommerce" else syn_changes
+        # a Decider miss costs O(units): fewer stream messages for big plans
+        n_stream = int(min(decider_messages, max(5_000, 5e7 // max(1, len(plan.units)))))
+        rows.append(measure_plan(name, plan, changes, changes[:n_stream], repeat))
+        print(f"  measured {name}", file=sys.stderr)
+    data["plans"] = rows
+    data["load"] = measure_load(plans, repeat)
+    return data
+
+
+def render(data: dict) -> str:
+    """Markdown for `collect`'s data."""
+    m = data["machine"]
+    rows = data["plans"]
+    out = ["## Machine\n",
+           f"- {m['cpu']}, {m['cores']} cores ({m['usable']} usable), load average at start "
+           + (f"{m['load']:.2f}" if m["load"] is not None else "?"),
+           f"- Python {m['python']}, numba {m['numba']} ({m['threads']} threads), numpy {m['numpy']}",
+           f"- memory copy (numpy, 256 MiB, read + write): {m['copy_gbs']:.1f} GB/s"]
+    if "jit_cold" in data:
+        out.append(f"- kernel JIT: {data['jit_cold']:.2f} s cold compile, {data['jit_cached']:.2f} s first call "
+                   "from numba's cache (excluded from every timing below)")
+    threads = m["threads"]
+    out += ["\n## Batch kernel vs baselines (per decision; unit-decisions = messages x units)\n",
+            f"| plan | units | sink fields | words | kernel 1 thread: msg/s | unit-dec/s | GB/s "
+            f"| kernel {threads} threads: msg/s | unit-dec/s | speedup | Python sets: unit-dec/s | × "
+            f"| Python ints: unit-dec/s | × | numpy: unit-dec/s | × |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        u = max(1, r["units"])
+        k1, kn = r["kernel_1"], r["kernel_n"]
+        out.append(f"| {r['plan']} | {r['units']:,} | {r['sink']:,} | {r['words']} | {_si(k1)} | {_si(k1 * u)} "
+                   f"| {r['kernel_1_bytes'] / 1e9:.1f} | {_si(kn)} | {_si(kn * u)} | {kn / k1:.1f}× "
+                   f"| {_si(r['sets'] * u)} | {k1 / r['sets']:,.0f}× | {_si(r['ints'] * u)} | {k1 / r['ints']:,.0f}× "
+                   f"| {_si(r['numpy'] * u)} | {k1 / r['numpy']:,.1f}× |")
+    out.append("\n× = kernel on 1 thread ÷ baseline (all single-threaded), medians of "
+               f"{data['repeat']} runs in this process. GB/s = bytes the kernel reads "
+               "(masks) and writes (run, drop, outputs) per second. Messages per run: kernel "
+               + ", ".join(f"{r['kernel_messages']:,}" for r in rows) + "; Python "
+               + ", ".join(f"{r['python_messages']:,}" for r in rows) + "; numpy "
+               + ", ".join(f"{r['numpy_messages']:,}" for r in rows) + ".")
+    out += ["\n## Decider.decide, one message from Python (ns per call)\n",
+            "| plan | units | memo hit | new key, known mask | miss (new mask) | realistic stream | new keys in stream |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r['plan']} | {r['units']:,} | {r['hit_ns']:,.0f} | {r['reorder_ns']:,.0f} | {r['miss_ns']:,.0f} "
+                   f"| {r['stream_ns']:,.0f} | {100 * r['stream_new_keys']:.2f}% |")
+    out.append("\nRealistic stream: the first " + ", ".join(f"{r['stream_messages']:,}" for r in rows)
+               + " messages of the stream, memo emptied first; masks remembered at the end: "
+               + ", ".join(f"{r['memo_masks']:,}" for r in rows) + ".")
+    out += ["\n## Plan load (read_plan + PlanArrays.from_plan + Decider), ms\n",
+            "| plan | units | plan KiB | read_plan | PlanArrays | Decider | total |",
+            "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in data["load"]:
+        total = r["read"] + r["arrays"] + r["decider"]
+        out.append(f"| {r['plan']} | {r['units']:,} | {r['kib']:,.0f} | {1e3 * r['read']:.2f} | {1e3 * r['arrays']:.2f} "
+                   f"| {1e3 * r['decider']:.2f} | {1e3 * total:.2f} |")
+    return "\n".join(out) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -360,73 +444,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1_000, 10_000])
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; medians are reported")
     args = parser.parse_args()
-
-    cold, cached = jit_seconds()
-    print("## Machine\n")
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
-    print(f"- {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-          f"({affinity} usable), load average at start {load[0]:.2f}")
-    print(f"- Python {platform.python_version()}, numba {numba.__version__} "
-          f"({numba.get_num_threads()} threads), numpy {np.__version__}")
-    buffer = np.ones(32 << 20, dtype=np.uint64)                 # 256 MiB
-    target = np.empty_like(buffer)
-    np.copyto(target, buffer)
-    copy = median_time(lambda: np.copyto(target, buffer), args.repeat)
-    print(f"- memory copy (numpy, 256 MiB, read + write): {2 * buffer.nbytes / copy / 1e9:.1f} GB/s")
-    print(f"- kernel JIT: {cold:.2f} s cold compile, {cached:.2f} s first call from numba's cache "
-          "(excluded from every timing below)")
-    del buffer, target
-
-    plans: dict[str, Plan] = {"ecommerce": build(ECOMMERCE).plan}
-    for n in args.sizes:
-        plans[f"synthetic {n:,}"] = synthetic_plan(n)
-    eco_changes = change_stream(plans["ecommerce"], args.messages)
-    syn_changes = change_stream(plans[f"synthetic {args.sizes[0]:,}"], args.messages) if args.sizes else []
-    rows = []
-    for name, plan in plans.items():
-        changes = eco_changes if name == "ecommerce" else syn_changes
-        # a Decider miss costs O(units): fewer stream messages for big plans
-        n_stream = int(min(args.decider_messages, max(5_000, 5e7 // max(1, len(plan.units)))))
-        rows.append(measure_plan(name, plan, changes, changes[:n_stream], args.repeat))
-        print(f"  measured {name}", file=sys.stderr)
-    threads = numba.get_num_threads()
-
-    print("\n## Batch kernel vs baselines (per decision; unit-decisions = messages x units)\n")
-    print(f"| plan | units | sink fields | words | kernel 1 thread: msg/s | unit-dec/s | GB/s "
-          f"| kernel {threads} threads: msg/s | unit-dec/s | speedup | Python sets: unit-dec/s | × "
-          f"| Python ints: unit-dec/s | × | numpy: unit-dec/s | × |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        u = max(1, r["units"])
-        k1, kn = r["kernel_1"], r["kernel_n"]
-        print(f"| {r['plan']} | {r['units']:,} | {r['sink']:,} | {r['words']} | {_si(k1)} | {_si(k1 * u)} "
-              f"| {r['kernel_1_bytes'] / 1e9:.1f} | {_si(kn)} | {_si(kn * u)} | {kn / k1:.1f}× "
-              f"| {_si(r['sets'] * u)} | {k1 / r['sets']:,.0f}× | {_si(r['ints'] * u)} | {k1 / r['ints']:,.0f}× "
-              f"| {_si(r['numpy'] * u)} | {k1 / r['numpy']:,.1f}× |")
-    print("\n× = kernel on 1 thread ÷ baseline (all single-threaded). GB/s = bytes the kernel reads "
-          "(masks) and writes (run, drop, outputs) per second. Messages per run: kernel "
-          + ", ".join(f"{r['kernel_messages']:,}" for r in rows) + "; Python "
-          + ", ".join(f"{r['python_messages']:,}" for r in rows) + "; numpy "
-          + ", ".join(f"{r['numpy_messages']:,}" for r in rows) + ".")
-
-    print("\n## Decider.decide, one message from Python (ns per call)\n")
-    print("| plan | units | memo hit | new key, known mask | miss (new mask) | realistic stream | new keys in stream |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for r in rows:
-        print(f"| {r['plan']} | {r['units']:,} | {r['hit_ns']:,.0f} | {r['reorder_ns']:,.0f} | {r['miss_ns']:,.0f} "
-              f"| {r['stream_ns']:,.0f} | {100 * r['stream_new_keys']:.2f}% |")
-    print("\nRealistic stream: the first " + ", ".join(f"{r['stream_messages']:,}" for r in rows)
-          + " messages of the stream, memo emptied first; masks remembered at the end: "
-          + ", ".join(f"{r['memo_masks']:,}" for r in rows) + ".")
-
-    print("\n## Plan load (read_plan + PlanArrays.from_plan + Decider), ms\n")
-    print("| plan | units | plan KiB | read_plan | PlanArrays | Decider | total |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for r in measure_load(plans, args.repeat):
-        total = r["read"] + r["arrays"] + r["decider"]
-        print(f"| {r['plan']} | {r['units']:,} | {r['kib']:,.0f} | {1e3 * r['read']:.2f} | {1e3 * r['arrays']:.2f} "
-              f"| {1e3 * r['decider']:.2f} | {1e3 * total:.2f} |")
+    print(render(collect(args.messages, args.decider_messages, tuple(args.sizes), args.repeat)))
 
 
 def _si(value: float) -> str:
