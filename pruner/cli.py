@@ -128,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--on-stale", choices=("full", "stop"), default="full",
                         help="when the plan does not match the code: run every unit and warn (default) "
                              "or stop")
+    replay.add_argument("--dim-store", metavar="FILE.db",
+                        help="keep the dimension tables in this SQLite file (created if missing; rows "
+                             "already in it are used) instead of in memory")
     replay.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     replay.set_defaults(run=_run_replay)
     return parser
@@ -254,6 +257,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     from pruner.planfile import PlanError
     from pruner.runtime.plugins import StalePlanError
     from pruner.runtime.replay import open_input, replay, summary, write_dead_letters, write_sink
+    from pruner.runtime.stores import StoreError
     from pruner.spec import SpecError
 
     try:
@@ -263,8 +267,8 @@ def _run_replay(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         result = replay(args.spec, args.plan, lines, args.fmt, args.mode, on_stale=args.on_stale,
-                        progress=None if args.quiet else sys.stderr)
-    except (SpecError, PlanError, StalePlanError) as error:
+                        progress=None if args.quiet else sys.stderr, dim_store=args.dim_store)
+    except (SpecError, PlanError, StalePlanError, StoreError) as error:
         print(f"pruner replay: {error}", file=sys.stderr)
         return EXIT_ERRORS
     if args.sink_out:

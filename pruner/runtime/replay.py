@@ -12,6 +12,7 @@ from pruner.cdc import decode
 from pruner.cdc.model import Change, DeadLetter, DecodeStats
 from pruner.planfile import read_plan
 from pruner.runtime.engine import Engine, RunStats, SinkTable
+from pruner.runtime.stores import sqlite_stores
 from pruner.spec import load_spec
 
 PROGRESS_EVERY_S = 2.0
@@ -50,10 +51,13 @@ class _Lines:
 
 
 def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], fmt: str, mode: str,
-           *, on_stale: str = "full", progress: IO[str] | None = None) -> ReplayResult:
+           *, on_stale: str = "full", progress: IO[str] | None = None,
+           dim_store: str | Path | None = None) -> ReplayResult:
+    """Decode and run `lines`; with `dim_store`, the dimension tables live in that SQLite file."""
     spec = load_spec(spec_path)
     plan = read_plan(plan_path)
-    engine = Engine(spec, plan, mode, on_stale=on_stale)
+    stores = sqlite_stores(dim_store, list(spec.dimensions)) if dim_store is not None else None
+    engine = Engine(spec, plan, mode, on_stale=on_stale, stores=stores)
     sink = SinkTable(spec.sink.fields, spec.sink.primary_key)
     decode_stats = DecodeStats()
     dead: list[DeadLetter] = []

@@ -146,3 +146,28 @@ def test_a_list_as_join_key_matches_no_dimension_row(reference: Path, tmp_path: 
     for stores in ({}, sqlite_stores(tmp_path / "dims.db", list(spec.dimensions))):
         rows, dead = _run(_engine(reference, stores=stores), [*STREAM, insert("items", {"id": 2, "a": "B", "b": [1]})])
         assert not dead and rows[1]["c"] is None
+
+
+# ---------------------------------------------------------------------- pruner replay --dim-store
+def test_replay_with_a_sqlite_dimension_store(tmp_path: Path) -> None:
+    from tests.runtime.test_engine import CLOCK_FIELDS, _replay
+
+    def stable(rows):
+        return [{k: v for k, v in row.items() if k not in CLOCK_FIELDS} for row in rows]
+
+    (tmp_path / "memory").mkdir()
+    code, in_memory, _ = _replay(tmp_path / "memory", "pruned")
+    store = tmp_path / "dims.db"
+    code_sqlite, in_sqlite, stats = _replay(tmp_path, "pruned", "--dim-store", str(store))
+    assert code == code_sqlite == 0 and stats["dead_letter"] == 0
+    assert stable(in_sqlite) == stable(in_memory)
+    sellers = SqliteTable(sqlite3.connect(store), "sellers", ("seller_id",))
+    assert len(sellers) > 0 and all(set(row) >= {"seller_id", "seller_name"} for row in sellers.values())
+
+
+def test_replay_reports_a_store_it_cannot_open(tmp_path: Path, capsys) -> None:
+    from tests.runtime.test_engine import _replay
+
+    (tmp_path / "dir.db").mkdir()
+    code, _, _ = _replay(tmp_path, "pruned", "--dim-store", str(tmp_path / "dir.db"))
+    assert code != 0 and "cannot open SQLite store" in capsys.readouterr().err
