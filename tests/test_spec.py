@@ -186,7 +186,7 @@ def test_ecommerce_spec_loads():
     assert [t.name for t in spec.sources] == ["items", "item_images"]
     assert [t.name for t in spec.row_sources] == ["items"]
     assert spec.aggregated_sources == frozenset({"item_images"})
-    assert spec.sink.primary_key == ("id",) and len(spec.sink.fields) == 30
+    assert spec.sink.primary_key == ("id",) and len(spec.sink.fields) == 31
 
 
 def test_parse_spec_and_load_spec_agree(tmp_path: Path):

@@ -1,7 +1,7 @@
 # E-commerce item index, stage 1: everything computed from the `items` row alone
 # (before the seller lookup): title normalization, attribute parsing, price band and
-# discount, tags, parcel size class, stock status, extension properties; plus the
-# ActiveOnly filter that drops items which are not for sale.
+# discount, tags, parcel size class, stock status, extension properties, description
+# keywords; plus the ActiveOnly filter that drops items which are not for sale.
 from __future__ import annotations
 
 import json
@@ -156,6 +156,53 @@ class CollectExtProps(Processor):
         out["ext_props"] = props
 
 
+# Words too common in product copy to say anything about the product.
+STOP_WORDS = frozenset("""
+    a about after all also an and any are as at be been but by can each every for from
+    get has have in into is it its more most no not of on one or our out over so than
+    that the their them then there these this those to up very was we were when which
+    while will with within without you your
+""".split())
+# Crude stemming: the first of these suffixes that leaves at least MIN_STEM letters goes.
+SUFFIXES = ("ingly", "edly", "ing", "ness", "ment", "ed", "ly", "s")
+MIN_STEM = 3
+MAX_KEYWORDS = 10
+_WORD = re.compile(r"[^\W\d_]{2,}")            # runs of two or more letters, any script
+
+
+def stem(word: str) -> str:
+    """`charging` -> `charg`, `batteries` -> `battery`, `glass` -> `glass`: crude, but stable."""
+    if word.endswith("ies") and len(word) > MIN_STEM + 2:
+        return word[:-3] + "y"
+    if word.endswith(("ss", "us", "is")):
+        return word
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def top_keywords(text: str, limit: int = MAX_KEYWORDS) -> list[str]:
+    """The `limit` most frequent stems of `text` without stop words; ties: alphabetical."""
+    counts: dict[str, int] = {}
+    for word in _WORD.findall(normalize_text(text)):
+        if word not in STOP_WORDS:
+            root = stem(word)
+            counts[root] = counts.get(root, 0) + 1
+    ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [root for root, _ in ranked[:limit]]
+
+
+class DescriptionKeywords(Processor):
+    """The item's keywords for the engine's keyword index: the top stems of the title
+    (counted twice: it is the seller's own summary) and the description."""
+
+    def process(self, row, out):
+        title = row.get("title_norm") or ""
+        description = row.get("description") or ""
+        out["keywords"] = top_keywords(f"{title} {title} {description}")
+
+
 class ItemCoreUDTF(UDTF):
-    processors = [NormalizeTitle, ParseAttributes, PriceBand, DiscountRate, SplitTags,
-                  SizeClass, StockStatus, CollectExtProps]
+    processors = [NormalizeTitle, DescriptionKeywords, ParseAttributes, PriceBand, DiscountRate,
+                  SplitTags, SizeClass, StockStatus, CollectExtProps]
