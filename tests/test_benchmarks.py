@@ -1,0 +1,96 @@
+"""The benchmark report's smoke test (a tiny stream) and the checks it relies on.
+
+The real figures come from `make bench`; here only that every part runs, that the report and
+charts are written, that the static plan prunes exactly as much as the oracle plan, and that
+the benchmark's own equality check can fail.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import pruning
+from benchmarks.report import main
+from benchmarks.truth import TruthError, load_truth, truth_analysis, truth_build
+from pruner.transform import transform
+from pruner.spec import load_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bench")
+    assert main(["--quick", "--profiles", "daily", "backfill", "--out", str(out)]) == 0
+    return out
+
+
+def test_the_report_has_every_part(report: Path) -> None:
+    text = (report / "latest.md").read_text()
+    for heading in ("## Strategies", "### daily", "### backfill", "## Pruning rate per unit",
+                    "## Recall against the oracle plan", "### Batch kernel vs baselines",
+                    "### Decider.decide", "### Plan load"):
+        assert heading in text, heading
+    for name in ("pruning_rate.png", "cpu_time.png"):
+        data = (report / name).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000, name
+
+
+def test_the_figures_are_consistent(report: Path) -> None:
+    data = json.loads((report / "latest.json").read_text())
+    daily = data["profiles"]["daily"]
+    s = daily["strategies"]
+    assert set(s) == set(pruning.STRATEGIES)
+    full_runs = s["full"]["units_run"]
+    assert s["output-dedup"]["units_run"] == full_runs          # dedup runs everything
+    assert s["pruned"]["units_run"] < s["stateless"]["units_run"] < full_runs
+    assert s["output-dedup"]["records"] + s["output-dedup"]["suppressed"] == s["full"]["records"]
+    run_skipped = {u: v["run"] + v["skipped"] for u, v in daily["units"].items()}
+    assert len(set(run_skipped.values())) == 1                  # every unit: one count per row update
+    counted = run_skipped.popitem()[1]                          # row updates that ran the pipeline
+    assert 0 < counted <= daily["row_updates"]                  # (a delete's recompute runs none)
+    assert {v["run"] + v["skipped"] for v in daily["steps"].values()} == {counted}
+    assert daily["units"]["Index.IndexStamp"]["skipped"] == 0   # @always_run
+
+
+def test_the_static_plan_prunes_exactly_as_much_as_the_oracle(report: Path) -> None:
+    data = json.loads((report / "latest.json").read_text())
+    for profile in data["profiles"].values():
+        oracle = profile["oracle"]
+        assert oracle["recall"] == 1.0 and oracle["oracle_skipped"] > 0
+        assert all(v["static"] == v["oracle"] for v in oracle["units"].values()), oracle["units"]
+
+
+def test_a_strategy_that_changes_the_sink_fails_the_benchmark(monkeypatch) -> None:
+    static, truth = pruning.builds()
+    work = pruning.workload("daily", 40, 10, seed=3)
+    monkeypatch.setattr(pruning, "VOLATILE", ())     # the clock fields then differ between runs
+    with pytest.raises(AssertionError, match="differs from full"):
+        pruning.measure_profile(work, static, truth, 1, log=lambda _: None)
+
+
+def test_bad_truth_files_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "truth.yaml"
+    for text, message in (("[1, 2]", "'processors' mapping"),
+                          ("processors: {a.B: {reads: [x]}}", "expected reads, writes"),
+                          ("processors: {a.B: {reads: x, writes: []}}", "list of field names"),
+                          ("processors: {a.B: {reads: [], writes: [a], may_write: [b]}}", "not among its writes")):
+        bad.write_text(text)
+        with pytest.raises(TruthError, match=message):
+            load_truth(bad)
+    truth = load_truth(ROOT / "benchmarks/oracle/ecommerce_truth.yaml")
+    static = transform(list(load_spec(ROOT / "examples/ecommerce/job.yaml").plugins))
+    missing = dict(truth)
+    missing.pop(next(iter(missing)))
+    with pytest.raises(TruthError, match="only in the job"):
+        truth_analysis(static, missing)
+
+
+def test_the_oracle_plan_follows_the_truth() -> None:
+    built = truth_build(ROOT / "examples/ecommerce/job.yaml", ROOT / "benchmarks/oracle/ecommerce_truth.yaml")
+    units = {u.class_ref: u for u in built.plan.units if u.class_ref}
+    assert units["index_processors.IndexStamp"].prunable is False
+    assert units["item_processors.CollectExtProps"].reads_all
+    assert set(units["item_processors.NormalizeTitle"].reads) == {"title"}
