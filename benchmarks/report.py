@@ -36,7 +36,7 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     static, truth = pruning.builds()
     data: dict[str, Any] = {
-        "command": "python -m benchmarks " + " ".join(args.argv),
+        "command": " ".join(["python -m benchmarks", *args.argv]),
         "settings": {"updates": args.updates, "items": args.items, "seed": args.seed, "repeat": args.repeat},
         "machine": {"python": platform.python_version(), "cores": os.cpu_count(),
                     "load_at_start": os.getloadavg()[0] if hasattr(os, "getloadavg") else None},
