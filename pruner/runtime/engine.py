@@ -265,6 +265,9 @@ class Engine:
             before = change.before
         before_pk = self._key(before, spec.primary_key) if before is not None else None
         affected_before = targets(table, before, before_pk)
+        if change.kind != DELETE and after_pk != before_pk and after_pk in rows:
+            # the row takes the key of another row, which it replaces: that one leaves first
+            affected_before |= targets(table, rows[after_pk], after_pk)
         if change.kind == DELETE:
             if before_pk in rows:
                 self._del(rows, before_pk)
@@ -470,6 +473,57 @@ class Engine:
             self._del(self.outputs, key)
         if key in self.in_sink:
             self._del(self.in_sink, key)
+
+    # ------------------------------------------------------------------ one key's state (keyed runtimes)
+    def export_key(self, key: tuple) -> dict[str, Any]:
+        """Everything the engine keeps for one row key, as plain data.
+
+        A keyed runtime (``pruner.runtime.keyed``, Flink) keeps this in keyed state and loads it
+        back with ``load_key`` before the key's next message: the source rows of the key, its
+        units' last outputs, whether it is in the sink, its dimension lookups with a copy of the
+        dimension row each found, and the rows its UDAFs aggregate.
+        """
+        state: dict[str, Any] = {
+            "rows": {t: self.tables[t][key] for t in self.row_sources if key in self.tables[t]},
+            "outputs": self.outputs.get(key), "in_sink": self.in_sink.get(key),
+            "lookups": {}, "members": {}}
+        for unit_index, lookups in self.lookup_of.items():
+            if key in lookups:
+                lookup = lookups[key]
+                found = None if lookup is _UNMATCHED else self.tables[self.units[unit_index].step.table].get(lookup)
+                state["lookups"][unit_index] = (None if lookup is _UNMATCHED else lookup, found)
+        for source, members in self.agg_members.items():
+            if members.get(key):
+                rows = self.tables[source]
+                state["members"][source] = {pk: rows[pk] for pk in members[key] if pk in rows}
+        return state
+
+    def load_key(self, key: tuple, state: dict[str, Any] | None) -> None:
+        """Forget every key, then hold exactly `state` (from ``export_key``) for `key`."""
+        if any(not isinstance(t, dict) for t in self.tables.values()):
+            raise ValueError("a keyed runtime keeps its state per key: it cannot use stores")
+        for table in self.tables.values():
+            table.clear()
+        for mapping in (*self.agg_members.values(), *self.dim_index.values(), *self.lookup_of.values(),
+                        self.outputs, self.in_sink):
+            mapping.clear()
+        if not state:
+            return
+        for table, row in state["rows"].items():
+            self.tables[table][key] = row
+        if state["outputs"] is not None:
+            self.outputs[key] = state["outputs"]
+        if state["in_sink"] is not None:
+            self.in_sink[key] = state["in_sink"]
+        for unit_index, (lookup, found) in state["lookups"].items():
+            lookup = _UNMATCHED if lookup is None else lookup
+            self.lookup_of[unit_index][key] = lookup
+            self.dim_index[unit_index][lookup] = {key}
+            if found is not None:
+                self.tables[self.units[unit_index].step.table][lookup] = found
+        for source, rows in state["members"].items():
+            self.agg_members[source][key] = set(rows)
+            self.tables[source].update(rows)
 
     # ------------------------------------------------------------------ keys and transactions
     def _key(self, image: Any, fields: tuple[str, ...]) -> tuple:
