@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import sys
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from pruner.encode import Plan
 from pruner.spec import JobSpec
 
 STALE_POLICIES = ("full", "stop")
+_IMPORTS = threading.RLock()
 
 
 class StalePlanError(Exception):
@@ -98,13 +100,14 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
     must be the code whose fingerprint was checked.
     """
     folders = [str(Path(folder).resolve()) for folder in spec.plugins]
-    for path in reversed(folders):
-        if path in sys.path:
-            sys.path.remove(path)
-        sys.path.insert(0, path)
-    _forget_stale_modules(folders)
     module_name, _, class_name = class_ref.rpartition(".")
-    module = importlib.import_module(module_name)
+    with _IMPORTS:              # engines in several threads (PyFlink's local workers) load at once
+        for path in reversed(folders):
+            if path in sys.path:
+                sys.path.remove(path)
+            sys.path.insert(0, path)
+        _forget_stale_modules(folders)
+        module = importlib.import_module(module_name)
     try:
         return getattr(module, class_name)
     except AttributeError:
@@ -139,11 +142,12 @@ def _forget_stale_modules(folders: list[str]) -> None:
 def note_loaded(spec: JobSpec) -> None:
     """Record the digest of every plugin module now loaded (see _forget_stale_modules)."""
     folders = [str(Path(folder).resolve()) for folder in spec.plugins]
-    for name, file in _plugin_modules(folders).items():
-        module = sys.modules.get(name)
-        loaded = getattr(module, "__file__", None) if module is not None else None
-        if loaded and Path(loaded).resolve() == file:
-            setattr(module, _DIGEST, hashlib.sha256(file.read_bytes()).hexdigest())
+    with _IMPORTS:
+        for name, file in _plugin_modules(folders).items():
+            module = sys.modules.get(name)
+            loaded = getattr(module, "__file__", None) if module is not None else None
+            if loaded and Path(loaded).resolve() == file:
+                setattr(module, _DIGEST, hashlib.sha256(file.read_bytes()).hexdigest())
 
 
 _DIGEST = "__pruner_sha256__"

@@ -1,0 +1,367 @@
+"""The runtime inside PyFlink jobs (``pip install 'cdc-pruner[flink]'``, apache-flink 2.x).
+
+Two adapters, both built from a job spec and its compiled plan:
+
+- ``keyed_pipeline(env, job, changes)``: the whole job as a DataStream topology, in the
+  stateful mode, with its state in Flink keyed state (``ValueState``), so it is checkpointed
+  and scales out with the key space. The stages are those of ``pruner.runtime.keyed``:
+  M (aggregated rows, by their key), S (numbering, by row key), one D per DimJoin (by
+  dimension key: the fan-out of dimension changes), R (the units, by row key).
+- ``PrunedUDTF``: one UDTF step of the job as a Table API table function for Flink SQL
+  (``LATERAL TABLE(...)``) over a changelog table, pruned statelessly: each row carries its
+  row kind (``_op``) and the fields its update changed (``_changed``, see
+  ``changelog_rows``), and only the Processors those fields reach run.
+
+The plan travels with the job: the driver reads and verifies it (a missing or corrupt plan
+fails before submission), every task parses it again in ``open()``, and a plan that does not
+match the plugin files on the task's disk behaves as in the local runtime: with
+``on_stale="full"`` every unit runs and a warning is logged, with ``"stop"`` the task fails.
+
+Counters: the Flink metrics ``units_run``, ``units_skipped`` and ``messages_dropped`` (group
+``pruner``) per task; each task also logs its totals when it closes, and adds them to
+``TOTALS`` (readable after a local job, whose Python workers run in the driver process).
+"""
+from __future__ import annotations
+
+import builtins
+import sys
+
+
+def _numba_under_pyflink_workers() -> None:
+    """PyFlink's process-mode workers replace ``print`` with a method of a module that has no
+    ``print`` attribute, and numba's import looks it up there. Give that module one."""
+    printer = builtins.print
+    module = sys.modules.get(getattr(printer, "__module__", None) or "builtins")
+    if module is not None and not hasattr(module, printer.__name__):
+        setattr(module, printer.__name__, printer)
+
+
+_numba_under_pyflink_workers()
+
+import json  # noqa: E402
+import logging  # noqa: E402
+import warnings  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, Iterable, Iterator  # noqa: E402
+
+from pyflink.common import Row, RowKind, Types  # noqa: E402
+from pyflink.datastream import KeyedProcessFunction, RuntimeContext, StreamExecutionEnvironment  # noqa: E402
+from pyflink.datastream.state import ValueStateDescriptor  # noqa: E402
+from pyflink.table.udf import FunctionContext, TableFunction  # noqa: E402
+
+from pruner.cdc import decode  # noqa: E402
+from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter, DecodeStats  # noqa: E402
+from pruner.planfile import loads, read_plan  # noqa: E402
+from pruner.runtime.engine import SinkRecord  # noqa: E402
+from pruner.runtime.keyed import KeyedJob  # noqa: E402
+from pruner.spec import DimJoinStep, JobSpec, load_spec  # noqa: E402
+
+log = logging.getLogger("pruner.flink")
+TOTALS: dict[str, int] = {"units_run": 0, "units_skipped": 0, "messages_dropped": 0}
+PICKLED = Types.PICKLED_BYTE_ARRAY()
+
+
+@dataclass(frozen=True)
+class FlinkJob:
+    """What travels to every task: the spec's path (it and its plugins must exist there, e.g.
+    shipped with ``add_python_archive``) and the plan's bytes, verified in the driver."""
+
+    spec_path: str
+    plan_bytes: bytes
+    on_stale: str = "full"
+
+    @classmethod
+    def load(cls, spec_path: str | Path, plan_path: str | Path, *, on_stale: str = "full") -> FlinkJob:
+        if on_stale not in ("full", "stop"):
+            raise ValueError(f"on_stale must be 'full' or 'stop', not {on_stale!r}")
+        load_spec(spec_path)                       # a bad spec fails here, before submission
+        read_plan(plan_path)                       # so does a missing or corrupt plan
+        return cls(str(Path(spec_path).resolve()), Path(plan_path).read_bytes(), on_stale)
+
+    def spec(self) -> JobSpec:
+        return load_spec(self.spec_path)
+
+    def keyed(self) -> KeyedJob:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            job = KeyedJob(self.spec(), loads(self.plan_bytes, "the job's plan"), on_stale=self.on_stale)
+        for warning in caught:
+            log.warning("%s", warning.message)
+        return job
+
+
+class _Counted:
+    """Flink counters plus plain totals for one task."""
+
+    def _open_counters(self, metrics) -> None:
+        group = metrics.add_group("pruner")
+        self._counters = {name: group.counter(name) for name in TOTALS}
+        self._totals = dict.fromkeys(TOTALS, 0)
+        self._seen = (0, 0, 0)
+
+    def _count(self, stats) -> None:
+        run = sum(r for r, _ in stats.units.values())
+        skipped = sum(s for _, s in stats.units.values())
+        now = (run, skipped, stats.dropped)
+        for name, new, old in zip(TOTALS, now, self._seen):
+            if new > old:
+                self._counters[name].inc(new - old)
+                self._totals[name] += new - old
+        self._seen = now
+
+    def _close_counters(self, what: str) -> None:
+        for name, value in self._totals.items():
+            TOTALS[name] += value
+        log.info("%s: %s", what, ", ".join(f"{k} {v:,}" for k, v in self._totals.items()))
+
+
+# ---------------------------------------------------------------------- the keyed pipeline
+def _tag_source(job: FlinkJob, fmt: str):
+    """Source side: decode each raw message and route its changes to M, S or a D stage."""
+    state: dict[str, Any] = {"line": 0}
+
+    def route(message: str) -> Iterator[tuple]:
+        keyed = state.get("job") or state.setdefault("job", job.keyed())
+        state["line"] += 1
+        for change in decode([message], fmt, DecodeStats()):
+            if isinstance(change, DeadLetter):
+                log.warning("message %s not used: %s", state["line"], change.reason)
+                continue
+            routed = keyed.route(change)
+            for reason in routed.bad:
+                log.warning("message %s not used: %s", state["line"], reason)
+            for key, part in routed.rows:
+                yield ("S", repr(key), (key, part))
+            for member_key, part in routed.members:
+                yield ("M", repr((part.table, member_key)), part)
+            for i, key, part in routed.dims:
+                yield (("D", i), repr(key), {"t": "dim", "lookup": key, "change": part})
+    return route
+
+
+class _Stage(KeyedProcessFunction, _Counted):
+    """One keyed stage; its state is one pickled ValueState per key."""
+
+    def __init__(self, job: FlinkJob, stage: tuple) -> None:
+        self.job = job
+        self.stage = stage
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.keyed = self.job.keyed()
+        self.state = runtime_context.get_state(ValueStateDescriptor("pruner", PICKLED))
+        self._open_counters(runtime_context.get_metrics_group())
+
+    def process_element(self, value, ctx: KeyedProcessFunction.Context):
+        _, _, payload = value
+        kind = self.stage[0]
+        if kind == "M":
+            state, out = self.keyed.member(self.state.value(), payload)
+            self._store(state)
+            for key, part in out:
+                yield ("S", repr(key), (key, part))
+        elif kind == "S":
+            key, change = payload
+            seq, event = self.keyed.sequence(self.state.value(), key, change)
+            self.state.update(seq)
+            for i, old, unregister in self.keyed.unregister_events(event):
+                yield (("D", i), repr(old), unregister)
+            yield self._forward(event, -1)
+        elif kind == "D":
+            state, out = self.keyed.dimension(self.stage[1], self.state.value(), payload)
+            self.state.update(state)
+            for event in out:
+                yield ("R", repr(event["key"]), event) if event["t"] == "refresh" else self._forward(event, self.stage[1])
+        else:
+            key = payload["key"]
+            state, records = self.keyed.row(key, self.state.value(), payload)
+            self._store(state)
+            self._count(self.keyed.engine.stats)
+            for record in records:
+                yield record
+
+    def _forward(self, event: dict, after: int) -> tuple:
+        nxt = [i for i in self.keyed.joins_of(event["change"]) if i > after]
+        if nxt:
+            event["lookup"] = self.keyed.lookup(nxt[0], event["change"])
+            return (("D", nxt[0]), repr(event["lookup"]), event)
+        return ("R", repr(event["key"]), event)
+
+    def _store(self, state) -> None:
+        if state is None:
+            self.state.clear()
+        else:
+            self.state.update(state)
+
+    def close(self) -> None:
+        if self.stage[0] == "R":
+            self._close_counters("pruner R stage")
+
+
+def keyed_pipeline(env: StreamExecutionEnvironment, job: FlinkJob, messages: Iterable[str] | Any,
+                   fmt: str = "debezium-json"):
+    """The job as a keyed DataStream topology; returns the stream of ``SinkRecord``s.
+
+    `messages` is a DataStream of raw CDC messages (strings, e.g. from a Kafka source), or a
+    list of them (a bounded source, for examples and tests); `fmt` is one of
+    ``pruner.cdc.FORMATS``. At parallelism > 1 every stage is partitioned by its key.
+
+    Changes of one key must reach S in the order the source has them, so decoding runs with
+    the source's parallelism, chained to it: give a source whose subtasks each read whole
+    partitions of the change log (as Kafka partitions by key), not a rebalanced stream."""
+    parallelism = None
+    if isinstance(messages, (list, tuple)):
+        messages = env.from_collection(list(messages), type_info=Types.STRING())
+        parallelism = 1
+    tagged = messages.flat_map(_tag_source(job, fmt), output_type=PICKLED).name("decode + route")
+    if parallelism is not None:
+        tagged = tagged.set_parallelism(parallelism)
+    spec = job.spec()
+    n_joins = sum(isinstance(s, DimJoinStep) for s in spec.pipeline)
+
+    def only(stream, tag):
+        if stream is tagged:        # leave the source by key: a rebalance would reorder a key's changes
+            stream = stream.key_by(lambda t: t[1], key_type=Types.STRING())
+        return stream.filter(lambda t, tag=tag: t[0] == tag)
+
+    def stage(stream, tag, name):
+        return (stream.key_by(lambda t: t[1], key_type=Types.STRING())
+                .process(_Stage(job, tag if isinstance(tag, tuple) else (tag,)), output_type=PICKLED).name(name))
+
+    m_out = stage(only(tagged, "M"), "M", "M: aggregated rows") if spec.aggregated_sources else None
+    s_in = only(tagged, "S") if m_out is None else only(tagged, "S").union(m_out)
+    s_out = stage(s_in, "S", "S: sequence")
+    feeds = [tagged, s_out]
+    for i in range(n_joins):
+        parts = [only(f, ("D", i)) for f in feeds]
+        d_in = parts[0].union(*parts[1:])
+        feeds.append(stage(d_in, ("D", i), f"D{i}: dimension"))
+    parts = [only(f, "R") for f in feeds[1:]]
+    r_in = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return stage(r_in, "R", "R: units")
+
+
+# ---------------------------------------------------------------------- the stateless UDTF
+OPS = {RowKind.INSERT: "+I", RowKind.UPDATE_BEFORE: "-U", RowKind.UPDATE_AFTER: "+U", RowKind.DELETE: "-D"}
+KINDS = {v: k for k, v in OPS.items()}
+
+
+def changelog_rows(changes: Iterable[Change], table: str, columns: tuple[str, ...]) -> list[Row]:
+    """Changelog rows of one table for ``from_changelog_stream``: ``(_op, _changed, *columns)``
+    with the row kind set. An update is a -U/+U pair; ``_changed`` is the comma-separated
+    changed fields, or ``*`` when unknown (inserts, deletes, updates with no before image)."""
+    rows = []
+
+    def make(kind: str, image: dict, changed: str) -> Row:
+        row = Row(kind, changed, *[_cell(image.get(c)) for c in columns])
+        row.set_row_kind(KINDS[kind])
+        return row
+
+    for change in changes:
+        if change.table != table:
+            continue
+        if change.kind in (INSERT, SNAPSHOT):
+            rows.append(make("+I", change.after, "*"))
+        elif change.kind == DELETE and change.before is not None:
+            rows.append(make("-D", change.before, "*"))
+        elif change.kind == UPDATE:
+            changed = "*" if change.changed is None or change.before is None else ",".join(sorted(change.changed))
+            if change.before is not None:
+                rows.append(make("-U", change.before, changed))
+            rows.append(make("+U", change.after, changed))
+    return rows
+
+
+def _cell(value: Any) -> str | None:
+    """Column values travel as JSON text: the UDTF decodes them back to what the row held."""
+    return None if value is None else json.dumps(value)
+
+
+class PrunedUDTF(TableFunction, _Counted):
+    """One UDTF step of the job, pruned statelessly by the ``_changed`` column.
+
+    Called as ``LATERAL TABLE(f(_op, _changed, c1, c2, ...))`` with `columns` naming c1... as
+    the step's Processors see them (after renames). It yields one row per call:
+    ``(_set, out1, out2, ...)``, where ``_set`` lists the outputs computed this time (a
+    partial update) and the outputs are JSON text. A -U yields nothing (its +U follows); a -D
+    yields one row with nothing set, so the delete reaches the sink."""
+
+    def __init__(self, job: FlinkJob, step: str, columns: tuple[str, ...]) -> None:
+        self.job = job
+        self.step = step
+        self.columns = tuple(columns)
+
+    @staticmethod
+    def outputs_of(job: FlinkJob, step: str) -> tuple[str, ...]:
+        plan = loads(job.plan_bytes, "the job's plan")
+        names: list[str] = []
+        for unit in plan.units:
+            if unit.step == step:
+                names += [w for w in unit.writes if w not in names]
+        if not names:
+            raise ValueError(f"the plan has no UDTF step {step!r} with outputs")
+        return tuple(names)
+
+    def open(self, function_context: FunctionContext) -> None:
+        from pruner.runtime.plugins import load_class
+        keyed = self.job.keyed()
+        self.prune = keyed.engine.prune
+        spec = keyed.spec
+        self.units = [u for u in keyed.plan.units if u.step == self.step]
+        self.instances = [load_class(spec, u.class_ref)() for u in self.units]
+        self.outputs = self.outputs_of(self.job, self.step)
+        self._open_counters(function_context.get_metric_group())
+        self._run = self._skipped = 0
+
+    def eval(self, op: str, changed: str | None, *values: str | None):
+        if op == "-U":
+            return
+        if op == "-D":
+            yield Row("", *([None] * len(self.outputs)))
+            return
+        row = {c: (json.loads(v) if v is not None else None) for c, v in zip(self.columns, values)}
+        fields = None if (changed in (None, "*") or not self.prune) else set(changed.split(","))
+        run = self._plan(fields)
+        out: dict[str, Any] = {}
+        for unit, instance, runs in zip(self.units, self.instances, run):
+            if runs:
+                result: dict[str, Any] = {}
+                instance.process(row, result)
+                row.update(result)
+                out.update(result)
+        self._run += sum(run)
+        self._skipped += len(run) - sum(run)
+        self._bump()
+        yield Row(",".join(k for k in self.outputs if k in out),
+                  *[json.dumps(out[k]) if k in out else None for k in self.outputs])
+
+    def _plan(self, fields: set[str] | None) -> list[bool]:
+        """Which Processors run: those a changed field reaches, plus those supplying their inputs."""
+        n = len(self.units)
+        if fields is None:
+            return [True] * n
+        dirty = [False] * n
+        reach = set(fields)
+        for i, u in enumerate(self.units):
+            if u.dead:
+                continue
+            if not u.prunable or u.reads_all or reach & set(u.reads):
+                dirty[i] = True
+                reach |= set(u.writes)
+        runs = list(dirty)
+        for i in range(n - 1, -1, -1):                  # suppliers: earlier writers of what runs reads
+            if runs[i]:
+                for j in range(i):
+                    if self.units[i].reads_all or set(self.units[j].writes) & set(self.units[i].reads):
+                        runs[j] = True
+        return runs
+
+    def _bump(self) -> None:
+        for name, value in (("units_run", self._run), ("units_skipped", self._skipped)):
+            if value:
+                self._counters[name].inc(value)
+                self._totals[name] += value
+        self._run = self._skipped = 0
+
+    def close(self) -> None:
+        self._close_counters(f"pruner UDTF {self.step}")

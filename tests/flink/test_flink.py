@@ -1,0 +1,197 @@
+"""The runtime inside real PyFlink jobs (local mini-cluster, parallelism 2).
+
+The differential oracle on Flink: the sink table built from the keyed Flink job's output
+(partial updates and deletes applied in order) equals ``pruner replay --mode full`` on the
+same input; the Table API UDTF's partial outputs, applied per key, equal the step's
+Processors run in full on the final rows.
+"""
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pruner.cdc import decode
+from pruner.cdc.model import DeadLetter, DecodeStats
+from pruner.planfile import PlanError, loads
+from pruner.runtime.engine import SinkTable
+from pruner.runtime.replay import replay
+
+from plugin_sdk import flink                 # `make test` installs the flink extra: never skipped
+
+ROOT = Path(__file__).resolve().parents[2]
+JOB = ROOT / "examples/ecommerce/job.yaml"
+PLAN = ROOT / "compiled_plans/ecommerce.plan"
+STREAM = ROOT / "examples/ecommerce/stream.debezium.jsonl"
+CLOCK = ("indexed_at", "index_lag_ms")
+
+
+def _stable(rows):
+    return [{k: v for k, v in row.items() if k not in CLOCK} for row in rows]
+
+
+def _generated(profile: str, seed: int, updates: int) -> list[str]:
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("generate_stream", ROOT / "examples/ecommerce/generate_stream.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    buffer = io.StringIO()
+    module.generate(buffer, profile=profile, seed=seed, updates=updates, items=25)
+    return buffer.getvalue().splitlines()
+
+
+def _changes(lines):
+    return [c for c in decode(lines, "debezium-json", DecodeStats()) if not isinstance(c, DeadLetter)]
+
+
+def _run_keyed(env, job, lines):
+    stream = flink.keyed_pipeline(env, job, lines, "debezium-json")
+    with stream.execute_and_collect() as records:
+        return list(records)
+
+
+@pytest.mark.parametrize("stream", ["bundled", "daily-3", "peak-5"])
+def test_the_keyed_flink_job_gives_the_full_sink(flink_env, stream: str) -> None:
+    env, _ = flink_env
+    if stream == "bundled":
+        lines = STREAM.read_text().splitlines()
+    else:
+        profile, seed = stream.split("-")
+        lines = _generated(profile, int(seed), 300)
+    job = flink.FlinkJob.load(JOB, PLAN)
+    before = dict(flink.TOTALS)
+    records = _run_keyed(env, job, lines)
+    sink = SinkTable(job.spec().sink.fields, job.spec().sink.primary_key)
+    sink.apply_all(records)
+    full = replay(JOB, PLAN, lines, "debezium-json", "full")
+    assert _stable(sink.sorted_rows()) == _stable(full.sink.sorted_rows())
+    assert len(sink.rows) > 10
+    run = flink.TOTALS["units_run"] - before["units_run"]
+    skipped = flink.TOTALS["units_skipped"] - before["units_skipped"]
+    assert run > 0 and skipped > run                       # it pruned (most unit runs skipped)
+    full_runs = sum(r for r, _ in full.stats.units.values())
+    assert run < full_runs
+
+
+def test_a_stale_plan_stops_the_flink_job_when_asked(flink_env, tmp_path: Path) -> None:
+    env, _ = flink_env
+    job_dir = tmp_path / "ecommerce"
+    shutil.copytree(JOB.parent, job_dir, ignore=shutil.ignore_patterns(".pruner-cache", "__pycache__"))
+    plugin = job_dir / "plugins/item_processors.py"
+    plugin.write_text(plugin.read_text() + "\n# edited after the plan was compiled\n")
+    job = flink.FlinkJob.load(job_dir / "job.yaml", PLAN, on_stale="stop")
+    with pytest.raises(Exception, match="stale|does not match|StalePlanError"):
+        _run_keyed(env, job, STREAM.read_text().splitlines()[:20])
+
+
+def test_a_missing_or_corrupt_plan_fails_before_submission(tmp_path: Path) -> None:
+    with pytest.raises(PlanError, match="cannot read the plan file"):
+        flink.FlinkJob.load(JOB, tmp_path / "nope.plan")
+    bad = tmp_path / "bad.plan"
+    bad.write_bytes(PLAN.read_bytes()[:-10])
+    with pytest.raises(PlanError):
+        flink.FlinkJob.load(JOB, bad)
+
+
+ITEM_COLUMNS = ("id", "title", "description", "brand", "category_id", "price", "original_price", "currency",
+                "inventory", "status", "attributes", "tags", "weight_g", "length_mm", "width_mm", "height_mm",
+                "updated_at", "ext_warranty_months", "ext_energy_class")
+
+
+def _run_udtf(flink_env, name: str, job, step: str, table: str, source_columns, columns, changes):
+    """The step as a SQL table function over `table`'s changelog; returns (final outputs per key,
+    +U rows, +U rows with only some outputs set)."""
+    from pyflink.common import Types
+    from pyflink.table import DataTypes
+    from pyflink.table.udf import udtf
+
+    env, t_env = flink_env
+    rows = flink.changelog_rows(changes, table, source_columns)
+    names = ["_op", "_changed", *source_columns]
+    source = env.from_collection(rows, type_info=Types.ROW_NAMED(names, [Types.STRING()] * len(names)))
+    t_env.create_temporary_view(f"{name}_changelog", t_env.from_changelog_stream(source))
+    outputs = flink.PrunedUDTF.outputs_of(job, step)
+    function = udtf(flink.PrunedUDTF(job, step, columns), result_types=[DataTypes.STRING()] * (len(outputs) + 1))
+    t_env.create_temporary_system_function(f"pruner_{name}", function)
+    args = ", ".join(["_op", "_changed", *source_columns])
+    table = t_env.sql_query(f"SELECT {source_columns[0]}, t.* FROM {name}_changelog, "
+                            f"LATERAL TABLE(pruner_{name}({args})) AS t(_set, {', '.join(outputs)})")
+    got: dict[str, dict] = {}
+    partial = updates = 0
+    with table.execute().collect() as results:
+        for row in results:
+            kind, key = str(row.get_row_kind()), row[0]
+            if kind == "-D":
+                got.pop(key, None)
+            elif kind in ("+I", "+U"):
+                values = dict(zip(outputs, row[2:]))
+                target = got.setdefault(key, {})
+                names = [n for n in row[1].split(",") if n]
+                for field in names:
+                    target[field] = json.loads(values[field])
+                if kind == "+U":
+                    updates += 1
+                    partial += len(names) < len(outputs)
+    return got, updates, partial
+
+
+def _expected(job, step: str, table: str, source_columns, columns, changes) -> dict[str, dict]:
+    """The reference: every Processor of the step, in order, on each final row."""
+    from pruner.runtime.plugins import load_class
+    spec = job.spec()
+    units = [u for u in loads(job.plan_bytes).units if u.step == step]
+    final: dict[str, dict] = {}
+    for change in changes:
+        if change.table != table:
+            continue
+        image = change.after if change.after is not None else change.before
+        key = json.dumps(image[source_columns[0]])
+        if change.kind == "delete":
+            final.pop(key, None)
+        else:
+            final[key] = change.after
+    expected = {}
+    for key, image in final.items():
+        row = {c: image.get(src) for c, src in zip(columns, source_columns)}
+        out: dict = {}
+        for unit in units:
+            result: dict = {}
+            load_class(spec, unit.class_ref)().process(row, result)
+            row.update(result)
+            out.update(result)
+        expected[key] = json.loads(json.dumps(out))
+    return expected
+
+
+def test_the_udtf_prunes_statelessly_and_loses_nothing(flink_env) -> None:
+    """The reference job's UDTF1 (P1 reads a and b): an update of another field runs nothing."""
+    from pruner.cdc.model import DELETE, INSERT, UPDATE, Change
+
+    job = flink.FlinkJob.load(ROOT / "examples/reference/job.yaml", ROOT / "compiled_plans/reference.plan")
+    rows = {i: {"id": i, "a": f"a{i}", "b": i % 3, "f": 0} for i in range(1, 21)}
+    changes = [Change(INSERT, "items", None, dict(r), None, 0) for r in rows.values()]
+    for n in range(120):
+        i = n % 20 + 1
+        field = ("a", "b", "f", "f")[n % 4]
+        before = dict(rows[i])
+        rows[i][field] = rows[i][field] + 1 if field != "a" else rows[i][field] + "x"
+        changes.append(Change(UPDATE, "items", before, dict(rows[i]), frozenset({field}), 0))
+    changes.append(Change(DELETE, "items", dict(rows[5]), None, None, 0))
+    columns = ("id", "a", "b", "f")
+    got, updates, partial = _run_udtf(flink_env, "reference_u1", job, "UDTF1", "items", columns, columns, changes)
+    assert got == _expected(job, "UDTF1", "items", columns, columns, changes)
+    assert updates == 120 and partial == 60                  # the updates of f ran no Processor
+
+
+def test_the_ecommerce_item_core_udtf_loses_nothing(flink_env) -> None:
+    """ItemCore on Flink. Nothing is pruned here, and that is right: CollectExtProps reads the
+    whole row, earlier Processors' outputs included, so stateless mode must run them all."""
+    job = flink.FlinkJob.load(JOB, PLAN)
+    changes = _changes(_generated("daily", 9, 300))
+    columns = tuple("cat_id" if c == "category_id" else c for c in ITEM_COLUMNS)   # rename R1
+    got, updates, partial = _run_udtf(flink_env, "item_core", job, "ItemCore", "items", ITEM_COLUMNS, columns, changes)
+    assert got == _expected(job, "ItemCore", "items", ITEM_COLUMNS, columns, changes)
+    assert updates > 100 and partial == 0
