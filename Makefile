@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT := build/demo
 
-.PHONY: demo test bench bench-analyzer bench-compile bench-decisions clean
+.PHONY: demo test flink-example bench bench-analyzer bench-compile bench-decisions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The ecommerce job on a local Flink mini-cluster (plugin_sdk.flink), pruned, with keyed state.
+flink-example: $(STAMP)
+	$(BIN)/python examples/flink/run_ecommerce.py
 
 # The benchmark report: benchmarks/results/latest.md (+ .json, PNG charts). About 5 minutes.
 bench: $(STAMP)
