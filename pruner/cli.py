@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pruner import __version__
+from pruner.cdc.decode import FORMATS
 from pruner.diagnostics import BY_CODE, Severity
 from pruner.transform import Analysis, SourceError, transform
 
@@ -120,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--plan", required=True, help="the plan compiled from it")
     replay.add_argument("--input", required=True, help="a file of CDC messages, one per line, or - for stdin")
     replay.add_argument("--format", required=True, dest="fmt",
-                        choices=("debezium-json", "canal-json", "maxwell-json", "ogg-json", "changelog-json"))
+                        choices=FORMATS)
     replay.add_argument("--mode", default="pruned", choices=("pruned", "stateless", "full", "batch"))
     replay.add_argument("--sink-out", metavar="FILE.jsonl", help="write the final sink table (sorted by key)")
     replay.add_argument("--stats-out", metavar="FILE.json", help="write counters as JSON")

@@ -9,6 +9,8 @@ skip (a changelog ``-U``/``+U`` pair ends as one Change).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from functools import partial
 from typing import Any, Callable, Final, Iterable, Iterator
 
 from pruner.cdc.canal import decode_canal
@@ -18,6 +20,7 @@ from pruner.cdc.maxwell import decode_maxwell
 from pruner.cdc.message import BadMessage, Skip, json_type
 from pruner.cdc.model import UPDATE, Change, DeadLetter, DecodeStats
 from pruner.cdc.ogg import decode_ogg
+from pruner.cdc.wal2json import decode_wal2json
 
 CHANGELOG_JSON: Final = "changelog-json"
 _DECODERS: Final[dict[str, Callable[[dict[str, Any], int], Result]]] = {
@@ -26,8 +29,11 @@ _DECODERS: Final[dict[str, Callable[[dict[str, Any], int], Result]]] = {
     "maxwell-json": decode_maxwell,
     "ogg-json": decode_ogg,
     CHANGELOG_JSON: decode_changelog,
+    "wal2json": decode_wal2json,
 }
 FORMATS: Final = tuple(_DECODERS)
+# How each format's JSON is parsed: wal2json numerics are exact (numeric(30,10) never via float).
+_PARSE: Final[dict[str, Callable[[str], Any]]] = {"wal2json": partial(json.loads, parse_float=Decimal)}
 _JSON_WHITESPACE: Final = " \t\r\n"
 
 
@@ -43,12 +49,13 @@ def decode(lines: Iterable[str], fmt: str, stats: DecodeStats | None = None) -> 
     if isinstance(lines, (str, bytes)):
         raise TypeError("decode() takes an iterable of lines, not one string: "
                         "pass text.splitlines() or an open text file")
-    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats())
+    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(),
+                   _PARSE.get(fmt, json.loads))
 
 
 def _decode(lines: Iterable[str], decoder: Callable[[dict[str, Any], int], Result], pair: bool,
-            stats: DecodeStats) -> Iterator[Change | DeadLetter]:
-    results = _decode_each(lines, decoder, stats)
+            stats: DecodeStats, parse: Callable[[str], Any]) -> Iterator[Change | DeadLetter]:
+    results = _decode_each(lines, decoder, stats, parse)
     if pair:
         results = pair_updates(results)
     for _, _, result in results:
@@ -70,19 +77,20 @@ def _decode(lines: Iterable[str], decoder: Callable[[dict[str, Any], int], Resul
 
 
 def _decode_each(lines: Iterable[str], decoder: Callable[[dict[str, Any], int], Result],
-                 stats: DecodeStats) -> Iterator[tuple[int, str, Result]]:
+                 stats: DecodeStats, parse: Callable[[str], Any]) -> Iterator[tuple[int, str, Result]]:
     for line, text in enumerate(lines, 1):
         raw = text.rstrip("\r\n")
         if not raw.strip(_JSON_WHITESPACE):
             stats.skipped_empty += 1
             continue
         stats.messages += 1
-        yield line, raw, _decode_one(raw, line, decoder)
+        yield line, raw, _decode_one(raw, line, decoder, parse)
 
 
-def _decode_one(raw: str, line: int, decoder: Callable[[dict[str, Any], int], Result]) -> Result:
+def _decode_one(raw: str, line: int, decoder: Callable[[dict[str, Any], int], Result],
+                parse: Callable[[str], Any] = json.loads) -> Result:
     try:
-        obj = json.loads(raw)
+        obj = parse(raw)
     except (ValueError, RecursionError) as error:   # ValueError also covers over-long integers
         return DeadLetter(line, f"invalid JSON: {error}", raw)
     if obj is None:

@@ -8,7 +8,8 @@ INSERT = "insert"
 UPDATE = "update"
 DELETE = "delete"
 SNAPSHOT = "snapshot"      # a row of an initial snapshot (Debezium op r, Canal INIT): like an insert
-KINDS = (INSERT, UPDATE, DELETE, SNAPSHOT)
+TRUNCATE = "truncate"      # every row of the table goes (no images)
+KINDS = (INSERT, UPDATE, DELETE, SNAPSHOT, TRUNCATE)
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,9 @@ class Change:
     `before`/`after` are full row images where the message has them (`before` is None for
     inserts, `after` is None for deletes). `changed` holds the names of the fields an update
     changed; None means unknown (an update with no before image): the runtime then treats
-    every field as changed, and the decoder counts it (never guesses).
+    every field as changed, and the decoder counts it (never guesses). A `partial` update's
+    `after` may lack columns that did not change (PostgreSQL leaves unchanged TOASTed values
+    out): the runtime keeps the values it has for them.
     """
 
     kind: str
@@ -29,12 +32,14 @@ class Change:
     line: int                      # 1-based line of the input it came from
     database: str | None = None
     ts_ms: int | None = None
+    partial: bool = False
 
     @property
     def row(self) -> Mapping[str, Any]:
         """The row image that identifies the row (after, or before for a delete)."""
         image = self.after if self.after is not None else self.before
-        assert image is not None
+        if image is None:
+            raise ValueError(f"a {self.kind} change has no row image")
         return image
 
 

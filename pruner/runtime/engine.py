@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, MutableMapping
 
-from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter
+from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
 from pruner.spec import DimJoinStep, FilterStep, JobSpec, RenameStep, UdafStep, UdtfStep
@@ -217,6 +217,8 @@ class Engine:
     # ------------------------------------------------------------------ dispatch
     def _dispatch(self, change: Change) -> list[SinkRecord]:
         table = change.table
+        if change.kind == TRUNCATE and table in self.tables:
+            return self._truncate(change)
         if table in self.row_sources:
             return self._row_change(change)
         if table in self.dimensions:
@@ -226,14 +228,27 @@ class Engine:
         self.stats.unknown_table += 1
         return []
 
+    def _truncate(self, change: Change) -> list[SinkRecord]:
+        """Every row of the table goes, one delete at a time (each fans out as a delete would)."""
+        records: list[SinkRecord] = []
+        rows = self.tables[change.table]
+        for key in sorted(list(rows), key=_key_order_one):
+            row = rows.get(key)
+            if row is not None:
+                records += self._dispatch(Change(DELETE, change.table, row, None, None, change.line))
+        return records
+
     def _row_change(self, change: Change) -> list[SinkRecord]:
         table = change.table
         before_key = self._key(change.before, self.key_fields) if change.before is not None else None
         after_key = self._key(change.after, self.key_fields) if change.after is not None else None
         if change.kind == UPDATE and before_key is not None and after_key is not None and before_key != after_key:
-            # the key itself changed: the old row goes, a new one comes
+            # the key itself changed: the old row goes, a new one comes (with the columns a
+            # partial update left out, which did not change)
+            old = self.tables[table].get(before_key)
+            after = {**old, **change.after} if change.partial and old is not None else change.after
             records = self._row_change(Change(DELETE, table, change.before, None, None, change.line))
-            return records + self._row_change(Change(INSERT, table, None, change.after, None, change.line))
+            return records + self._row_change(Change(INSERT, table, None, after, None, change.line))
         key = after_key if after_key is not None else before_key
         rows = self.tables[table]
         known = key in rows
@@ -242,7 +257,10 @@ class Engine:
                 self._del(rows, key)
             mask = self.all_bits
         else:
-            self._set(rows, key, dict(change.after))
+            after = dict(change.after)
+            if change.partial and known:          # columns left out did not change
+                after = {**rows[key], **after}
+            self._set(rows, key, after)
             mask = self._update_mask(table, change) if change.kind == UPDATE and known else self.all_bits
         if self.mode == "batch":
             return []
@@ -274,7 +292,10 @@ class Engine:
         else:
             if before_pk is not None and before_pk != after_pk and before_pk in rows:
                 self._del(rows, before_pk)
-            self._set(rows, after_pk, dict(change.after))
+            after = dict(change.after)
+            if change.partial and before is not None:     # columns left out did not change
+                after = {**before, **after}
+            self._set(rows, after_pk, after)
         affected = affected_before | targets(table, change.after, after_pk, adding=True)
         if self.mode == "batch":
             return []

@@ -32,7 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from pruner.cdc.model import DELETE, INSERT, UPDATE, Change
+from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change
 from pruner.encode import Plan
 from pruner.runtime.engine import Engine, SinkRecord
 from pruner.spec import DimJoinStep, JobSpec, RenameStep, UdafStep
@@ -115,6 +115,9 @@ class KeyedJob:
         """Where one decoded change goes; a change of a row's key becomes a delete and an insert."""
         routed = Routed()
         table = change.table
+        if change.kind == TRUNCATE:
+            routed.bad.append(f"{table}: a truncate is not supported by the keyed runtime (it spans every key)")
+            return routed
         try:
             if table in self.row_sources:
                 fields = self.key_fields
@@ -154,7 +157,7 @@ class KeyedJob:
             if before is None or old is None:
                 return None, []
             return None, [(old, Change(DELETE, change.table, before, None, None, change.line))]
-        after = dict(change.after)
+        after = {**before, **change.after} if change.partial and before is not None else dict(change.after)
         new = _row_key(after, step.key)
         out = []
         if old is not None and old != new:
@@ -188,7 +191,12 @@ class KeyedJob:
         state = state or {"row": None, "version": 0, "members": set()}
         if event["t"] == "dim":                                   # a change of the dimension row
             change: Change = event["change"]
-            state["row"] = dict(change.after) if change.kind != DELETE else None
+            if change.kind == DELETE:
+                state["row"] = None
+            elif change.partial and state["row"] is not None:
+                state["row"] = {**state["row"], **change.after}
+            else:
+                state["row"] = dict(change.after)
             state["version"] += 1
             out = [{"t": "refresh", "key": key, "join": join_index, "lookup": event["lookup"], "row": state["row"],
                     "version": state["version"], "change": change} for key in sorted(state["members"], key=repr)]

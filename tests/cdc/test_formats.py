@@ -41,7 +41,7 @@ def dead(fmt: str, message: Any) -> str:
 # ---------------------------------------------------------------- decode()
 
 def test_formats() -> None:
-    assert FORMATS == ("debezium-json", "canal-json", "maxwell-json", "ogg-json", "changelog-json")
+    assert FORMATS == ("debezium-json", "canal-json", "maxwell-json", "ogg-json", "changelog-json", "wal2json")
 
 
 def test_unknown_format_lists_the_formats() -> None:

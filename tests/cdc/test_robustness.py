@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pruner.cdc import DELETE, FORMATS, INSERT, KINDS, SNAPSHOT, UPDATE, Change, DeadLetter, DecodeStats, decode
+from pruner.cdc.model import TRUNCATE
 
 # Flink's messages live in the shared fixtures beside the checkout (never copied, never edited);
 # our own changelog-json fixture lives here.
@@ -25,26 +26,27 @@ assert SHARED.is_dir(), f"the shared CDC fixtures are missing: expected them at 
 
 
 def _fixture(path: str | Path) -> Path:
-    return OWN / path if str(path).startswith("changelog") else SHARED / path
+    return OWN / path if str(path).startswith(("changelog", "wal2json")) else SHARED / path
 FIXTURE_LINES: dict[str, list[str]] = {
     "debezium-json": [],
     "canal-json": [],
     "maxwell-json": [],
     "ogg-json": [],
     "changelog-json": [],
+    "wal2json": [],
 }
 for _path in sorted([*SHARED.glob("*/*.txt"), *OWN.glob("*/*.txt")]):
     if not _path.name.endswith(".expected-rows.txt"):
-        _fmt = f"{_path.parent.name}-json"
+        _fmt = _path.parent.name if _path.parent.name == "wal2json" else f"{_path.parent.name}-json"
         FIXTURE_LINES[_fmt] += _path.read_text(encoding="utf-8").splitlines()
 ALL_LINES = [line for lines in FIXTURE_LINES.values() for line in lines]
 
 KEYS = ["schema", "payload", "before", "after", "source", "op", "ts_ms", "db", "table", "snapshot",
         "data", "old", "type", "database", "isDdl", "ts", "op_type", "op_ts", "kind", "row", "id",
-        "name", "weight"]
+        "name", "weight", "action", "columns", "identity", "value", "lsn"]
 TOKENS = ["c", "r", "u", "d", "t", "INSERT", "UPDATE", "DELETE", "INIT", "CREATE", "insert", "update",
           "delete", "bootstrap-insert", "bootstrap-start", "table-create", "I", "U", "D", "T", "+I",
-          "-U", "+U", "-D", "OGG.T", "2020-05-13 15:40:06.000000", "products"]
+          "-U", "+U", "-D", "OGG.T", "2020-05-13 15:40:06.000000", "products", "B", "C", "M"]
 SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
            | st.sampled_from(TOKENS))
 JSON_VALUES = st.recursive(
@@ -123,6 +125,8 @@ def check_change(c: Change) -> None:
         assert c.before is None and isinstance(c.after, dict) and c.changed is None
     elif c.kind == DELETE:
         assert isinstance(c.before, dict) and c.after is None and c.changed is None
+    elif c.kind == TRUNCATE:
+        assert c.before is None and c.after is None and c.changed is None
     else:
         assert isinstance(c.after, dict) and (c.before is None or isinstance(c.before, dict))
         if c.before is None:
