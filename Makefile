@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT := build/demo
 
-.PHONY: demo test flink-example bench bench-analyzer bench-compile bench-decisions clean
+.PHONY: demo test pg-deps flink-example bench bench-analyzer bench-compile bench-decisions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,flink]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,flink,postgres]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -38,7 +38,18 @@ demo: $(STAMP)
 	  print(f\"units run: pruned {run(p):,} vs full {run(f):,} ({1 - run(p) / run(f):.1%} less work); engine time {p['seconds']:.3f}s vs {f['seconds']:.3f}s\")"
 	@echo "sink tables and stats in $(DEMO_OUT)/"
 
-test: $(STAMP)
+# The live-CDC tests run a real PostgreSQL 15 with the wal2json plugin (Debian packages);
+# install them when missing (as root, or through sudo).
+PG15 := /usr/lib/postgresql/15
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+pg-deps:
+	@if [ ! -x $(PG15)/bin/initdb ] || [ ! -f $(PG15)/lib/wal2json.so ]; then \
+	    echo "installing postgresql-15 and postgresql-15-wal2json with apt-get"; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-wal2json \
+	    || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-wal2json; }; \
+	fi
+
+test: $(STAMP) pg-deps
 	$(BIN)/python -m pytest -q
 
 # The ecommerce job on a local Flink mini-cluster (plugin_sdk.flink), pruned, with keyed state.

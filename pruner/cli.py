@@ -134,6 +134,35 @@ def _parser() -> argparse.ArgumentParser:
                              "already in it are used) instead of in memory")
     replay.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     replay.set_defaults(run=_run_replay)
+
+    follow = commands.add_parser(
+        "follow", help="follow a live PostgreSQL database (logical decoding, wal2json), pruned",
+        description="Stream a PostgreSQL database's changes through the job as they happen: create (or "
+                    "reuse) a logical replication slot with the wal2json plugin, run each committed "
+                    "transaction through the job, write its sink records to --sink-out, and only then "
+                    "let the server drop it. Stopped (Ctrl-C) and started again, it goes on exactly "
+                    "where the sink file ends: no change is lost or applied twice.",
+        epilog="the database needs wal_level=logical, the wal2json plugin, a user with REPLICATION "
+               "(and a pg_hba.conf line for replication connections), and REPLICA IDENTITY FULL on "
+               "the job's tables (without it every update counts as changing every field).\n\n"
+               "example:\n  pruner follow examples/reference/job.yaml --plan compiled_plans/reference.plan \\\n"
+               "      --dsn postgresql://pruner@127.0.0.1:5432/shop --slot pruner_reference --sink-out sink.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    follow.add_argument("spec", metavar="JOB.yaml", help="the job spec (its tables are the database's tables)")
+    follow.add_argument("--plan", required=True, help="the plan compiled from it")
+    follow.add_argument("--dsn", required=True, help="libpq connection string or URL of the database")
+    follow.add_argument("--slot", default="pruner", help="replication slot name (created if missing; default pruner)")
+    follow.add_argument("--sink-out", required=True, metavar="FILE.jsonl",
+                        help="the sink: one line per source transaction (its records and changes); "
+                             "also where a restart picks up")
+    follow.add_argument("--mode", default="pruned", choices=("pruned", "stateless", "full"))
+    follow.add_argument("--on-stale", choices=("full", "stop"), default="full")
+    follow.add_argument("--idle-exit", type=float, metavar="SECONDS",
+                        help="stop after this long without a message (default: run until Ctrl-C)")
+    follow.add_argument("--max-transactions", type=int, metavar="N", help="stop after writing N transactions")
+    follow.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
+    follow.set_defaults(run=_run_follow)
     return parser
 
 
@@ -284,6 +313,34 @@ def _run_replay(args: argparse.Namespace) -> int:
             write_dead_letters(result, out)
     if not args.quiet:
         print(summary(result), file=sys.stderr)
+    return EXIT_OK
+
+
+def _run_follow(args: argparse.Namespace) -> int:
+    from pruner.follow import FollowError, follow, lsn_text
+    from pruner.planfile import PlanError
+    from pruner.runtime.plugins import StalePlanError
+    from pruner.spec import SpecError
+
+    try:
+        stats = follow(args.spec, args.plan, args.dsn, args.sink_out, slot=args.slot, mode=args.mode,
+                       on_stale=args.on_stale, idle_exit=args.idle_exit, max_transactions=args.max_transactions,
+                       progress=None if args.quiet else sys.stderr)
+    except (SpecError, PlanError, StalePlanError, FollowError) as error:
+        print(f"pruner follow: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    if not args.quiet:
+        engine = stats.engine
+        run = sum(r for r, _ in engine.units.values())
+        skipped = sum(s for _, s in engine.units.values())
+        rate = stats.changes / stats.active_seconds if stats.active_seconds else 0.0
+        print(f"\n{stats.transactions:,} transactions ({stats.changes:,} changes, {rate:,.0f}/s) written to "
+              f"{args.sink_out}; {stats.replayed_transactions:,} read back at start, "
+              f"{stats.skipped_redelivered:,} sent again and skipped; at {lsn_text(stats.end_lsn)}; "
+              f"units run {run:,}, skipped {skipped:,}, {engine.dropped:,} changes dropped at the source; "
+              f"{len(stats.dead_letters)} dead letters", file=sys.stderr)
+        for letter in stats.dead_letters[:10]:
+            print(f"  dead letter: {letter}", file=sys.stderr)
     return EXIT_OK
 
 
