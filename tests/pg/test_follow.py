@@ -240,3 +240,35 @@ def test_follow_cli_runs_and_summarizes(pg, tmp_path: Path, capsys) -> None:
                  "--sink-out", str(tmp_path / "sink.jsonl"), "--idle-exit", "1"])
     err = capsys.readouterr().err
     assert code == 0 and " transactions (" in err and "units run" in err and "0 dead letters" in err
+
+
+def test_ctrl_c_stops_cleanly_and_a_restart_finishes_the_job(pg, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    dsn = _database(pg)
+    _reference_tables(dsn)
+    _slot(dsn, "s")
+    _slot(dsn, "reference")
+    _sql(dsn, *_random_dml(11, 40))
+    sink = tmp_path / "sink.jsonl"
+    command = [sys.executable, "-m", "pruner.cli", "follow", str(JOB), "--plan", str(PLAN), "--dsn", dsn,
+               "--slot", _s(dsn, "s"), "--sink-out", str(sink)]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (sink.exists() and sink.read_text().count("\n") >= 1):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)                 # Ctrl-C, with no --idle-exit: it would run forever
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert " transactions (" in err
+    _sql(dsn, *_random_dml(12, 10))                    # more changes while it is stopped
+    follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), idle_exit=1.0)
+    follow(JOB, PLAN, dsn, tmp_path / "full.jsonl", slot=_s(dsn, "reference"), mode="full", idle_exit=1.0)
+    spec = load_spec(JOB)
+    lines = read_sink(sink)
+    assert len({line["end_lsn"] for line in lines}) == len(lines) == len(read_sink(tmp_path / "full.jsonl"))
+    assert _json(sink_table(sink, spec).sorted_rows()) == _json(sink_table(tmp_path / "full.jsonl", spec).sorted_rows()) \
+        == _json(_batch(dsn))
