@@ -129,6 +129,20 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--on-stale", choices=("full", "stop"), default="full",
                         help="when the plan does not match the code: run every unit and warn (default) "
                              "or stop")
+    replay.add_argument("--dedup", action="store_true",
+                        help="(pruned mode) send only sink fields whose value really changed since the "
+                             "key's last record; a record where none did is not sent")
+    replay.add_argument("--dedup-ignore", metavar="F1,F2", default="",
+                        help="with --dedup: fields left out of the comparison (e.g. timestamps): they go "
+                             "out with a record that is sent anyway, never alone")
+    replay.add_argument("--dedup-full-rows", action="store_true",
+                        help="with --dedup: send whole rows (for sinks without partial updates)")
+    replay.add_argument("--dedup-max-keys", type=int, metavar="N",
+                        help="with --dedup: remember the last values of at most N keys (the least "
+                             "recently sent is forgotten; its next record is a full row)")
+    replay.add_argument("--dedup-ttl", type=float, metavar="SECONDS",
+                        help="with --dedup: forget a key's last values after this long (next record: a "
+                             "full row); keep it at or below the sink's own TTL")
     replay.add_argument("--dim-store", metavar="FILE.db",
                         help="keep the dimension tables in this SQLite file (created if missing; rows "
                              "already in it are used) instead of in memory")
@@ -295,10 +309,25 @@ def _run_replay(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"pruner replay: cannot read {args.input}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
+    dedup = None
+    if args.dedup or args.dedup_ignore or args.dedup_full_rows or args.dedup_max_keys or args.dedup_ttl:
+        from pruner.runtime.engine import Dedup
+        if not args.dedup:
+            print("pruner replay: the --dedup-* options need --dedup", file=sys.stderr)
+            return EXIT_USAGE
+        if args.mode != "pruned":
+            print(f"pruner replay: --dedup needs --mode pruned (the stateful mode), not {args.mode}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            dedup = Dedup(ignore=frozenset(f for f in args.dedup_ignore.split(",") if f),
+                          full_rows=args.dedup_full_rows, max_keys=args.dedup_max_keys, ttl=args.dedup_ttl)
+        except ValueError as error:
+            print(f"pruner replay: {error}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         result = replay(args.spec, args.plan, lines, args.fmt, args.mode, on_stale=args.on_stale,
-                        progress=None if args.quiet else sys.stderr, dim_store=args.dim_store)
-    except (SpecError, PlanError, StalePlanError, StoreError) as error:
+                        progress=None if args.quiet else sys.stderr, dim_store=args.dim_store, dedup=dedup)
+    except (SpecError, PlanError, StalePlanError, StoreError, ValueError) as error:
         print(f"pruner replay: {error}", file=sys.stderr)
         return EXIT_ERRORS
     if args.sink_out:

@@ -29,7 +29,7 @@ def report(tmp_path_factory) -> Path:
 
 def test_the_report_has_every_part(report: Path) -> None:
     text = (report / "latest.md").read_text()
-    for heading in ("## Strategies", "### daily", "### backfill", "## Pruning rate per unit",
+    for heading in ("## Strategies", "### daily", "### backfill", "## Pruning rate per unit", "## Engine message dedup",
                     "## Recall against the oracle plan", "### Batch kernel vs baselines",
                     "### Decider.decide", "### Plan load"):
         assert heading in text, heading
@@ -53,6 +53,10 @@ def test_the_figures_are_consistent(report: Path) -> None:
     assert 0 < counted <= daily["row_updates"]                  # (a delete's recompute runs none)
     assert {v["run"] + v["skipped"] for v in daily["steps"].values()} == {counted}
     assert daily["units"]["Index.IndexStamp"]["skipped"] == 0   # @always_run
+    dedup = s["pruned+dedup"]
+    assert dedup["units_run"] == s["pruned"]["units_run"]      # dedup runs after pruning: same units
+    assert dedup["records"] + dedup["suppressed"] == s["pruned"]["records"] == daily["dedup"]["records"]
+    assert 0 < daily["dedup"]["rate"] < 1
 
 
 def test_the_static_plan_prunes_exactly_as_much_as_the_oracle(report: Path) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, MutableMapping
 
+from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
@@ -65,6 +66,51 @@ class SinkTable:
         return [{f: row.get(f) for f in self.fields} for _, row in sorted(self.rows.items(), key=_key_order)]
 
 
+@dataclass(frozen=True)
+class Dedup:
+    """Engine message dedup (stateful mode): emit only what really changed.
+
+    After the units ran, every sink field the lineage marked as possibly changed is compared
+    with the value last emitted for the key; the record carries the key and the fields that
+    really changed (``full_rows``: the whole row), or is not sent when none did. Inserts and
+    deletes always go out. ``ignore``: fields left out of the comparison (a clock stamp): they
+    go out with a record that is sent anyway, never alone. The emitted values are kept per key;
+    ``max_keys`` bounds them (the least recently emitted key is forgotten first) and ``ttl``
+    (seconds, by ``clock``) expires them. A key whose values were forgotten gets a full row
+    next, never a partial one against a base nobody remembers.
+    """
+
+    ignore: frozenset[str] = frozenset()
+    full_rows: bool = False
+    max_keys: int | None = None
+    ttl: float | None = None
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        if self.max_keys is not None and self.max_keys < 1:
+            raise ValueError("max_keys must be at least 1")
+        if self.ttl is not None and self.ttl <= 0:
+            raise ValueError("ttl must be positive")
+
+
+@dataclass
+class DedupStats:
+    records: int = 0              # records pruning alone would have emitted (deletes too)
+    suppressed: int = 0           # of those, not sent: nothing really changed
+    full_rows: int = 0            # sent as a full row because the key's emitted values were forgotten
+    forgotten: int = 0            # keys dropped by max_keys or expired by ttl
+    fields: dict[str, list[int]] = field(default_factory=dict)    # field -> [compared, unchanged]
+
+    @property
+    def rate(self) -> float:
+        return self.suppressed / self.records if self.records else 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {"records": self.records, "suppressed": self.suppressed, "rate": round(self.rate, 6),
+                "full_rows": self.full_rows, "forgotten": self.forgotten,
+                "fields": {f: {"compared": c, "unchanged": u} for f, (c, u) in self.fields.items()}}
+
+
 @dataclass
 class RunStats:
     messages: int = 0
@@ -77,6 +123,7 @@ class RunStats:
     # pipeline step -> [row updates where at least one of its units ran, row updates where none did]
     steps: dict[str, list[int]] = field(default_factory=dict)
     seconds: float = 0.0
+    dedup: DedupStats | None = None
 
     def to_json(self) -> dict[str, object]:
         return {"messages": self.messages, "dropped": self.dropped, "dead_letter": self.dead_letter,
@@ -84,7 +131,8 @@ class RunStats:
                 "records": self.records,
                 "units": {name: {"run": r, "skipped": s} for name, (r, s) in self.units.items()},
                 "steps": {name: {"run": r, "skipped": s} for name, (r, s) in self.steps.items()},
-                "seconds": round(self.seconds, 6)}
+                "seconds": round(self.seconds, 6),
+                **({"dedup": self.dedup.to_json()} if self.dedup is not None else {})}
 
 
 class UnitFailed(Exception):
@@ -107,9 +155,13 @@ class _Executable:
 class Engine:
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "full",
                  check_fingerprints: bool = True,
-                 stores: Mapping[str, MutableMapping[tuple, dict[str, Any]]] | None = None) -> None:
+                 stores: Mapping[str, MutableMapping[tuple, dict[str, Any]]] | None = None,
+                 dedup: Dedup | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if dedup is not None and mode != "pruned":
+            raise ValueError("dedup compares with the values emitted per key: it runs in the stateful "
+                             f"mode (pruned), not {mode!r}")
         stores = dict(stores or {})
         tables = [t.name for t in (*spec.sources, *spec.dimensions)]
         unknown = sorted(set(stores) - set(tables))
@@ -124,6 +176,14 @@ class Engine:
             self.prune = plugins.enforce(plugins.check_fingerprints(plan, spec), on_stale, plan.job)
         self.stats = RunStats(units={u.name: [0, 0] for u in plan.units},
                               steps={s.name: [0, 0] for s in spec.pipeline})
+        self.dedup = dedup
+        if dedup is not None:
+            unknown = sorted(dedup.ignore - set(spec.sink.fields))
+            if unknown:
+                raise ValueError(f"dedup ignore: {', '.join(unknown)} not sink fields of {spec.sink.name}")
+            self.stats.dedup = DedupStats(fields={f: [0, 0] for f in spec.sink.fields
+                                                  if f not in spec.sink.primary_key})
+        self.emitted: dict[tuple, tuple[float, dict[str, Any]]] = {}   # dedup: key -> (when, values)
         self.n_bits = plan.n_bits
         self.all_bits = (1 << plan.n_bits) - 1
         self.relevant = to_int(plan.relevant)
@@ -391,7 +451,7 @@ class Engine:
         was = self.in_sink.get(key, False)
         if not exists:
             self._forget(key)
-            return [SinkRecord("delete", key, {})] if was else []
+            return self._delete_record(key, was)
         stored = self.outputs.get(key)
         full_row = self.mode in ("full", "batch") or not self.prune or not was or (
             self.mode == "pruned" and stored is None)
@@ -433,7 +493,7 @@ class Engine:
             self._set(self.outputs, key, new_outputs)
         if not exists_in_sink:
             self._set(self.in_sink, key, False)
-            return [SinkRecord("delete", key, {})] if was else []
+            return self._delete_record(key, was)
         self._set(self.in_sink, key, True)
         if full_row:
             values = {f: row.get(f) for f in self.sink_fields}
@@ -442,7 +502,62 @@ class Engine:
             if not values:
                 return []                 # nothing in the sink can change
         values.update(zip(self.key_fields, key))
+        if self.dedup is not None:
+            return self._dedup(key, values, row, was)
         return [SinkRecord("upsert", key, values)]
+
+    def _delete_record(self, key: tuple, was: bool) -> list[SinkRecord]:
+        if key in self.emitted:
+            self._del(self.emitted, key)
+        if not was:
+            return []
+        if self.dedup is not None:
+            self.stats.dedup.records += 1          # deletes always go out
+        return [SinkRecord("delete", key, {})]
+
+    def _dedup(self, key: tuple, values: dict[str, Any], row: dict[str, Any], was: bool) -> list[SinkRecord]:
+        """Send only the fields whose value differs from the one last emitted for the key."""
+        dedup, stats = self.dedup, self.stats.dedup
+        stats.records += 1
+        now = dedup.clock()
+        last = self.emitted.get(key)
+        if last is not None and dedup.ttl is not None and now - last[0] > dedup.ttl:
+            self._del(self.emitted, key)
+            stats.forgotten += 1
+            last = None
+        if not was or last is None:
+            if was:
+                stats.full_rows += 1
+            record = {f: row.get(f) for f in self.sink_fields}
+            record.update(zip(self.key_fields, key))
+        else:
+            sent = last[1]
+            changed: dict[str, Any] = {}
+            for name, value in values.items():
+                counts = stats.fields.get(name)
+                if counts is None:                 # a key field
+                    continue
+                counts[0] += 1
+                if name in sent and same_value(sent[name], value):
+                    counts[1] += 1
+                else:
+                    changed[name] = value
+            if all(name in dedup.ignore for name in changed):
+                stats.suppressed += 1
+                return []
+            if dedup.full_rows:
+                record = {f: row.get(f) for f in self.sink_fields}
+            else:
+                record = dict(changed)
+            record.update(zip(self.key_fields, key))
+        merged = {**last[1], **record} if last is not None else dict(record)
+        if key in self.emitted:
+            self._del(self.emitted, key)           # re-insert: the dict's order is recency
+        self._set(self.emitted, key, (now, merged))
+        if dedup.max_keys is not None and len(self.emitted) > dedup.max_keys:
+            self._del(self.emitted, next(iter(self.emitted)))
+            stats.forgotten += 1
+        return [SinkRecord("upsert", key, record)]
 
     def _run_unit(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
         if unit.kind in ("processor", "filter"):

@@ -52,12 +52,12 @@ class _Lines:
 
 def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], fmt: str, mode: str,
            *, on_stale: str = "full", progress: IO[str] | None = None,
-           dim_store: str | Path | None = None) -> ReplayResult:
+           dim_store: str | Path | None = None, dedup=None) -> ReplayResult:
     """Decode and run `lines`; with `dim_store`, the dimension tables live in that SQLite file."""
     spec = load_spec(spec_path)
     plan = read_plan(plan_path)
     stores = sqlite_stores(dim_store, list(spec.dimensions)) if dim_store is not None else None
-    engine = Engine(spec, plan, mode, on_stale=on_stale, stores=stores)
+    engine = Engine(spec, plan, mode, on_stale=on_stale, stores=stores, dedup=dedup)
     sink = SinkTable(spec.sink.fields, spec.sink.primary_key)
     decode_stats = DecodeStats()
     dead: list[DeadLetter] = []
@@ -113,6 +113,13 @@ def summary(result: ReplayResult) -> str:
     skipped = sum(s for _, s in stats.units.values())
     if run + skipped:
         lines.append(f"{'all units':<{width}}  {run:>9,}  {skipped:>9,}  {skipped / (run + skipped):6.1%}")
+    if stats.dedup is not None:
+        d = stats.dedup
+        lines.append(f"dedup: {d.suppressed:,} of {d.records:,} records pruning alone would send were not "
+                     f"sent ({d.rate:.1%}); {d.full_rows:,} full rows after a forgotten key")
+        fields = sorted(((u / c, f) for f, (c, u) in d.fields.items() if c), reverse=True)[:8]
+        if fields:
+            lines.append("  unchanged when compared: " + ", ".join(f"{f} {r:.0%}" for r, f in fields))
     return "\n".join(lines)
 
 

@@ -701,8 +701,12 @@ class OracleRun:
     snapshot_rows: list[dict]
 
 
+def _without(rows: dict, fields) -> dict:
+    return {k: {f: v for f, v in row.items() if f not in fields} for k, row in rows.items()}
+
+
 def run_oracle(spec_path: Path, changes: list[Change], *, plan_build=None, check_steps: bool = True,
-               describe: str = "", stores=None) -> OracleRun:
+               describe: str = "", stores=None, dedups=()) -> OracleRun:
     """Run `changes` in every mode; assert equal sinks, no dead letters, no extra unit runs.
 
     `stores(spec)`, if given, makes the source-table stores of each pruning engine (the full,
@@ -718,6 +722,9 @@ def run_oracle(spec_path: Path, changes: list[Change], *, plan_build=None, check
                for mode in MODES}
     assert engines["pruned"].prune and engines["stateless"].prune, "plan judged stale: nothing pruned"
     sinks = {mode: SinkTable(spec.sink.fields, spec.sink.primary_key) for mode in MODES}
+    for n, dedup in enumerate(dedups):               # pruned + dedup: exact, after every message
+        engines[f"dedup{n}"] = Engine(spec, plan, "pruned", dedup=dedup)
+        sinks[f"dedup{n}"] = SinkTable(spec.sink.fields, spec.sink.primary_key)
     for i, change in enumerate(changes):
         for mode, engine in engines.items():
             result = engine.process(change)
@@ -729,6 +736,13 @@ def run_oracle(spec_path: Path, changes: list[Change], *, plan_build=None, check
                 assert sinks[mode].rows == sinks["full"].rows, (
                     f"{mode} != full after change {i}: {change}\n{mode}: {sinks[mode].rows}\n"
                     f"full: {sinks['full'].rows}\n{describe}")
+        for n, dedup in enumerate(dedups):
+            got, want = _without(sinks[f"dedup{n}"].rows, dedup.ignore), _without(sinks["full"].rows, dedup.ignore)
+            assert got == want, (f"pruned + {dedup} != full after change {i}: {change}\n"
+                                 f"dedup: {got}\nfull: {want}\n{describe}")
+    for n in range(len(dedups)):
+        engines.pop(f"dedup{n}")
+        sinks.pop(f"dedup{n}")
     for mode, engine in engines.items():
         sinks[mode].apply_all(engine.finish())
     # batch over the final snapshot, computed without the engine's bookkeeping of the stream
