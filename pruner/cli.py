@@ -173,7 +173,8 @@ def _parser() -> argparse.ArgumentParser:
     follow.add_argument("--mode", default="pruned", choices=("pruned", "stateless", "full"))
     follow.add_argument("--on-stale", choices=("full", "stop"), default="full")
     follow.add_argument("--idle-exit", type=float, metavar="SECONDS",
-                        help="stop after this long without a message (default: run until Ctrl-C)")
+                        help="stop after this long without a message (the first one may take up to "
+                             "10 s to come; default: run until Ctrl-C)")
     follow.add_argument("--max-transactions", type=int, metavar="N", help="stop after writing N transactions")
     follow.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     follow.set_defaults(run=_run_follow)

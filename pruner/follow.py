@@ -43,6 +43,7 @@ from pruner.spec import load_spec
 
 OPTIONS = {"format-version": "2", "include-xids": "1", "include-types": "0", "include-transaction": "1"}
 STATUS_INTERVAL_S = 5.0
+FIRST_MESSAGE_WAIT_S = 10.0       # --idle-exit: how long the first message may take to come
 
 
 class FollowError(Exception):
@@ -209,7 +210,10 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
             message = cursor.read_message()
             now = time.perf_counter()
             if message is None:
-                if idle_exit is not None and now - last_message >= idle_exit:
+                # before the first message the server may still be decoding up to the slot's
+                # position: give it at least FIRST_MESSAGE_WAIT_S
+                limit = idle_exit if first_message is not None else max(idle_exit or 0.0, FIRST_MESSAGE_WAIT_S)
+                if idle_exit is not None and now - last_message >= limit:
                     break
                 try:
                     select.select([cursor], [], [], 0.2)
