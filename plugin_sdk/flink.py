@@ -53,7 +53,6 @@ from pyflink.table.udf import FunctionContext, TableFunction  # noqa: E402
 from pruner.cdc import decode  # noqa: E402
 from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter, DecodeStats  # noqa: E402
 from pruner.planfile import loads, read_plan  # noqa: E402
-from pruner.runtime.engine import SinkRecord  # noqa: E402
 from pruner.runtime.keyed import KeyedJob  # noqa: E402
 from pruner.spec import DimJoinStep, JobSpec, load_spec  # noqa: E402
 
@@ -181,11 +180,8 @@ class _Stage(KeyedProcessFunction, _Counted):
                 yield record
 
     def _forward(self, event: dict, after: int) -> tuple:
-        nxt = [i for i in self.keyed.joins_of(event["change"]) if i > after]
-        if nxt:
-            event["lookup"] = self.keyed.lookup(nxt[0], event["change"])
-            return (("D", nxt[0]), repr(event["lookup"]), event)
-        return ("R", repr(event["key"]), event)
+        stage, key = self.keyed.next_stage(event, after)
+        return (stage if stage[0] == "D" else "R", repr(key), event)
 
     def _store(self, state) -> None:
         if state is None:

@@ -27,7 +27,6 @@ import json
 import os
 import select
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal

@@ -27,10 +27,10 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, MutableMapping
 
 from pruner.cdc.message import same_value
-from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, TRUNCATE, UPDATE, Change, DeadLetter
+from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
-from pruner.spec import DimJoinStep, FilterStep, JobSpec, RenameStep, UdafStep, UdtfStep
+from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
 MODES = ("pruned", "stateless", "full", "batch")
 _MISSING = object()

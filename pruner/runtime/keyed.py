@@ -172,6 +172,15 @@ class KeyedJob:
         """The D stages a row event of this table passes through, in pipeline order."""
         return [i for i, j in enumerate(self.joins) if j.source == change.table]
 
+    def next_stage(self, event: dict, after: int) -> tuple[tuple, tuple]:
+        """Where a row event leaving D stage `after` (-1: S) goes: (("D", i), lookup key) for
+        the next DimJoin of its table, else (("R",), row key). Sets the event's lookup."""
+        nxt = [i for i in self.joins_of(event["change"]) if i > after]
+        if nxt:
+            event["lookup"] = self.lookup(nxt[0], event["change"])
+            return ("D", nxt[0]), event["lookup"]
+        return ("R",), event["key"]
+
     def lookup(self, join_index: int, change: Change) -> tuple:
         image = change.after if change.after is not None else change.before
         return _normal(tuple(image.get(f) for f in self.joins[join_index].fields))
@@ -314,13 +323,8 @@ def run_keyed(spec: JobSpec, plan: Plan, changes: Iterable[Change], *, mode: str
         channels.setdefault((stage, sender, receiver), deque()).append(event)
 
     def forward(event: dict, sender: Any, after: int) -> None:
-        """A row event leaving D stage `after` (-1: S) goes to the next D stage or to R."""
-        nxt = [i for i in job.joins_of(event["change"]) if i > after]
-        if nxt:
-            event["lookup"] = job.lookup(nxt[0], event["change"])
-            send(("D", nxt[0]), sender, event["lookup"], event)
-        else:
-            send(("R",), sender, event["key"], event)
+        stage, key = job.next_stage(event, after)
+        send(stage, sender, key, event)
 
     def deliver(stage: tuple, sender: Any, receiver: tuple, event: Any) -> None:
         if stage[0] == "M":

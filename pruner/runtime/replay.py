@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from pruner.cdc import decode
-from pruner.cdc.model import Change, DeadLetter, DecodeStats
+from pruner.cdc.model import DeadLetter, DecodeStats
 from pruner.planfile import read_plan
 from pruner.runtime.engine import Engine, RunStats, SinkTable
 from pruner.runtime.stores import sqlite_stores

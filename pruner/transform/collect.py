@@ -18,7 +18,6 @@ from typing import Mapping
 import libcst as cst
 from libcst.metadata import (
     ExpressionContext,
-    GlobalScope,
     MetadataWrapper,
     PositionProvider,
     ScopeProvider,

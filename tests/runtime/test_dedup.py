@@ -7,14 +7,11 @@ issue names: delete then re-insert, A -> B -> A, NaN and None, floats, expiry.
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, note
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pruner.cdc.model import DELETE, INSERT, UPDATE, Change
@@ -22,8 +19,9 @@ from pruner.compiler import build
 from pruner.planfile import write_plan
 from pruner.runtime.engine import Dedup, Engine, SinkTable
 from pruner.spec import load_spec
-from tests.runtime.oracle_jobs import change_to_json, jobs, run_oracle, streams
-from tests.runtime.test_oracle import _BUILDS, ORACLE, _errors
+from tests.runtime.oracle_jobs import run_oracle
+from tests.runtime.test_engine import reference  # noqa: F401 (fixture)
+from tests.runtime.test_oracle import ORACLE, draw_case
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,12 +34,7 @@ def _ticking(step: float = 1.0):
 @settings(ORACLE, max_examples=max(1, ORACLE.max_examples // 3))
 @given(data=st.data())
 def test_dedup_never_changes_the_sink(data) -> None:
-    job = data.draw(jobs(), label="job")
-    note(job.describe())
-    spec_path, built = _BUILDS.get(job)
-    assume(not _errors(built))
-    changes = data.draw(streams(job), label="stream")
-    note(json.dumps([change_to_json(c) for c in changes]))
+    job, spec_path, built, changes = draw_case(data)
     fields = [f for f in built.spec.sink.fields if f not in built.spec.sink.primary_key]
     ignore = frozenset(data.draw(st.lists(st.sampled_from(fields), max_size=2), label="ignore")) if fields else frozenset()
     dedups = [Dedup(), Dedup(full_rows=True), Dedup(max_keys=1), Dedup(max_keys=2, full_rows=True),
@@ -50,14 +43,6 @@ def test_dedup_never_changes_the_sink(data) -> None:
 
 
 # ---------------------------------------------------------------------- hand-made orderings
-@pytest.fixture()
-def reference(tmp_path: Path) -> Path:
-    job = tmp_path / "reference"
-    shutil.copytree(ROOT / "examples/reference", job, ignore=shutil.ignore_patterns(".pruner-cache"))
-    write_plan(build(job / "job.yaml").plan, job / "job.plan")
-    return job
-
-
 def _engine(job: Path, **options) -> Engine:
     from pruner.planfile import read_plan
     return Engine(load_spec(job / "job.yaml"), read_plan(job / "job.plan"), "pruned", dedup=Dedup(**options))

@@ -7,12 +7,11 @@ which is less than Flink guarantees), and the final sink must equal the full run
 """
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, note, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pruner.cdc import decode
@@ -21,8 +20,7 @@ from pruner.compiler import build
 from pruner.runtime.engine import Engine, SinkTable
 from pruner.runtime.keyed import KeyedJob, KeyedJobError, run_keyed
 from pruner.spec import load_spec
-from tests.runtime.oracle_jobs import change_to_json, jobs, streams
-from tests.runtime.test_oracle import _BUILDS, ORACLE, _errors
+from tests.runtime.test_oracle import ORACLE, draw_case
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOCK = ("indexed_at", "index_lag_ms")
@@ -48,16 +46,11 @@ def _keyed(spec, plan, changes, seed) -> tuple[list[dict], object]:
 @settings(ORACLE, max_examples=max(1, ORACLE.max_examples // 3))
 @given(data=st.data())
 def test_keyed_stages_give_the_full_sink_in_any_delivery_order(data) -> None:
-    job = data.draw(jobs(), label="job")
-    note(job.describe())
-    spec_path, built = _BUILDS.get(job)
-    assume(not _errors(built))
+    job, spec_path, built, changes = draw_case(data)
     try:
         KeyedJob(built.spec, built.plan)
     except KeyedJobError:
         assume(False)                       # a DimJoin keyed by a computed field: not supported
-    changes = data.draw(streams(job), label="stream")
-    note(json.dumps([change_to_json(c) for c in changes]))
     expected = _full(built.spec, built.plan, changes)
     for seed in (None, *data.draw(st.lists(st.integers(0, 2 ** 32), min_size=2, max_size=2), label="seeds")):
         rows, _ = _keyed(built.spec, built.plan, changes, seed)

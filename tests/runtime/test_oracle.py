@@ -107,6 +107,17 @@ def test_pruning_never_changes_a_result(data) -> None:
     run_oracle(spec_path, changes, plan_build=built, describe=job.describe())
 
 
+def draw_case(data):
+    """A random job that compiles without errors, and a random stream for it (both noted)."""
+    job = data.draw(jobs(), label="job")
+    note(job.describe())
+    spec_path, built = _BUILDS.get(job)
+    assume(not _errors(built))
+    changes = data.draw(streams(job), label="stream")
+    note(json.dumps([change_to_json(c) for c in changes]))
+    return job, spec_path, built, changes
+
+
 def _sqlite_stores(spec):
     connection = sqlite3.connect(":memory:", isolation_level=None)
     return {t.name: SqliteTable(connection, t.name, t.primary_key) for t in (*spec.sources, *spec.dimensions)}
@@ -116,12 +127,7 @@ def _sqlite_stores(spec):
 @given(data=st.data())
 def test_pruning_with_sqlite_tables_never_changes_a_result(data) -> None:
     """The same oracle with every source and dimension table of the pruning engines in SQLite."""
-    job = data.draw(jobs(), label="job")
-    note(job.describe())
-    spec_path, built = _BUILDS.get(job)
-    assume(not _errors(built))
-    changes = data.draw(streams(job), label="stream")
-    note(json.dumps([change_to_json(c) for c in changes]))
+    job, spec_path, built, changes = draw_case(data)
     run_oracle(spec_path, changes, plan_build=built, describe=job.describe(), stores=_sqlite_stores)
 
 

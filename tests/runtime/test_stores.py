@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from pruner.compiler import build
 from pruner.planfile import write_plan
-from pruner.runtime.engine import Engine
 from pruner.runtime.stores import SqliteTable, StoreError, connect, sqlite_stores
 from pruner.spec import TableSpec, load_spec
 from tests.runtime.test_engine import STREAM, _engine, _run, insert, reference, update  # noqa: F401 (fixture)
