@@ -64,6 +64,15 @@ _CODES: Final[tuple[Code, ...]] = (
     Code("PR206", "self-escapes", Severity.WARNING,
          "`self` is passed to code the analyzer cannot follow, which may change its state: "
          "never pruned."),
+    Code("PR207", "unknown-call", Severity.WARNING,
+         "A call of code the analyzer cannot prove pure (outside the plugin files and not on its "
+         "allow-list, a decorated or dynamic callee, a method of an unknown object): never pruned."),
+    Code("PR208", "environment-read", Severity.WARNING,
+         "os.environ / os.getenv: the environment can differ between runs and workers: never "
+         "pruned unless declared @pure."),
+    Code("PR209", "shared-mutation", Severity.WARNING,
+         "A value the call did not create (a row value, an element, an argument) is changed in "
+         "place: never pruned."),
     # Declarations
     Code("PR301", "undeclared-read", Severity.ERROR,
          "The code visibly reads a field that its @reads(...) declaration leaves out."),
@@ -81,6 +90,12 @@ _CODES: Final[tuple[Code, ...]] = (
          "process() does not take (self, row, out): treated as reading and writing every field."),
     Code("PR403", "unresolved-udtf-processor", Severity.ERROR,
          "A UDTF's `processors` entry is not a Processor class the analyzer can find."),
+    Code("PR404", "process-never-runs", Severity.ERROR,
+         "process() is `async` or a generator: calling it runs none of its body, so it writes "
+         "nothing; make it a plain function."),
+    Code("PR405", "unresolved-process", Severity.WARNING,
+         "process() is decorated, assigned or defined conditionally, so the code that runs is "
+         "not the code the analyzer sees: treated as reading and writing every field, never pruned."),
     # Weld and compile (job level)
     Code("PR501", "unknown-class", Severity.ERROR,
          "A pipeline step names a UDTF or filter class that is not in the plugin folders."),

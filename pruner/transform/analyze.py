@@ -18,7 +18,10 @@ from pruner.diagnostics import Severity
 from pruner.transform.collect import ClassInfo, ModuleIndex, collect
 from pruner.transform.model import ModuleAnalysis, ProcessorFacts, UDTFFacts
 from pruner.transform.program import Program
-from pruner.transform.resolve import Facts, ProcessorAnalyzer, _describe
+from pruner.transform import purity
+from pruner.transform.collect import FunctionNode
+from pruner.transform.resolve import Facts, ProcessorAnalyzer, _decorator_name, _describe
+from pruner.transform.values import Func
 _DECLARATIONS: Final = ("reads", "writes", "always_run", "pure")
 
 # Which diagnostics a declaration covers (they become info: the author vouched).
@@ -26,7 +29,7 @@ _COVERED_BY: Final = {
     "reads": frozenset({"dynamic-read-key", "row-iteration", "row-escapes"}),
     "writes": frozenset({"dynamic-write-key", "out-escapes"}),
     "effects": frozenset({"nondeterministic-call", "io-call", "self-mutation", "global-mutation",
-                          "self-escapes"}),
+                          "self-escapes", "unknown-call", "environment-read", "shared-mutation"}),
 }
 
 
@@ -166,7 +169,7 @@ class _ModuleAnalyzer:
             mro, kind, unknown = self.program.mro(info)
             if kind == "udtf":
                 udtfs.append(self._udtf(info, mro))
-            elif kind == "processor" or (unknown and _find_method(mro, "process")):
+            elif kind == "processor" or (unknown and _defines(mro, "process")):
                 facts = self._processor(info, mro, unknown)
                 if facts is not None:
                     processors.append(facts)
@@ -177,9 +180,19 @@ class _ModuleAnalyzer:
     # ------------------------------------------------------------------ classes
     def _processor(self, info: ClassInfo, mro: list[ClassInfo],
                    unknown_bases: bool) -> ProcessorFacts | None:
-        process = _find_method(mro, "process")
+        process, why = self._process_function(mro)
         line = self._line(info)
-        declared = self._declarations(mro, process)
+        declared = self._declarations(mro, process if isinstance(process, cst.FunctionDef) else None)
+        if why is not None:
+            facts = Facts(reads_all=True, writes_all=True, unprunable=True)
+            lno, col, _, _ = self.index.position(info.node.name)
+            diag = dx.make("unresolved-process", self.index.file, lno, col,
+                           f"{info.name}: {why}, so the code that runs is not the code the analyzer "
+                           "sees; treated as reading and writing every field, never pruned (give "
+                           "the class a plain `def process(self, row, out)`, or declare @reads, "
+                           "@writes and @pure)")
+            facts.diagnostics[(diag.name, diag.file, lno, col)] = diag
+            return self._finish(info, line, facts, declared)
         if process is None:
             if not unknown_bases:
                 return None  # an abstract base Processor: not a unit of its own
@@ -191,7 +204,49 @@ class _ModuleAnalyzer:
             facts.diagnostics[(diag.name, diag.file, lno, col)] = diag
         else:
             facts = ProcessorAnalyzer(self.program, mro, has_unknown_bases=unknown_bases).run(process)
+            never = _never_runs(process)
+            if never is not None:
+                facts.must_writes.clear()
+                anchor = process.name if isinstance(process, cst.FunctionDef) else process
+                lno, col, _, _ = self.program.position(anchor)
+                diag = dx.make("process-never-runs", self.program.file_of(anchor), lno, col,
+                               f"{info.name}.process() is {never}: calling it runs none of its body, "
+                               "so it writes nothing; make it a plain `def`")
+                facts.diagnostics[(diag.name, diag.file, lno, col)] = diag
         return self._finish(info, line, facts, declared)
+
+    def _process_function(self, mro: list[ClassInfo]) -> tuple[FunctionNode | None, str | None]:
+        """The function that runs as process(), or why the analyzer cannot tell which."""
+        for cls in mro:
+            for decorator in cls.node.decorators:
+                if self._declaration_kind(decorator) is None and not _known_class_decorator(self.program, decorator):
+                    return None, f"the class {cls.name} has the decorator {_describe(decorator.decorator)}"
+            if cls.node.keywords:
+                return None, f"the class {cls.name} has a metaclass or class keyword"
+            if cls.class_dynamic or "__init_subclass__" in cls.methods:
+                return None, f"attributes of {cls.name} are set dynamically (setattr, __init_subclass__)"
+        for cls in mro:
+            if "process" in cls.changed_class_attrs:
+                return None, f"{cls.name}.process is replaced after the class is defined"
+            if "process" in cls.conditional_methods:
+                return None, f"{cls.name}.process is defined conditionally or more than once"
+            if "process" in cls.methods:
+                method = cls.methods["process"]
+                for decorator in method.decorators:
+                    if self._declaration_kind(decorator) is None and _decorator_name(decorator) not in (
+                            "staticmethod", "classmethod"):      # (those get PR402 from the signature)
+                        return None, f"process() has the decorator {_describe(decorator.decorator)}"
+                return method, None
+            if "process" in cls.body_values:
+                stores = cls.body_values["process"]
+                source = self.program.bindings.get(id(stores[-1]))
+                analyzer = ProcessorAnalyzer(self.program, mro, has_unknown_bases=False)
+                value = analyzer.eval(source.node, None) if source is not None and source.kind == "expr" else None
+                functions = [a for a in value or () if isinstance(a, Func)]
+                if len(stores) == 1 and value is not None and len(functions) == len(value) == 1:
+                    return functions[0].node, None
+                return None, f"{cls.name}.process is assigned a value the analyzer cannot resolve to one function"
+        return None, None
 
     def _declarations(self, mro: list[ClassInfo], process: cst.FunctionDef | None) -> dict[str, object]:
         found: dict[str, object] = {}
@@ -316,7 +371,7 @@ class _ModuleAnalyzer:
         resolved = self.program.resolve_class(self.index, expr)
         if isinstance(resolved, ClassInfo):
             mro, kind, unknown = self.program.mro(resolved)
-            if kind == "processor" or (unknown and _find_method(mro, "process")):
+            if kind == "processor" or (unknown and _defines(mro, "process")):
                 return f"{resolved.module}.{resolved.name}"
             return None
         if resolved is not None or not isinstance(expr, (cst.Name, cst.Attribute)):
@@ -335,6 +390,42 @@ def _find_method(mro: list[ClassInfo], name: str) -> cst.FunctionDef | None:
         if name in cls.methods:
             return cls.methods[name]
     return None
+
+
+def _defines(mro: list[ClassInfo], name: str) -> bool:
+    return any(name in cls.methods or name in cls.body_values for cls in mro)
+
+
+def _known_class_decorator(program: Program, decorator: cst.Decorator) -> bool:
+    expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+    names = program.qnames(expr)
+    return bool(names) and all(n in purity.CLASS_DECORATORS for n in names)
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+def _never_runs(process: FunctionNode) -> str | None:
+    """'async' / 'a generator' when calling process() runs none of its body."""
+    if isinstance(process, cst.FunctionDef) and process.asynchronous is not None:
+        return "`async`"
+    finder = _YieldFinder()
+    process.body.visit(finder)
+    return "a generator (it contains `yield`)" if finder.found else None
 
 
 def _constant_fields(expr: cst.BaseExpression) -> tuple[str, ...] | None:

@@ -65,27 +65,38 @@ def _match(name: str, known: dict[str, str]) -> str | None:
 
 
 def import_closures(texts: dict[str, str]) -> dict[str, set[str]]:
-    """Per module: every plugin module it imports, directly or not."""
+    """Per module: every plugin module connected to it by imports, either way.
+
+    Imports in both directions count: a module that imports `common` can change
+    `common.KEYS` at import time, which changes what every other user of `common` reads.
+    """
     known = {name: name for name in texts}
-    direct = {name: local_imports(text, name, known) for name, text in texts.items()}
+    linked: dict[str, set[str]] = {name: set() for name in texts}
+    for name, text in texts.items():
+        for dep in local_imports(text, name, known):
+            if dep in linked:
+                linked[name].add(dep)
+                linked[dep].add(name)
     closures = {}
     for name in texts:
         closure, stack = set(), [name]
         while stack:
             current = stack.pop()
-            for dep in direct.get(current, ()):
+            for dep in linked.get(current, ()):
                 if dep not in closure:
                     closure.add(dep)
                     stack.append(dep)
+        closure.discard(name)
         closures[name] = closure
     return closures
 
 
 def cache_keys(closures: dict[str, set[str]], digests: dict[str, str]) -> dict[str, str]:
-    """Per module: a key over its own digest and those of every module it imports, transitively."""
+    """Per module: a key over its name, its own digest and those of every module linked to it."""
     keys = {}
     for name, closure in closures.items():
         digest = hashlib.sha256(analyzer_fingerprint().encode())
+        digest.update(f"module\0{name}\0".encode())   # linked modules share a closure, not a key
         for part in sorted({name, *closure}):
             digest.update(f"{part}\0{digests[part]}\0".encode())
         keys[name] = digest.hexdigest()

@@ -18,16 +18,20 @@ from typing import Mapping
 import libcst as cst
 from libcst.metadata import (
     ExpressionContext,
+    GlobalScope,
     MetadataWrapper,
     PositionProvider,
     ScopeProvider,
 )
 
+from pruner.transform.purity import PURE_BUILTINS, PURE_FUNCTIONS, PURE_METHODS
+
 FunctionNode = cst.FunctionDef | cst.Lambda
 
 # Nodes a function's own walk looks at.
 _TRACKED = (cst.Name, cst.Call, cst.Attribute, cst.Subscript, cst.BooleanOperation,
-            cst.IfExp, cst.NamedExpr, cst.Lambda, cst.Return, cst.Global, cst.Comparison)
+            cst.IfExp, cst.NamedExpr, cst.Lambda, cst.Return, cst.Global, cst.Nonlocal,
+            cst.Comparison, cst.AugAssign, cst.ClassDef, cst.FunctionDef)
 
 _READ_ONLY_METHODS = frozenset({"get", "items", "keys", "values", "copy", "count", "index",
                                 "__contains__", "__getitem__", "__len__", "__iter__"})
@@ -66,6 +70,15 @@ class ClassInfo:
     body_values: dict[str, list[cst.Name]] = field(default_factory=dict)   # name -> store nodes
     methods: dict[str, cst.FunctionDef] = field(default_factory=dict)
     instance_attrs: set[str] = field(default_factory=set)                  # self.X = ... anywhere
+    # self.X = value, per X: (the method storing it, what it stores; None: deleted or unknown)
+    instance_stores: dict[str, list[tuple[cst.FunctionDef, BindingSource | None]]] = field(default_factory=dict)
+    # Methods defined more than once or under an `if`/`try` at class level: which def runs is
+    # decided when the class body runs, so none of them is "the" method.
+    conditional_methods: set[str] = field(default_factory=set)
+    dynamic_attrs: bool = False       # setattr(self, ...), self.__dict__, vars(self): any attribute
+    changed_class_attrs: set[str] = field(default_factory=set)   # cls.X = / type(self).X = in methods
+    aliased_attrs: set[str] = field(default_factory=set)   # self.X handed on (it may be changed there)
+    class_dynamic: bool = False       # setattr(cls, ...) or a store on cls in __init_subclass__
 
 
 @dataclass
@@ -87,6 +100,13 @@ class ModuleIndex:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     classes_in_functions: list[cst.ClassDef] = field(default_factory=list)
     unsafe_names: set[tuple[int, str]] = field(default_factory=set)   # (id(scope), name)
+    # (id(scope), name) -> the nodes that add to the local container bound to the name
+    container_additions: dict[tuple[int, str], list[cst.CSTNode]] = field(default_factory=dict)
+    # Attribute stores/deletes and setattr() targets anywhere in the module, for the program
+    # to find class attributes and module globals changed from outside their definition.
+    attribute_stores: list[cst.Attribute] = field(default_factory=list)
+    setattr_targets: list[cst.BaseExpression] = field(default_factory=list)
+    attribute_loads: list[cst.Attribute] = field(default_factory=list)   # every `X.name` node
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -130,7 +150,41 @@ def collect(module: cst.Module, module_name: str, file: str) -> ModuleIndex:
                 index.accesses.add(id(access.node))
     wrapper.module.visit(_Collector(index))
     _find_unsafe_names(index)
+    _find_changed_self_attributes(index)
     return index
+
+
+_ALIASING = (cst.Element, cst.DictElement, cst.Arg, cst.Assign, cst.AnnAssign, cst.Return,
+             cst.StarredElement, cst.BooleanOperation, cst.IfExp, cst.NamedExpr, cst.Lambda)
+
+
+def _find_changed_self_attributes(index: ModuleIndex) -> None:
+    """`self.X.append(...)`, `self.X[k] = v`, `cls.X.update(...)` in any method: the value of
+    X (a class constant or what __init__ stored) may not be what its definition says."""
+    for node in index.attribute_loads:
+        if not isinstance(node.value, cst.Name) or index.context(node) is not ExpressionContext.LOAD:
+            continue
+        function = index.owner.get(id(node))
+        if not isinstance(function, cst.FunctionDef):
+            continue
+        info = next((c for c in index.classes.values() if c.methods.get(function.name.value) is function), None)
+        if info is None or node.value.value != _first_param(function):
+            continue
+        name = node.attr.value
+        stores = [index.bindings.get(id(store)) for store in info.body_values.get(name, [])]
+        stores += [source for _, source in info.instance_stores.get(name, ())]
+        if stores and all(s is not None and s.kind == "expr" and not s.path
+                          and is_immutable_literal(s.node) for s in stores):
+            continue      # a string or a tuple of them: no use can change it in place
+        if use_kind(index, node) == "read":
+            continue
+        parent = index.parent(node)
+        if isinstance(parent, cst.DictElement) and parent.key is node:
+            continue      # a dict key: hashed, not changed
+        if isinstance(parent, _ALIASING):
+            info.aliased_attrs.add(name)    # handed on: judged where its value is known
+        else:
+            info.changed_class_attrs.add(name)
 
 
 class _Collector(cst.CSTVisitor):
@@ -158,7 +212,15 @@ class _Collector(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         cls = self.classes[-1] if self.classes else None
         if cls is not None and not self.functions:
-            cls.methods[node.name.value] = node
+            name = node.name.value
+            # A def under an `if`/`try` in the class body: which one runs is decided when the
+            # class body runs. (A plain second def simply replaces the first, as in Python.)
+            if not isinstance(self.index.parents.get(node), cst.IndentedBlock) \
+                    or self.index.parents.get(self.index.parents.get(node)) is not cls.node:
+                cls.conditional_methods.add(name)
+            elif name in cls.methods:
+                cls.conditional_methods.discard(name)
+            cls.methods[name] = node
         self._enter_function(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -244,6 +306,8 @@ class _Collector(cst.CSTVisitor):
             cls = self.classes[-1] if self.classes else None
             if cls is not None and not self.functions:
                 cls.body_values.setdefault(target.value, []).append(target)
+                if target.value in cls.methods:
+                    cls.conditional_methods.add(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for i, element in enumerate(target.elements):
                 if isinstance(element, cst.StarredElement):
@@ -256,23 +320,82 @@ class _Collector(cst.CSTVisitor):
             self._bind(target.value, BindingSource("opaque", None))
         elif isinstance(target, cst.Attribute):
             self.index.contexts[target] = ExpressionContext.STORE
-            self._note_self_attribute(target)
+            self._note_self_attribute(target, source if source.kind == "expr" and not source.path else None)
         elif isinstance(target, cst.Subscript):
             self.index.contexts[target] = ExpressionContext.STORE
 
-    def _note_self_attribute(self, target: cst.Attribute) -> None:
-        # `self.X = ...` inside a method: X is (also) an instance attribute of the class.
-        if not self.functions or not isinstance(target.value, cst.Name):
+    def _note_self_attribute(self, target: cst.Attribute, source: BindingSource | None = None) -> None:
+        self.index.attribute_stores.append(target)
+        cls = self._method_class()
+        if cls is None:
             return
         function = self.functions[-1]
-        if not isinstance(function, cst.FunctionDef):
+        first = _first_param(function)
+        # `cls.X = ...` in a classmethod or __init_subclass__, `type(self).X = ...`,
+        # `self.__class__.X = ...`: the class attribute X changes after the class body ran.
+        if _is_class_of(target.value, first):
+            if function.name.value == "__init_subclass__":
+                cls.class_dynamic = True
+            cls.changed_class_attrs.add(target.attr.value)
             return
-        params = function.params.params
-        if not params or params[0].name.value != target.value.value:
+        if not isinstance(target.value, cst.Name) or target.value.value != first:
             return
-        cls = next((c for c in reversed(self.classes) if c is not None), None)
-        if cls is not None:
-            cls.instance_attrs.add(target.attr.value)
+        if any(_decorator_is(d, "classmethod") for d in function.decorators) \
+                or function.name.value == "__init_subclass__":
+            if function.name.value == "__init_subclass__":
+                cls.class_dynamic = True
+            cls.changed_class_attrs.add(target.attr.value)
+            return
+        # `self.X = ...` inside a method: X is (also) an instance attribute of the class.
+        cls.instance_attrs.add(target.attr.value)
+        cls.instance_stores.setdefault(target.attr.value, []).append((function, source))
+
+    def _method_class(self) -> ClassInfo | None:
+        """The class whose method (directly) is the innermost function, if any."""
+        if not self.functions or not isinstance(self.functions[-1], cst.FunctionDef):
+            return None
+        function = self.functions[-1]
+        parent = self.index.parents.get(function)
+        cls = self.classes[-1] if self.classes else None
+        if cls is None:
+            return None
+        while parent is not None and parent is not cls.node:
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return None
+            parent = self.index.parents.get(parent)
+        return cls if parent is cls.node else None
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.index.attribute_loads.append(node)
+        # `self.__dict__`: every attribute may be set or read under any name.
+        if node.attr.value == "__dict__":
+            cls = self._method_class()
+            if cls is not None and isinstance(node.value, cst.Name) and \
+                    node.value.value == _first_param(self.functions[-1]):
+                cls.dynamic_attrs = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not isinstance(node.func, cst.Name) or not node.args:
+            return
+        if node.func.value in ("setattr", "delattr"):
+            target = node.args[0].value
+            self.index.setattr_targets.append(target)
+            cls = self._method_class()
+            if cls is not None:
+                first = _first_param(self.functions[-1])
+                if isinstance(target, cst.Name) and target.value == first:
+                    if any(_decorator_is(d, "classmethod") for d in self.functions[-1].decorators) \
+                            or self.functions[-1].name.value == "__init_subclass__":
+                        cls.class_dynamic = True
+                    else:
+                        cls.dynamic_attrs = True
+                elif _is_class_of(target, first):
+                    cls.class_dynamic = True
+        elif node.func.value == "vars":
+            cls = self._method_class()
+            target = node.args[0].value
+            if cls is not None and isinstance(target, cst.Name) and target.value == _first_param(self.functions[-1]):
+                cls.dynamic_attrs = True
 
     def visit_Del(self, node: cst.Del) -> None:
         self._mark_deleted(node.target)
@@ -287,20 +410,56 @@ class _Collector(cst.CSTVisitor):
                 self._note_self_attribute(target)
 
 
-def _find_unsafe_names(index: ModuleIndex) -> None:
-    """Names bound to a mutable container (list, dict, set) that some use might change.
+def _first_param(function: FunctionNode) -> str | None:
+    params = [*function.params.posonly_params, *function.params.params]
+    return params[0].name.value if params else None
 
-    Such a name loses its constant value: `d = {"a": 1}; d["b"] = 2; out.update(d)` writes b.
-    Any use that is not plainly reading the container (an alias, a store into it, a mutating
-    method, passing it to other code) makes the name unsafe, in whatever scope it lives.
+
+def _decorator_is(decorator: cst.Decorator, name: str) -> bool:
+    expr = decorator.decorator
+    return (isinstance(expr, cst.Name) and expr.value == name) or (
+        isinstance(expr, cst.Attribute) and expr.attr.value == name)
+
+
+def _is_class_of(expr: cst.BaseExpression, first: str | None) -> bool:
+    """`type(self)` or `self.__class__` for the method's first parameter."""
+    if first is None:
+        return False
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "__class__":
+        return isinstance(expr.value, cst.Name) and expr.value.value == first
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "type" \
+            and len(expr.args) == 1:
+        arg = expr.args[0].value
+        return isinstance(arg, cst.Name) and arg.value == first
+    return False
+
+
+def _find_unsafe_names(index: ModuleIndex) -> None:
+    """Names bound to a possibly mutable value (a list/dict/set display, a comprehension or a
+    call's result) that some use might change.
+
+    A use that only reads the container keeps its value. Inside a function, a use that adds
+    to it (``d[k] = v``, ``keys.append(k)``, ``d.update(x=1)``, ``d.setdefault(k, v)``) is
+    recorded, so the name's value is the container plus what is added
+    (``container_additions``). Any other use (an alias, a removal or reordering, a store or
+    mutation of module-level state, passing it to other code) makes the name *unsafe*: it
+    loses its constant value, in whatever scope it lives.
     """
-    mutable = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
+    mutable = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp, cst.Call)
     candidates: dict[str, set[int]] = {}     # name -> ids of the scopes binding it to a container
+    global_ids = {id(index.global_scope)}
     for scope in {s for s in index.scopes.values() if s is not None}:
         for assignment in scope.assignments:
             node = getattr(assignment, "node", None)
             source = index.bindings.get(id(node)) if isinstance(node, cst.Name) else None
-            if source is not None and source.kind == "expr" and not source.path and isinstance(source.node, mutable):
+            if source is None:
+                continue
+            if source.kind == "aug" or (source.kind == "expr" and not source.path
+                                        and isinstance(source.node, mutable)):
+                candidates.setdefault(assignment.name, set()).add(id(assignment.scope))
+            elif isinstance(assignment.scope, GlobalScope) and source.kind != "opaque" and not (
+                    source.kind == "expr" and (_immutable(source.node) or isinstance(source.node, (cst.Name, cst.Attribute)))):
+                # a module-level name that may hold a mutable object (an alias, an element)
                 candidates.setdefault(assignment.name, set()).add(id(assignment.scope))
     if not candidates:
         return
@@ -310,29 +469,119 @@ def _find_unsafe_names(index: ModuleIndex) -> None:
             if not isinstance(node, cst.Name) or node.value not in candidates:
                 continue
             owners = {id(a.scope) for a in access.referents} & candidates[node.value]
-            if owners and not _is_read_only_use(index, node):
-                for owner in owners:
+            if not owners:
+                continue
+            use = use_kind(index, node)
+            if use == "read":
+                continue
+            for owner in owners:
+                if use == "add" and owner not in global_ids:
+                    index.container_additions.setdefault((owner, node.value), []).append(index.parent(node))
+                else:
                     index.unsafe_names.add((owner, node.value))
 
 
-def _is_read_only_use(index: ModuleIndex, node: cst.Name) -> bool:
+_SCALARS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float,
+            cst.Imaginary, cst.Lambda, cst.UnaryOperation)
+
+
+def is_immutable_literal(node: cst.CSTNode) -> bool:
+    """A literal no one can change in place: a scalar or a tuple of scalars."""
+    if isinstance(node, cst.Tuple):
+        return all(isinstance(e, cst.Element) and is_immutable_literal(e.value) for e in node.elements)
+    return isinstance(node, _SCALARS)
+
+
+def _immutable(node: cst.CSTNode) -> bool:
+    """A literal no one can change in place: a scalar or a tuple of such."""
+    if isinstance(node, cst.Tuple):   # a tuple cannot change; a name in it is judged on its own
+        return all(isinstance(e, cst.Element) and (_immutable(e.value) or isinstance(e.value, cst.Name))
+                   for e in node.elements)
+    return isinstance(node, _SCALARS)
+
+
+_ADDING_METHODS = frozenset({"append", "add", "extend", "update", "setdefault", "appendleft"})
+
+
+def use_kind(index: ModuleIndex, node: cst.CSTNode) -> str:
+    """'read' | 'add' (a store of a key or an adding method call) | 'change' (anything else).
+
+    Elements are followed: `T[0].append(x)` and `C.items[k] = v` change the container of T/C.
+    """
+    current: cst.CSTNode = node
+    depth = 0
+    while True:
+        parent = index.parent(current)
+        if isinstance(parent, cst.Subscript) and parent.value is current:
+            context = index.context(parent)
+            if context is ExpressionContext.LOAD:
+                current, depth = parent, depth + 1
+                continue
+            if context is ExpressionContext.STORE and depth == 0 and isinstance(index.parent(parent), cst.AssignTarget):
+                return "add"
+            return "change"
+        if isinstance(parent, cst.Attribute) and parent.value is current:
+            grand = index.parent(parent)
+            if isinstance(grand, cst.Call) and grand.func is parent:
+                name = parent.attr.value
+                if name in _ADDING_METHODS and depth == 0:
+                    return "add"
+                return "read" if name in _READ_ONLY_METHODS or name in PURE_METHODS else "change"
+            if index.context(parent) is ExpressionContext.LOAD:
+                current, depth = parent, depth + 1
+                continue
+            return "change"
+        break
+    if depth:
+        return "read"       # an element or attribute, read (what is done with it is checked where)
+    return "read" if _is_read_only_use(index, node) else "change"
+
+
+def _is_read_only_use(index: ModuleIndex, node: cst.CSTNode) -> bool:
     parent = index.parent(node)
     if isinstance(parent, cst.Subscript) and parent.value is node:
         return index.context(parent) is ExpressionContext.LOAD
+    if isinstance(parent, cst.Call) and parent.func is node:
+        return True
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
         return True
     if isinstance(parent, cst.ComparisonTarget):
         return True
     if isinstance(parent, cst.Comparison) and parent.left is node:
         return True
+    if isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation, cst.If, cst.While, cst.IfExp,
+                           cst.Assert, cst.CompIf, cst.FormattedStringExpression)):
+        return True
+    if isinstance(parent, cst.AugAssign) and parent.value is node:
+        return True
+    if isinstance(parent, cst.Index):
+        return True       # a key: `d[K]`
+    if isinstance(parent, cst.BooleanOperation):
+        return False     # `x or []` is an alias of x
     if isinstance(parent, cst.Attribute) and parent.value is node:
         grand = index.parent(parent)
-        return (parent.attr.value in _READ_ONLY_METHODS and isinstance(grand, cst.Call)
-                and grand.func is parent)
+        if isinstance(grand, cst.Call) and grand.func is parent:
+            return parent.attr.value in _READ_ONLY_METHODS
+        return index.context(parent) is ExpressionContext.LOAD
     if isinstance(parent, cst.Arg) and not parent.star:
         call = index.parent(parent)
         if isinstance(call, cst.Call):
-            if isinstance(call.func, cst.Attribute) and call.func.attr.value in _READING_ARGUMENT_METHODS:
-                return True   # out.update(d), s.union(d): the argument is only read
-            return bool(index.qnames(call.func) & _READ_ONLY_BUILTINS)
+            if isinstance(call.func, cst.Attribute) and (call.func.attr.value in _READING_ARGUMENT_METHODS
+                                                         or call.func.attr.value in PURE_METHODS):
+                return True   # out.update(d), s.union(d), ",".join(d): the argument is only read
+            return _reads_arguments_only(index, call)
+    if isinstance(parent, cst.Arg) and parent.star:
+        call = index.parent(parent)
+        return isinstance(call, cst.Call) and _reads_arguments_only(index, call)
     return False
+
+
+def _reads_arguments_only(index: ModuleIndex, call: cst.Call) -> bool:
+    """A call of a builtin or library function that only reads its arguments."""
+    for qname in index.qnames(call.func):
+        if qname.startswith("builtins.") and qname[9:] in PURE_BUILTINS and qname[9:] not in ("iter", "getattr"):
+            continue
+        if qname in PURE_FUNCTIONS and not qname.startswith("copy."):
+            continue
+        return False
+    return bool(index.qnames(call.func))

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import ExpressionContext, GlobalScope
 
-from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode, ModuleIndex
+from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode, ModuleIndex, is_immutable_literal, use_kind
 
 PROCESSOR_BASES = frozenset({"plugin_sdk.Processor", "plugin_sdk.processor.Processor"})
 UDTF_BASES = frozenset({"plugin_sdk.UDTF", "plugin_sdk.processor.UDTF"})
@@ -32,6 +32,8 @@ class Program:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.contexts: dict[cst.CSTNode, ExpressionContext] = {}
         self.unsafe_names: set[tuple[int, str]] = set()
+        self.container_additions: dict[tuple[int, str], list[cst.CSTNode]] = {}
+        self.externally_changed: set[tuple[str, str]] = set()   # (module, global) changed elsewhere
         self._by_tree: dict[int, ModuleIndex] = {}
         for index in indexes:
             self.modules[index.module] = index
@@ -49,7 +51,92 @@ class Program:
             self.parents.update(index.parents)
             self.contexts.update(index.contexts)
             self.unsafe_names |= index.unsafe_names
+            self.container_additions.update(index.container_additions)
             self._by_tree[id(index.tree)] = index
+        for index in self.modules.values():
+            self._find_changes_from_outside(index)
+
+    def _find_changes_from_outside(self, index: ModuleIndex) -> None:
+        """Globals of a module and attributes of a class changed by code elsewhere: another
+        module (`plug.KEYS.append(...)`, `from plug import KEYS; KEYS += [...]`,
+        `config.FIELD = "b"`), or module-level code after the class (`P.FIELD = "qty"`,
+        `setattr(P, name, f)` in a loop). Their definitions no longer say their values."""
+        for node in index.attribute_loads:
+            target = self._module_or_class(index, node.value)
+            if target is not None and index.context(node) is ExpressionContext.LOAD \
+                    and use_kind(index, node) != "read" and not self._immutable(target, node.attr.value):
+                self._mark_changed(target, node.attr.value)
+        for node in index.attribute_stores:
+            target = self._module_or_class(index, node.value)
+            if target is not None:
+                self._mark_changed(target, node.attr.value)
+        for node in index.setattr_targets:
+            target = self._module_or_class(index, node)
+            if isinstance(target, ClassInfo):
+                target.class_dynamic = True
+            elif target is not None:
+                self._mark_changed(target, None)
+        # `from plug import KEYS` then a change of KEYS here
+        scope = index.global_scope
+        for scope_ in {s for s in index.scopes.values() if s is not None}:
+            for access in scope_.accesses:
+                name = access.node
+                if not isinstance(name, cst.Name):
+                    continue
+                imports = [a for a in access.referents
+                           if isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))]
+                if not imports or use_kind(index, name) == "read":
+                    continue
+                for assignment in imports:
+                    for qname in imported_qualified_names(index.module, assignment.node, assignment.name):
+                        module_name, _, attr = qname.rpartition(".")
+                        module = self.find_module(module_name) if module_name else None
+                        if module is not None and self.find_module(qname) is None \
+                                and not self._immutable(module, attr):
+                            self._mark_changed(module, attr)
+        del scope
+
+    def _immutable(self, target: ModuleIndex | ClassInfo, name: str) -> bool:
+        """Whether every binding of the global (or class attribute) is a literal that cannot
+        change in place (a string, a number, a tuple of such), so a use cannot change it."""
+        if isinstance(target, ClassInfo):
+            stores = target.body_values.get(name, [])
+            sources = [self.bindings.get(id(store)) for store in stores]
+        else:
+            sources = [self.bindings.get(id(getattr(a, "node", None)))
+                       for a in self.global_assignments(target, name)]
+        return bool(sources) and all(
+            source is not None and source.kind == "expr" and not source.path
+            and is_immutable_literal(source.node) for source in sources)
+
+    def _module_or_class(self, index: ModuleIndex, expr: cst.BaseExpression) -> ModuleIndex | ClassInfo | None:
+        if not isinstance(expr, (cst.Name, cst.Attribute)):
+            return None
+        if isinstance(expr, cst.Name) and expr.value in index.classes:
+            return index.classes[expr.value]
+        for qname in sorted(self.qnames(expr)):
+            module = self.find_module(qname)
+            if module is not None and module is not index:
+                return module
+            found = self.class_by_qualified_name(qname)
+            if isinstance(found, ClassInfo):
+                return found
+        return None
+
+    def _mark_changed(self, target: ModuleIndex | ClassInfo, name: str | None) -> None:
+        if isinstance(target, ClassInfo):
+            if name is None:
+                target.class_dynamic = True
+            else:
+                target.changed_class_attrs.add(name)
+            return
+        scope = target.global_scope
+        if scope is None:
+            return
+        names = [name] if name is not None else [a.name for a in scope.assignments]
+        for each in names:
+            self.unsafe_names.add((id(scope), each))
+            self.externally_changed.add((target.module, each))
 
     # ------------------------------------------------------------------ nodes
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -153,29 +240,53 @@ class Program:
     def mro(self, info: ClassInfo) -> tuple[list[ClassInfo], str, bool]:
         """(linearization, 'processor'|'udtf'|'other', whether some base could not be seen).
 
-        Depth-first, left to right, each class once: the same as C3 for single inheritance
-        and for the usual mixin shapes.
+        Python's C3 linearization over the analyzed classes (the SDK's and harmless bases
+        left out), so a diamond resolves methods and attributes as Python does. Where C3
+        fails (Python would refuse the class), depth-first order, with `unknown` set.
         """
-        order: list[ClassInfo] = []
         kind = "other"
         unknown = False
+        memo: dict[int, list[ClassInfo]] = {}
 
-        def walk(cls: ClassInfo) -> None:
+        def linearize(cls: ClassInfo, active: frozenset[int]) -> list[ClassInfo]:
             nonlocal kind, unknown
-            if cls in order:
-                return
-            order.append(cls)
+            if id(cls) in memo:
+                return memo[id(cls)]
+            if id(cls) in active:          # a cycle of bases: Python would refuse it
+                unknown = True
+                return [cls]
             home = self.modules[cls.module]
+            bases: list[ClassInfo] = []
             for base in cls.bases:
                 resolved = self.resolve_class(home, base)
                 if isinstance(resolved, ClassInfo):
-                    walk(resolved)
+                    bases.append(resolved)
                 elif resolved in ("processor", "udtf"):
                     kind = resolved if kind == "other" else kind
                 elif not _is_harmless_base(self.qnames(base)):
                     unknown = True
+            sequences = [list(linearize(b, active | {id(cls)})) for b in bases] + [list(bases)]
+            result = [cls]
+            while any(sequences):
+                for sequence in sequences:
+                    if not sequence:
+                        continue
+                    head = sequence[0]
+                    if not any(head in other[1:] for other in sequences):
+                        break
+                else:                      # no consistent order: fall back, say so
+                    unknown = True
+                    for sequence in sequences:
+                        result.extend(c for c in sequence if c not in result)
+                    break
+                result.append(head)
+                for sequence in sequences:
+                    if sequence and sequence[0] is head:
+                        sequence.pop(0)
+            memo[id(cls)] = result
+            return result
 
-        walk(info)
+        order = linearize(info, frozenset())
         return order, kind, unknown
 
 

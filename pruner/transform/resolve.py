@@ -26,12 +26,14 @@ from libcst.metadata import (
 )
 
 from pruner import diagnostics as dx
-from pruner.transform import effects
+from pruner.transform import purity
 from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode
 from pruner.transform.program import Program, imported_qualified_names
 from pruner.transform.values import (
     EMPTY,
+    FOREIGN,
     GLOBAL_STATE,
+    ITERATOR,
     OPAQUE,
     OPAQUE_VALUE,
     OUT,
@@ -41,13 +43,17 @@ from pruner.transform.values import (
     Attr,
     Builtin,
     Cls,
+    STATE_MARKERS,
     Env,
+    Ext,
+    Fresh,
     Func,
     Int,
     Map,
     Marker,
     Method,
     Mod,
+    Obj,
     Seq,
     Str,
     Super,
@@ -76,6 +82,9 @@ _SELF_SAFE_BUILTINS = frozenset({"isinstance", "type", "id", "getattr", "hasattr
 _STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "title",
                           "casefold", "capitalize", "swapcase"})
 _SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "property"})
+_BUILTIN_CONSTANTS = frozenset({"None", "True", "False", "Ellipsis", "NotImplemented", "__debug__",
+                                "__name__", "__file__", "__doc__", "__package__", "__spec__",
+                                "__loader__", "__builtins__"})
 
 
 class _OverBudget(Exception):
@@ -117,13 +126,14 @@ class ProcessorAnalyzer:
         self._top_level_cache: tuple[dict[int, int], int] | None = None
 
     # ------------------------------------------------------------------ entry
-    def run(self, process: cst.FunctionDef) -> Facts:
-        self.process_node = process
+    def run(self, process: FunctionNode) -> Facts:
+        self.process_node = process if isinstance(process, cst.FunctionDef) else None
+        anchor = process.name if isinstance(process, cst.FunctionDef) else process
         params = process.params
         positional = [*params.posonly_params, *params.params]
-        decorators = {_decorator_name(d) for d in process.decorators}
+        decorators = {_decorator_name(d) for d in getattr(process, "decorators", ())}
         if len(positional) < 3 or decorators & {"staticmethod", "classmethod"}:
-            self._report("bad-process-signature", process.name,
+            self._report("bad-process-signature", anchor,
                          "process() should be `def process(self, row, out)`; "
                          "treated as reading and writing every field")
             self.facts.reads_all = self.facts.writes_all = True
@@ -137,7 +147,7 @@ class ProcessorAnalyzer:
         try:
             self.analyze_function(process, env)
         except (_OverBudget, RecursionError):
-            self._report("row-escapes", process.name,
+            self._report("row-escapes", anchor,
                          "process() is too complex to analyze within the step budget; "
                          "treated as reading and writing every field, never pruned")
             self.facts.reads_all = self.facts.writes_all = True
@@ -176,7 +186,12 @@ class ProcessorAnalyzer:
         binding = self._bind(fn, defining_env, call, call_env, self_value)
         if self._active_functions.get(id(fn), 0) >= RECURSION_WIDEN_DEPTH:
             binding = tuple((name, widen(value)) for name, value in binding)
-        return self.analyze_function(fn, Env(id(fn), binding, defining_env))
+        # A call made while module-level code runs (or inside such a call) makes an activation
+        # whose variables outlive every message: closures over them are state.
+        outlives = bool((defining_env is not None and defining_env.outlives)
+                        or (call_env is not None and call_env.outlives)
+                        or (call is not None and call_env is None))   # (module, class body, __init__ store)
+        return self.analyze_function(fn, Env(id(fn), binding, defining_env, outlives))
 
     def _escape_function(self, atom: Func | Method) -> None:
         """A function value reached code we cannot see: it may be called with anything."""
@@ -185,8 +200,19 @@ class ProcessorAnalyzer:
         if key in self._escaped:
             return
         self._escaped.add(key)
-        self_value = frozenset({SELF}) if isinstance(atom, Method) and atom.kind == "instance" else None
+        self_value = self._method_self(atom) if isinstance(atom, Method) else None
         self._call_function(atom.node, defining_env, None, None, self_value)
+
+    def _method_self(self, atom: Method) -> frozenset | None:
+        """What a method's first parameter is bound to when it is called."""
+        if atom.kind == "bound":
+            return atom.bound
+        if atom.kind == "instance":
+            return frozenset({SELF})
+        if atom.kind == "class":
+            first = self.mro[0]
+            return frozenset({Cls(first.module, first.name)})
+        return None
 
     def _bind(self, fn: FunctionNode, defining_env: Env | None, call: cst.Call | None,
               call_env: Env | None, self_value: frozenset | None) -> tuple[tuple[str, frozenset], ...]:
@@ -210,8 +236,8 @@ class ProcessorAnalyzer:
                 i += 1
             elif name in keywords:
                 value = self.eval(keywords[name].value, call_env)
-            elif param.default is not None:
-                value = self.eval(param.default, defining_env) | unknown_extra
+            elif param.default is not None:   # made once, shared by every call
+                value = self.eval(param.default, defining_env) | unknown_extra | {GLOBAL_STATE}
             else:
                 value = OPAQUE_VALUE
             binding.append((name, value | unknown_extra if call is None else value))
@@ -223,7 +249,7 @@ class ProcessorAnalyzer:
             if name in keywords:
                 value = self.eval(keywords[name].value, call_env)
             elif param.default is not None:
-                value = self.eval(param.default, defining_env) | unknown_extra
+                value = self.eval(param.default, defining_env) | unknown_extra | {GLOBAL_STATE}
             else:
                 value = OPAQUE_VALUE
             binding.append((name, value))
@@ -247,6 +273,15 @@ class ProcessorAnalyzer:
         if isinstance(node, cst.Global):
             self._unprunable("global-mutation", node,
                              "`global` rebinds module state while processing; never pruned")
+            return
+        if isinstance(node, cst.Nonlocal):
+            outer = env.parent
+            while outer is not None and not outer.outlives:
+                outer = outer.parent
+            if outer is not None or env.parent is None:
+                self._unprunable("global-mutation", node, "`nonlocal` rebinds a variable of a closure "
+                                 "made outside this message (at import time), which keeps its value "
+                                 "between messages; never pruned")
             return
         if isinstance(node, cst.AugAssign):
             self._check_aug_assign(node, env)
@@ -272,6 +307,8 @@ class ProcessorAnalyzer:
         if isinstance(node, cst.Comparison):
             return
         value = self.eval(node, env)
+        self._check_value_use(node, env, value)
+        self._check_nested(node, env, value)
         for atom in value:
             if atom is ROW:
                 self._use_row(node, env)
@@ -281,6 +318,74 @@ class ProcessorAnalyzer:
                 self._use_self(node, env)
             elif isinstance(atom, (Func, Method)):
                 self._use_function(node, env, atom)
+
+    def _check_value_use(self, node: cst.CSTNode, env: Env, value: frozenset) -> None:
+        """Effects of using a value, not only of calling it: indexing or iterating an object
+        made by unknown code, consuming a long-lived iterator, reading the environment, a
+        mutating method of shared state handed to other code."""
+        interesting = FOREIGN in value or any(isinstance(a, (Ext, Attr, Fresh)) for a in value)
+        if not interesting:
+            return
+        kind, info = self._context(node)
+        state = value & STATE_MARKERS
+        for atom in value:
+            if isinstance(atom, Ext) and purity.effect_of(atom.qname) == "env":
+                self._unprunable("environment-read", node, f"{atom.qname} is the process "
+                                 "environment, which can differ between runs; never pruned "
+                                 "(declare @pure if it is fixed for the job's life)")
+        if kind == "call-func":
+            return        # judged by _check_call_effects
+        if FOREIGN in value and kind in ("subscript", "iterate", "unpack", "contains", "method"):
+            self._unknown_use(node, "an object made by code the analyzer cannot see is indexed "
+                                    "or iterated, which runs that code")
+        if kind in ("iterate", "unpack") and state and any(
+                isinstance(a, Fresh) and a.qname == ITERATOR for a in value):
+            self._check_mutation(state, node, f"iterating {_describe(node)} (an iterator kept "
+                                              "between messages)")
+        if kind == "subscript" and state and self.index.context(info) is ExpressionContext.LOAD \
+                and any(isinstance(a, Fresh) and a.qname == "collections.defaultdict" for a in value):
+            self._check_mutation(state, node, f"indexing the defaultdict {_describe(node)}")
+        if kind not in ("attribute", "discard"):
+            for atom in value:
+                if not isinstance(atom, Attr):
+                    continue
+                # a bound method handed on (map(SEEN.append, xs)): it may be called
+                if atom.name in purity.MUTATING_METHODS:
+                    self._check_mutation(state | frozenset(
+                        a for a in atom.receiver if a is OPAQUE or a in STATE_MARKERS), node,
+                        f"{_describe(node)}, handed on,")
+                elif FOREIGN in atom.receiver:
+                    self._unknown_use(node, f"{_describe(node)} is an attribute of an object made by "
+                                            "code the analyzer cannot see")
+
+    def _check_nested(self, node: cst.CSTNode, env: Env, value: frozenset) -> None:
+        """The row, out or self held inside a container (`*args`, `**kwargs`): moving the
+        container around or taking its elements is followed; any other use of the container
+        (`str(args)`, `args == x`, passing it to unknown code) uses what it holds as a whole."""
+        if not any(isinstance(a, (Seq, Map)) for a in value):
+            return
+        nested = _nested_markers(value) - value
+        if not nested:
+            return
+        kind, info = self._context(node)
+        if kind in ("propagate", "discard", "identity", "subscript", "iterate", "unpack", "container"):
+            return
+        if kind == "arg" and self._callee_verdict(info[1], env) == "follow":
+            return
+        if kind == "method" and info[0] in _STRUCTURAL_METHODS:
+            return
+        what = _describe_context(kind)
+        if ROW in nested:
+            self._read_all("row-escapes", node, f"a container holding the row is used as a whole ({what})")
+        if OUT in nested:
+            self._write_all("out-escapes", node, f"a container holding `out` is used as a whole ({what})")
+        if SELF in nested:
+            self._unprunable("self-escapes", node, f"a container holding `self` is used as a whole "
+                                                   f"({what}); never pruned")
+
+    def _unknown_use(self, node: cst.CSTNode, message: str) -> None:
+        self._unprunable("unknown-call", node, f"{message}: it may have effects, so the Processor "
+                         "is never pruned (declare @pure on it if it is pure)")
 
     # ------------------------------------------------------------------ uses
     def _use_row(self, node: cst.CSTNode, env: Env) -> None:
@@ -423,11 +528,17 @@ class ProcessorAnalyzer:
             self.facts.writes.setdefault(key, site)
         if removes:
             self.facts.removed |= keys
-        elif len(keys) == 1 and self._unconditional(site):
+        elif len(keys) == 1 and self._certainly_out(site, env) and self._unconditional(site):
             self.facts.must_writes |= keys
 
+    def _certainly_out(self, site: cst.CSTNode, env: Env) -> bool:
+        """Whether the container written at `site` is always the real `out` (not `out if c
+        else {}`, not a name also bound to another dict)."""
+        base = site.value if isinstance(site, cst.Subscript) else site
+        return _without_markers(self.eval(base, env)) == frozenset({OUT})
+
     def _write_update(self, call: cst.Call, env: Env, site: cst.CSTNode) -> None:
-        unconditional = self._unconditional(site)
+        unconditional = self._unconditional(site) and self._certainly_out(site, env)
         for arg in call.args:
             if arg.keyword is not None:
                 self.facts.writes.setdefault(arg.keyword.value, site)
@@ -497,9 +608,16 @@ class ProcessorAnalyzer:
         if SELF in base or SELF_STATE in base:
             self._unprunable("self-mutation", node, f"{_describe(node)} changes the Processor's "
                                                     "state across messages; never pruned")
-        if GLOBAL_STATE in base:
+        if GLOBAL_STATE in base or any(isinstance(a, (Cls, Func, Method, Mod, Ext)) for a in base):
             self._unprunable("global-mutation", node, f"{_describe(node)} changes module-level "
-                                                      "state; never pruned")
+                                                      "state (a class, function or module attribute); "
+                                                      "never pruned")
+        stateful = SELF in base or bool(base & STATE_MARKERS) or any(
+            isinstance(a, (Cls, Func, Method, Mod, Ext)) for a in base)
+        if not stateful and (OPAQUE in base or FOREIGN in base or any(isinstance(a, Attr) for a in base)):
+            self._unprunable("shared-mutation", node, f"{_describe(node)} changes a value this call "
+                                                      "did not create (a row value, an element, an "
+                                                      "argument); never pruned")
         # Evaluate the base as a use too (e.g. `helper(row)[k] = v` still follows the helper).
         for inner in (node.value,):
             if isinstance(inner, cst.Call):
@@ -508,34 +626,140 @@ class ProcessorAnalyzer:
     def _check_aug_assign(self, node: cst.AugAssign, env: Env) -> None:
         if isinstance(node.target, cst.Name):
             value = self._eval_name(node.target, env)
-            if OUT in value:
+            if OUT in value and isinstance(node.operator, cst.BitOrAssign):
+                keys = _map_keys(self.eval(node.value, env))   # out |= {...}: a dict update
+                if keys is None:
+                    self._write_all("dynamic-write-key", node, f"`out |= {_describe(node.value)}` "
+                                    "writes keys the analyzer cannot see")
+                for key in keys or ():
+                    self.facts.writes.setdefault(key, node)
+            elif OUT in value:
                 self._write_all("out-escapes", node, "augmented assignment to `out` may write any field")
             if ROW in value:
                 self._report("row-write", node, "the row is read-only; write outputs to `out`")
 
     def _check_call_effects(self, call: cst.Call, env: Env) -> None:
-        for qname in self.index.qnames(call.func):
-            kind = effects.classify(qname)
-            if kind == "dynamic-code":
-                self._unprunable("dynamic-code", call, f"{qname.removeprefix('builtins.')}() can read "
-                                 "and write anything; treated as reading and writing every field, never pruned")
-                self.facts.reads_all = self.facts.writes_all = True
-            elif kind == "io-call":
-                self._unprunable(kind, call, f"{qname.removeprefix('builtins.')}() performs I/O, "
-                                 "an effect that skipping would lose; never pruned")
-            elif kind is not None:
-                self._unprunable(kind, call, f"{qname.removeprefix('builtins.')}() makes the result "
-                                 "depend on more than the row; never pruned")
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in effects.MUTATING_METHODS:
-            receiver = self.eval(func.value, env)
-            if SELF_STATE in receiver:
-                self._unprunable("self-mutation", call, f"{_describe(func)}(...) changes the "
-                                 "Processor's state across messages; never pruned")
-            if GLOBAL_STATE in receiver:
-                self._unprunable("global-mutation", call, f"{_describe(func)}(...) changes "
-                                 "module-level state; never pruned")
+        """The purity model, applied to one call: it is allowed only when every callee it may
+        be is followed plugin code or listed in purity.py; anything else is unknown code."""
+        callee = self.eval(call.func, env)
+        name = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        state = frozenset(a for a in callee if a in STATE_MARKERS)
+        if name is not None and name in purity.MUTATING_METHODS and state:
+            self._check_mutation(state, call, f"{_describe(call.func)}(...)")
+            callee = callee - {a for a in callee if isinstance(a, Attr)}   # reported as state
+        for atom in callee:
+            if isinstance(atom, (Func, Method)) or atom in STATE_MARKERS:
+                continue
+            if isinstance(atom, Builtin):
+                self._check_builtin(atom.name, call, env)
+            elif isinstance(atom, Ext):
+                self._check_external(atom.qname, call, env)
+            elif isinstance(atom, Attr):
+                self._check_method(atom, call)
+            elif isinstance(atom, Cls):
+                continue          # instantiation: checked where it is evaluated (_instantiate)
+            elif isinstance(atom, Obj):
+                continue          # calling an instance: its __call__ is followed or unknown
+            else:
+                self._unknown_call(call, f"{_describe(call.func)} is a value the analyzer cannot "
+                                         "resolve to code it knows")
         self.eval(call, env)
+
+    def _check_builtin(self, name: str, call: cst.Call, env: Env) -> None:
+        if name in purity.IO_BUILTINS:
+            self._unprunable("io-call", call, f"{name}() performs I/O, an effect that skipping "
+                             "would lose; never pruned")
+        elif name in purity.DYNAMIC_BUILTINS:
+            self._unprunable("dynamic-code", call, f"{name}() can read and write anything; "
+                             "treated as reading and writing every field, never pruned")
+            self.facts.reads_all = self.facts.writes_all = True
+        elif name in purity.NONDETERMINISTIC_BUILTINS:
+            self._unprunable("nondeterministic-call", call, f"{name}() differs between processes "
+                             "(salted hashes, addresses); never pruned")
+        elif name in purity.BUILTIN_MUTATES_FIRST_ARGUMENT:
+            first = _first_arg(call)
+            self._check_mutation(self.eval(first, env) if first is not None else OPAQUE_VALUE,
+                                 call, f"{name}()")
+        elif name not in purity.PURE_BUILTINS and name not in purity.EXCEPTION_BUILTINS:
+            self._unknown_call(call, f"the builtin {name}() is not one the analyzer knows to be pure")
+
+    def _check_external(self, qname: str, call: cst.Call, env: Env) -> None:
+        kind = purity.function_kind(qname)
+        if kind in ("pure", "fresh"):
+            return
+        if kind == "mutates-first":
+            first = _first_arg(call)
+            self._check_mutation(self.eval(first, env) if first is not None else OPAQUE_VALUE,
+                                 call, f"{qname}()")
+            return
+        if kind == "random-seeded":
+            if not call.args:
+                self._unprunable("nondeterministic-call", call, f"{qname}() without a seed is "
+                                 "random; never pruned (seed it, or declare @pure)")
+            return
+        effect = purity.effect_of(qname)
+        shown = qname.removeprefix("builtins.")
+        if effect == "env":
+            self._unprunable("environment-read", call, f"{shown} reads the process environment, "
+                             "which can differ between runs; never pruned (declare @pure if it "
+                             "is fixed for the job's life)")
+        elif effect in ("clock", "random"):
+            self._unprunable("nondeterministic-call", call, f"{shown}() makes the result depend "
+                             "on more than the row; never pruned")
+        elif effect == "io":
+            self._unprunable("io-call", call, f"{shown}() performs I/O, an effect that skipping "
+                             "would lose; never pruned")
+        elif effect == "dynamic":
+            self._unprunable("dynamic-code", call, f"{shown}() can read and write anything; "
+                             "treated as reading and writing every field, never pruned")
+            self.facts.reads_all = self.facts.writes_all = True
+        else:
+            self._unknown_call(call, f"{shown}() is outside the plugin files and not on the "
+                                     "analyzer's list of pure functions")
+
+    def _check_method(self, atom: Attr, call: cst.Call) -> None:
+        name = atom.name
+        for receiver in atom.receiver:
+            if receiver is FOREIGN:
+                self._unknown_call(call, f"{_describe(call.func)}(...) is a method of an object made "
+                                         "by code the analyzer cannot see")
+                continue
+            if name in purity.PURE_METHODS or receiver is ROW or receiver is OUT:
+                continue          # (uses of the row and out are judged by _use_row/_use_out)
+            if isinstance(receiver, Fresh) and (receiver.qname == "random.Random"
+                                                or name in purity.MUTATING_METHODS):
+                continue          # a new object of this call's own: changing it is local
+            if isinstance(receiver, (Seq, Map)) and name in purity.MUTATING_METHODS:
+                continue          # a container this call built (module/self ones carry a marker)
+            if name in purity.MUTATING_METHODS:
+                self._unprunable("shared-mutation", call, f"{_describe(call.func)}(...) changes a "
+                                 "value this call did not create (a row value, an element, an "
+                                 "argument); never pruned")
+                continue
+            self._unknown_call(call, f"{_describe(call.func)}(...) is a method the analyzer does "
+                                     "not know to be pure on this value")
+
+    def _check_mutation(self, value: frozenset, site: cst.CSTNode, what: str) -> None:
+        """`what` changes `value` in place: fine on what this call made, an effect otherwise."""
+        for atom in value:
+            if atom is SELF_STATE or atom is SELF:
+                self._unprunable("self-mutation", site, f"{what} changes the Processor's state "
+                                 "across messages; never pruned")
+            elif atom is GLOBAL_STATE:
+                self._unprunable("global-mutation", site, f"{what} changes module-level state; "
+                                 "never pruned")
+            elif atom is ROW:
+                self._report("row-write", site, "the row is read-only; write outputs to `out`")
+            elif atom is OUT:
+                self._write_all("out-escapes", site, f"{what} changes `out` in a way the analyzer "
+                                "cannot follow")
+            elif atom is OPAQUE or isinstance(atom, (Attr, Cls, Mod, Ext, Builtin, Func, Method)):
+                self._unprunable("shared-mutation", site, f"{what} changes a value this call did "
+                                 "not create; never pruned")
+
+    def _unknown_call(self, call: cst.Call, message: str) -> None:
+        self._unprunable("unknown-call", call, f"{message}: it may have effects, so the Processor "
+                         "is never pruned (declare @pure on it if the call is pure)")
 
     # ------------------------------------------------------------------ contexts
     def _context(self, node: cst.CSTNode) -> tuple[str, object]:
@@ -560,6 +784,9 @@ class ProcessorAnalyzer:
             assert isinstance(comparison, cst.Comparison)
             position = comparison.comparisons.index(parent)
             left = comparison.left if position == 0 else comparison.comparisons[position - 1].comparator
+            if position + 1 < len(comparison.comparisons) and not isinstance(
+                    comparison.comparisons[position + 1].operator, (cst.Is, cst.IsNot)):
+                return "compare", None      # also the left side of the next comparison
             if isinstance(parent.operator, (cst.In, cst.NotIn)):
                 return "contains", left
             if isinstance(parent.operator, (cst.Is, cst.IsNot)):
@@ -684,8 +911,8 @@ class ProcessorAnalyzer:
             if isinstance(part, cst.FormattedStringText):
                 results = {r + part.value for r in results}
                 continue
-            if part.conversion is not None or part.format_spec is not None:
-                return OPAQUE_VALUE
+            if part.conversion is not None or part.format_spec is not None or part.equal is not None:
+                return OPAQUE_VALUE   # (`{x=}` puts the expression's text and repr in the string)
             options = strings(self.eval(part.expression, env))
             if options is None:
                 return OPAQUE_VALUE
@@ -713,6 +940,8 @@ class ProcessorAnalyzer:
 
     def _eval_assignment(self, assignment: object, env: Env | None) -> frozenset:
         if isinstance(assignment, BuiltinAssignment):
+            if assignment.name in _BUILTIN_CONSTANTS:
+                return OPAQUE_VALUE       # None, True, __name__, ...: plain data
             return frozenset({Builtin(assignment.name)})
         node = getattr(assignment, "node", None)
         scope = getattr(assignment, "scope", None)
@@ -723,24 +952,30 @@ class ProcessorAnalyzer:
                 return OPAQUE_VALUE
             unsafe = (id(scope), node.value) in self.index.unsafe_names
             if isinstance(scope, GlobalScope):
-                if unsafe:
-                    return frozenset({OPAQUE, GLOBAL_STATE})
+                if unsafe:       # changed or rebound elsewhere: anything, holding what it held
+                    return _loosen(self._eval_source(source, None)) | {OPAQUE, GLOBAL_STATE}
                 return self._eval_source(source, None) | {GLOBAL_STATE}
-            if unsafe:
-                return OPAQUE_VALUE
             if scope_env is None and isinstance(scope, (FunctionScope, ComprehensionScope)):
                 return OPAQUE_VALUE
-            return self._eval_source(source, scope_env)
+            value = self._eval_source(source, scope_env)
+            if scope_env is not None and scope_env.outlives:
+                value = value | {GLOBAL_STATE}    # a closure variable made at import time
+            if unsafe:
+                return _loosen(value)     # changed in ways not modelled: keep only what it holds
+            additions = self.index.container_additions.get((id(scope), node.value))
+            if additions:
+                value = self._with_additions(value, additions, scope_env)
+            return value
         if isinstance(node, cst.Param):
             owner = self.index.param_owner.get(id(node))
             found = env.lookup(id(owner)) if env is not None and owner is not None else None
             value = found.get(node.name.value) if found is not None else None
             return value if value is not None else OPAQUE_VALUE
         if isinstance(node, cst.FunctionDef):
-            if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in node.decorators):
-                return OPAQUE_VALUE
             if isinstance(scope, (FunctionScope, ComprehensionScope)) and scope_env is None:
                 return OPAQUE_VALUE
+            if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in node.decorators):
+                return self._decorated_value(node, scope_env)
             return frozenset({Func(node, id(node), scope_env)})
         if isinstance(node, cst.ClassDef):
             home = self.index.module_of(node)
@@ -754,6 +989,45 @@ class ProcessorAnalyzer:
                 result |= self._eval_qualified(qname)
             return frozenset(result) or OPAQUE_VALUE
         return OPAQUE_VALUE
+
+    def _decorated_value(self, node: cst.FunctionDef, env: Env | None) -> frozenset:
+        """What a decorated `def` binds: each decorator applied as a call, bottom-up. A
+        decorator in the plugin files is followed like any call; an allow-listed one
+        (functools.lru_cache, wraps) keeps the function; any other is unknown code."""
+        value = frozenset({Func(node, id(node), env)})
+        for decorator in reversed(node.decorators):
+            if isinstance(decorator.decorator, cst.Name) and decorator.decorator.value in _SIMPLE_DECORATORS:
+                continue
+            result: set = set()
+            for atom in self.eval(decorator.decorator, env):
+                if isinstance(atom, Func):
+                    # applied when the `def` runs: at import time for a module-level one
+                    outlives = env is None or env.outlives or bool(atom.env and atom.env.outlives)
+                    binding = self._bind_values(atom.node, atom.env, [value])
+                    result |= self.analyze_function(atom.node, Env(id(atom.node), binding, atom.env, outlives))
+                elif isinstance(atom, (Ext, Fresh)) and atom.qname in purity.FUNCTION_DECORATORS:
+                    result |= value
+                else:
+                    result.add(FOREIGN)   # calling the result is unknown code
+            value = frozenset(result)
+        return value
+
+    def _bind_values(self, fn: FunctionNode, defining_env: Env | None,
+                     values: list[frozenset]) -> tuple[tuple[str, frozenset], ...]:
+        """Parameters bound to `values` by position; the rest to their defaults or anything."""
+        params = fn.params
+        binding: list[tuple[str, frozenset]] = []
+        for i, param in enumerate([*params.posonly_params, *params.params, *params.kwonly_params]):
+            if i < len(values) and param in (*params.posonly_params, *params.params):
+                binding.append((param.name.value, values[i]))
+            elif param.default is not None:
+                binding.append((param.name.value, self.eval(param.default, defining_env) | {GLOBAL_STATE}))
+            else:
+                binding.append((param.name.value, OPAQUE_VALUE))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                binding.append((star.name.value, OPAQUE_VALUE))
+        return tuple(binding)
 
     def _eval_qualified(self, qname: str) -> frozenset:
         """The value of a dotted name: one of the analyzed modules, or a global in one."""
@@ -769,7 +1043,13 @@ class ProcessorAnalyzer:
         module_name, _, name = qname.rpartition(".")
         module = program.find_module(module_name) if module_name else None
         if module is None:
-            return OPAQUE_VALUE
+            parts = qname.split(".")
+            if any(program.find_module(".".join(parts[:i])) is not None
+                   or program.is_package(".".join(parts[:i])) for i in range(1, len(parts))):
+                return OPAQUE_VALUE       # a name the analyzed modules should hold but do not
+            if module_name == "builtins":
+                return frozenset({Builtin(name)})
+            return frozenset({Ext(qname)})   # outside the plugin files: judged by purity.py
         self._importing.add(qname)
         try:
             return self._global_value(module.module, name)
@@ -802,6 +1082,59 @@ class ProcessorAnalyzer:
             return env.lookup(id(scope.node))
         return None
 
+    def _with_additions(self, value: frozenset, additions: list[cst.CSTNode], env: Env | None) -> frozenset:
+        """A local container's value plus what the function adds to it (`d[k] = v`,
+        `keys.append(k)`, `d.update(...)`, `d.setdefault(k, v)`), wherever it does."""
+        keys: set = set()
+        values: set = set()
+        for node in additions:
+            if isinstance(node, cst.Subscript):
+                key_node = _subscript_key(node)
+                keys |= self.eval(key_node, env) if key_node is not None else OPAQUE_VALUE
+                assign = self.index.parent(self.index.parent(node))
+                values |= self.eval(assign.value, env) if isinstance(assign, cst.Assign) else OPAQUE_VALUE
+                continue
+            call = self.index.parent(node)
+            if not isinstance(node, cst.Attribute) or not isinstance(call, cst.Call):
+                keys.add(OPAQUE)
+                values.add(OPAQUE)
+                continue
+            name = node.attr.value
+            args = [self.eval(a.value, env) if not a.star and a.keyword is None else OPAQUE_VALUE
+                    for a in call.args]
+            if name in ("append", "add", "appendleft"):
+                values |= args[0] if args else OPAQUE_VALUE
+            elif name == "extend":
+                values |= _iterate(args[0]) if args else OPAQUE_VALUE
+            elif name == "setdefault":
+                keys |= args[0] if args else OPAQUE_VALUE
+                values |= args[1] if len(args) > 1 else frozenset({OPAQUE})
+            elif name == "update":
+                for arg, value_of in zip(call.args, args):
+                    if arg.keyword is not None:
+                        keys.add(Str(arg.keyword.value))
+                        values |= self.eval(arg.value, env)
+                        continue
+                    for atom in value_of:
+                        if isinstance(atom, Map):
+                            keys |= atom.keys
+                            values |= atom.values
+                        else:
+                            keys.add(OPAQUE)
+                            values.add(OPAQUE)
+            else:
+                keys.add(OPAQUE)
+                values.add(OPAQUE)
+        result: set = set()
+        for atom in value:
+            if isinstance(atom, Seq):
+                result.add(Seq(None, atom.elem | values | keys))
+            elif isinstance(atom, Map):
+                result.add(Map(None, atom.keys | keys, atom.values | values))
+            else:
+                result.add(atom)
+        return frozenset(result)
+
     def _eval_source(self, source: BindingSource, env: Env | None) -> frozenset:
         if source.kind == "expr":
             value = self.eval(source.node, env)
@@ -828,17 +1161,36 @@ class ProcessorAnalyzer:
                 result |= self._global_value(atom.name, name)
             elif isinstance(atom, Super):
                 result |= self._super_attribute(atom, name)
-            elif isinstance(atom, (Str, Seq, Map, Int)):
+            elif isinstance(atom, Obj):
+                result |= self._obj_attribute(atom, name)
+            elif isinstance(atom, Ext):
+                result.add(Ext(f"{atom.qname}.{name}"))
+            elif isinstance(atom, (Str, Seq, Map, Int, Fresh)) or atom in (OPAQUE, ROW, OUT, FOREIGN):
                 result.add(Attr(frozenset({atom}), name))
             else:
                 result.add(OPAQUE)
-        return frozenset(result)
+        return frozenset(result) or OPAQUE_VALUE
 
     def _self_attribute(self, name: str) -> frozenset:
         result: set = set()
-        if any(name in cls.instance_attrs for cls in self.mro) or self.has_unknown_bases:
+        if self.has_unknown_bases or any(name in c.changed_class_attrs or c.dynamic_attrs
+                                         or c.class_dynamic for c in self.mro):
+            result |= {OPAQUE, SELF_STATE}
+        stores = [entry for cls in self.mro for entry in cls.instance_stores.get(name, ())]
+        if stores:
+            # Set only in __init__ (before any message) to values it can see: those values.
+            # Set anywhere else, or to something unknown: anything.
+            if all(function.name.value == "__init__" and source is not None for function, source in stores):
+                for _, source in stores:
+                    result |= self._eval_source(source, None)
+                result.add(SELF_STATE)
+            else:
+                result |= {OPAQUE, SELF_STATE}
+        elif any(name in cls.instance_attrs for cls in self.mro):
             result |= {OPAQUE, SELF_STATE}
         for cls in self.mro:
+            if name in cls.conditional_methods:
+                return frozenset(result | {OPAQUE, SELF_STATE})
             if name in cls.methods:
                 method = cls.methods[name]
                 decorators = {_decorator_name(d) for d in method.decorators}
@@ -855,7 +1207,13 @@ class ProcessorAnalyzer:
                 for store in cls.body_values[name]:
                     source = self.index.bindings.get(id(store))
                     value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
+                if any(name in c.aliased_attrs for c in self.mro) and not _immutable_value(value):
+                    value |= _loosen(frozenset(value)) | {OPAQUE}   # handed on, maybe changed there
                 return frozenset(result | value | {SELF_STATE})
+        if stores:
+            if any(name in c.aliased_attrs for c in self.mro) and not _immutable_value(result):
+                result |= _loosen(frozenset(result)) | {OPAQUE}
+            return frozenset(result)
         return frozenset(result | {OPAQUE, SELF_STATE})
 
     def _super_attribute(self, atom: Super, name: str) -> frozenset:
@@ -885,11 +1243,19 @@ class ProcessorAnalyzer:
         info = home.classes.get(atom.name) if home is not None else None
         if info is None:
             return OPAQUE_VALUE
-        for cls in self.index.mro(info)[0]:
+        mro, _, unknown = self.index.mro(info)
+        if unknown or any(name in c.changed_class_attrs or c.class_dynamic for c in mro):
+            return frozenset({OPAQUE, GLOBAL_STATE})
+        for cls in mro:
+            if name in cls.conditional_methods:
+                return frozenset({OPAQUE, GLOBAL_STATE})
             if name in cls.methods:
                 method = cls.methods[name]
-                if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in method.decorators):
+                decorators = {_decorator_name(d) for d in method.decorators}
+                if decorators - _SIMPLE_DECORATORS:
                     return OPAQUE_VALUE
+                if "classmethod" in decorators:
+                    return frozenset({Method(method, id(method), "bound", frozenset({atom}))})
                 return frozenset({Func(method, id(method), None)})
             if name in cls.body_values:
                 value: set = set()
@@ -906,34 +1272,154 @@ class ProcessorAnalyzer:
             if isinstance(atom, Func):
                 result |= self._call_function(atom.node, atom.env, node, env, None)
             elif isinstance(atom, Method):
-                self_value = {"instance": frozenset({SELF}), "class": OPAQUE_VALUE}.get(atom.kind)
-                result |= self._call_function(atom.node, None, node, env, self_value)
+                result |= self._call_function(atom.node, None, node, env, self._method_self(atom))
             elif isinstance(atom, Builtin):
                 result |= self._call_builtin(atom.name, node, env)
             elif isinstance(atom, Attr):
                 result |= self._call_constant_method(atom, node, env)
+            elif isinstance(atom, Ext):
+                result |= _external_result(atom.qname, node)
+            elif isinstance(atom, Cls):
+                result |= self._instantiate(atom, node, env)
+            elif isinstance(atom, Obj):
+                result |= self._call_instance(atom, node, env)
             elif atom is SELF_STATE or atom is GLOBAL_STATE:
                 result.add(atom)  # a method of state returns (maybe) state; OPAQUE comes with it
             else:
-                result.add(OPAQUE)
+                result.add(FOREIGN)
         return frozenset(result)
+
+    def _class_of(self, atom: object) -> frozenset:
+        """`type(x)` for one atom of x."""
+        if atom is SELF:
+            first = self.mro[0]
+            return frozenset({Cls(first.module, first.name)})
+        if isinstance(atom, Obj):
+            return frozenset({Cls(atom.module, atom.name)})
+        if atom in STATE_MARKERS:
+            return frozenset({atom})
+        return OPAQUE_VALUE
+
+    def _instantiate(self, atom: Cls, call: cst.Call, env: Env | None) -> frozenset:
+        """`C(...)` for an analyzed class C: its __init__/__post_init__ are followed with a new
+        instance as `self`; a class whose construction the analyzer cannot see is unknown code."""
+        info = self._class_info(atom)
+        if info is None:
+            return OPAQUE_VALUE
+        mro, _, unknown = self.index.mro(info)
+        reason = None
+        if unknown:
+            reason = f"{atom.name} inherits from a class outside the plugin files"
+        for cls in mro:
+            for decorator in cls.node.decorators:
+                if not self._known_class_decorator(decorator):
+                    reason = f"{cls.name} has the decorator {_describe(decorator.decorator)}"
+            for keyword in cls.node.keywords:
+                reason = f"{cls.name} has the class keyword {keyword.keyword.value}="
+            for special in ("__new__", "__init_subclass__", "__class_getitem__"):
+                if special in cls.methods:
+                    reason = f"{cls.name} defines {special}"
+        if reason is not None:
+            if isinstance(self.index.owner.get(id(call)), (cst.FunctionDef, cst.Lambda)):
+                self._unknown_call(call, f"creating {atom.name}: {reason}")
+            return OPAQUE_VALUE
+        instance = Obj(atom.module, atom.name)
+        for special in ("__init__", "__post_init__"):
+            method = _find_method(mro, special)
+            if method is None:
+                continue
+            if special in info.conditional_methods or any(
+                    _decorator_name(d) not in _SIMPLE_DECORATORS for d in method.decorators):
+                self._unknown_call(call, f"{atom.name}.{special} is decorated or defined conditionally")
+                return OPAQUE_VALUE
+            self._call_function(method, None, call if special == "__init__" else None,
+                                env, frozenset({instance}))
+        return frozenset({instance})
+
+    def _call_instance(self, atom: Obj, call: cst.Call, env: Env | None) -> frozenset:
+        method = self._obj_attribute(atom, "__call__")
+        callable_ = [a for a in method if isinstance(a, (Func, Method))]
+        if not callable_:
+            self._unknown_call(call, f"an instance of {atom.name} is called, and it has no __call__ "
+                                     "the analyzer can follow")
+            return OPAQUE_VALUE
+        return self._eval_call_atoms(callable_, call, env)
+
+    def _eval_call_atoms(self, atoms, call: cst.Call, env: Env | None) -> frozenset:
+        result: set = set()
+        for atom in atoms:
+            if isinstance(atom, Func):
+                result |= self._call_function(atom.node, atom.env, call, env, None)
+            elif isinstance(atom, Method):
+                result |= self._call_function(atom.node, None, call, env, self._method_self(atom))
+        return frozenset(result)
+
+    def _known_class_decorator(self, decorator: cst.Decorator) -> bool:
+        expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        names = self.index.qnames(expr)
+        return bool(names) and all(n in purity.CLASS_DECORATORS or n.split(".")[0] == "plugin_sdk"
+                                   for n in names)
+
+    def _class_info(self, atom: Cls | Obj) -> ClassInfo | None:
+        home = self.index.modules.get(atom.module)
+        return home.classes.get(atom.name) if home is not None else None
+
+    def _obj_attribute(self, atom: Obj, name: str) -> frozenset:
+        """An attribute of an instance made in this call: its methods bound to it, what its
+        methods store under that name (evaluated without their arguments), or class data."""
+        info = self._class_info(atom)
+        if info is None:
+            return OPAQUE_VALUE
+        mro, _, unknown = self.index.mro(info)
+        result: set = set()
+        if unknown or any(c.dynamic_attrs or c.class_dynamic or name in c.changed_class_attrs for c in mro):
+            result.add(OPAQUE)
+        stores = [entry for cls in mro for entry in cls.instance_stores.get(name, ())]
+        for _, source in stores:
+            result |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
+        for cls in mro:
+            if name in cls.conditional_methods:
+                return frozenset(result | {OPAQUE})
+            if name in cls.methods:
+                method = cls.methods[name]
+                decorators = {_decorator_name(d) for d in method.decorators}
+                if decorators - _SIMPLE_DECORATORS:
+                    return frozenset(result | {OPAQUE})
+                if "property" in decorators:
+                    return frozenset(result) | self._call_function(method, None, None, None,
+                                                                    frozenset({atom}))
+                if "staticmethod" in decorators:
+                    return frozenset(result | {Method(method, id(method), "static")})
+                bound = (frozenset({Cls(atom.module, atom.name)}) if "classmethod" in decorators
+                         else frozenset({atom}))
+                return frozenset(result | {Method(method, id(method), "bound", bound)})
+            if name in cls.body_values:
+                return frozenset(result) | self._class_attribute(Cls(cls.module, cls.name), name)
+        return frozenset(result) if stores else frozenset(result | {OPAQUE})
 
     def _call_builtin(self, name: str, call: cst.Call, env: Env | None) -> frozenset:
         args = [a for a in call.args if a.keyword is None and not a.star]
         if any(a.star for a in call.args):
             return OPAQUE_VALUE
         values = [self.eval(a.value, env) for a in args]
-        if name in ("list", "tuple", "sorted", "reversed", "set", "frozenset", "iter"):
+        if name in ("list", "tuple", "sorted", "set", "frozenset"):
             if not values:
                 return frozenset({Seq((), EMPTY)})
             return frozenset({Seq(None, _iterate(values[0]))})
+        if name in ("iter", "reversed") and values:
+            return frozenset({Seq(None, _iterate(values[0])), Fresh(ITERATOR)})
+        if name in ("map", "filter") and values:
+            return frozenset({Seq(None, OPAQUE_VALUE), Fresh(ITERATOR)})
+        if name == "type" and len(values) == 1:
+            return frozenset().union(*(self._class_of(a) for a in values[0]))
         if name == "enumerate" and values:
             elem = _iterate(values[0])
             pair = Seq((OPAQUE_VALUE, elem), OPAQUE_VALUE | elem)
-            return frozenset({Seq(None, frozenset({pair}))})
+            return frozenset({Seq(None, frozenset({pair})), Fresh(ITERATOR)})
         if name == "zip" and values:
             elements = tuple(_iterate(v) for v in values)
-            return frozenset({Seq(None, frozenset({Seq(elements, frozenset().union(*elements))}))})
+            return frozenset({Seq(None, frozenset({Seq(elements, frozenset().union(*elements))})),
+                              Fresh(ITERATOR)})
         if name == "dict":
             keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
             if not values:
@@ -987,6 +1473,10 @@ class ProcessorAnalyzer:
                 result.add(receiver)
             elif isinstance(receiver, Str) and atom.name in _STR_METHODS and not call.args:
                 result.add(Str(getattr(receiver.value, atom.name)()))
+            elif FOREIGN in atom.receiver:
+                result.add(FOREIGN)
+            elif atom.name in purity.NEW_OBJECT_METHODS:
+                result.add(Fresh(""))
             else:
                 result.add(OPAQUE)
         return frozenset(result)
@@ -1089,6 +1579,52 @@ class ProcessorAnalyzer:
 
 
 # ---------------------------------------------------------------------- helpers on values
+def _immutable_value(value) -> bool:
+    """Only strings and numbers: nothing a use can change in place. (A Seq may be a list.)"""
+    for atom in value:
+        if not isinstance(atom, (Str, Int)) and atom not in STATE_MARKERS:
+            return False
+    return True
+
+
+def _loosen(value: frozenset, depth: int = 0) -> frozenset:
+    """A value after changes the analyzer does not model: containers keep what they hold
+    (the row, out, functions stay tracked) but may now hold anything else too. At the top
+    (depth 0) the atoms stay what they are: the name is still bound to the same objects."""
+    out: set = {OPAQUE} if depth else set()
+    for atom in value:
+        if isinstance(atom, Seq):
+            out.add(Seq(None, _loosen(atom.elem, depth + 1) if depth < 4 else OPAQUE_VALUE | atom.elem))
+        elif isinstance(atom, Map):
+            out.add(Map(None, atom.keys | {OPAQUE},
+                        _loosen(atom.values, depth + 1) if depth < 4 else OPAQUE_VALUE | atom.values))
+        elif isinstance(atom, (Str, Int, Attr)):
+            out.add(OPAQUE)
+        else:
+            out.add(atom)
+    return frozenset(out) or OPAQUE_VALUE
+
+
+def _external_result(qname: str, call: cst.Call) -> frozenset:
+    """What a call of a function outside the plugin files returns (its effects are judged
+    by _check_external): a new object for allow-listed constructors and pure functions."""
+    kind = purity.function_kind(qname)
+    if kind == "fresh" or (kind == "random-seeded" and call.args):
+        return frozenset({Fresh(qname)})
+    if kind == "pure" and qname not in purity.RETURNS_ARGUMENT:
+        return frozenset({Fresh(qname)})
+    if kind == "pure" or kind == "mutates-first" or purity.effect_of(qname) is not None:
+        return OPAQUE_VALUE      # (a clock's or a reader's result is plain data; the call is reported)
+    return frozenset({FOREIGN})
+
+
+def _find_method(mro: list[ClassInfo], name: str) -> cst.FunctionDef | None:
+    for cls in mro:
+        if name in cls.methods:
+            return cls.methods[name]
+    return None
+
+
 def _concat(left: frozenset, right: frozenset) -> frozenset:
     a, b = strings(left), strings(right)
     if a is None or b is None or len(a) * len(b) > 256:
@@ -1108,6 +1644,23 @@ def _add(left: frozenset, right: frozenset) -> frozenset:
     return OPAQUE_VALUE
 
 
+_STRUCTURAL_METHODS = frozenset({"get", "items", "values", "keys", "copy", "append", "extend",
+                                 "insert", "add", "update", "setdefault", "pop", "__getitem__"})
+
+
+def _nested_markers(value: frozenset, depth: int = 0) -> frozenset:
+    """ROW/OUT/SELF anywhere in `value`, inside containers too."""
+    found: set = set()
+    for atom in value:
+        if atom in (ROW, OUT, SELF):
+            found.add(atom)
+        elif depth < 6 and isinstance(atom, Seq):
+            found |= _nested_markers(atom.elem, depth + 1)
+        elif depth < 6 and isinstance(atom, Map):
+            found |= _nested_markers(atom.values | atom.keys, depth + 1)
+    return frozenset(found)
+
+
 def _without_markers(value: frozenset) -> frozenset:
     return frozenset(a for a in value if a is not SELF_STATE and a is not GLOBAL_STATE)
 
@@ -1121,6 +1674,8 @@ def _iterate(value: frozenset) -> frozenset:
             result |= atom.keys
         elif atom is SELF_STATE or atom is GLOBAL_STATE:
             result.add(atom)
+        elif isinstance(atom, Fresh) and atom.qname == ITERATOR:
+            continue          # the Seq beside it holds the elements
         else:
             result.add(OPAQUE)
     return frozenset(result) or OPAQUE_VALUE

@@ -8,8 +8,17 @@ The domain is small on purpose:
 - ``Func``/``Method``/``Cls``/``Builtin``/``Attr``: things that can be called;
 - ``SELF_STATE``/``GLOBAL_STATE``: markers for objects reachable from ``self`` or from a
   module-level name (mutating them is an effect);
-- ``OPAQUE``: anything else, and never the row, ``out`` or ``self`` (those are tracked
-  wherever they flow, or the analyzer gives up on them with a diagnostic).
+- ``Fresh``: a new object made by this call by an allow-listed function or method (a
+  Counter, a hashlib object, a list from ``str.split``): its listed methods may be called
+  and it may be changed in place, since nothing else holds it;
+- ``Obj``: an instance of an analyzed class made by this call (its methods are followed);
+- ``Ext``: a name outside the analyzed files (``time.monotonic``, ``re``), by qualified
+  name: calling it is allowed only when the purity model (purity.py) lists it;
+- ``OPAQUE``: any other value. It is plain data that someone else may share (a row value,
+  an element of a container, a number): its pure methods may be called, but calling it,
+  calling another method on it or changing it in place is unknown code. Never the row,
+  ``out`` or ``self`` (those are tracked wherever they flow, or the analyzer gives up on
+  them with a diagnostic).
 """
 from __future__ import annotations
 
@@ -35,6 +44,12 @@ SELF: Final = Marker("SELF")
 OPAQUE: Final = Marker("OPAQUE")
 SELF_STATE: Final = Marker("SELF_STATE")
 GLOBAL_STATE: Final = Marker("GLOBAL_STATE")
+# An object made by code outside the allow-list (an unknown call's result): every operation
+# on it (a method, an index, iterating it, calling it) runs code the analyzer cannot see.
+FOREIGN: Final = Marker("FOREIGN")
+STATE_MARKERS: Final = frozenset({SELF_STATE, GLOBAL_STATE})
+# A Fresh qname for iterators (iter(), map(), zip(), ...): iterating one consumes it.
+ITERATOR: Final = "<iterator>"
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,8 @@ class Env:
     func_id: int
     binding: tuple[tuple[str, frozenset], ...]
     parent: Env | None
+    # made while evaluating module-level code: its variables outlive every message
+    outlives: bool = False
 
     def lookup(self, func_id: int) -> Env | None:
         env: Env | None = self
@@ -98,11 +115,13 @@ class Func:
 
 @dataclass(frozen=True)
 class Method:
-    """A method found on the Processor's class (bound to ``self`` unless static)."""
+    """A method found on the Processor's class (bound to ``self`` unless static), or one bound
+    to another receiver (an instance made in the call, a class)."""
 
     node: cst.FunctionDef = field(compare=False, hash=False)
     node_id: int
-    kind: str  # "instance" | "static" | "class"
+    kind: str  # "instance" | "static" | "class" | "bound"
+    bound: frozenset | None = None   # kind "bound": what its first parameter is
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,29 @@ class Builtin:
 
 
 @dataclass(frozen=True)
+class Ext:
+    """A module, class or function outside the analyzed files, by qualified name."""
+
+    qname: str
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """A new object made in this call by the allow-listed `qname` (e.g. ``collections.Counter``;
+    ``""`` for a plain new str/list/dict from a pure method)."""
+
+    qname: str
+
+
+@dataclass(frozen=True)
+class Obj:
+    """An instance of the analyzed class `module.name`, made in this call."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Attr:
     """An attribute of a constant value (e.g. ``FIELDS.items``), kept to evaluate the call."""
 
@@ -141,7 +183,7 @@ class Attr:
     name: str
 
 
-Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Mod, Super, Builtin, Attr]
+Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Mod, Super, Builtin, Ext, Fresh, Obj, Attr]
 Value = frozenset
 
 EMPTY: Final[frozenset] = frozenset()
@@ -154,7 +196,7 @@ def strings(value: frozenset) -> frozenset[str] | None:
     for atom in value:
         if isinstance(atom, Str):
             found.add(atom.value)
-        elif atom is SELF_STATE or atom is GLOBAL_STATE:
+        elif atom is SELF_STATE or atom is GLOBAL_STATE or (isinstance(atom, Fresh) and atom.qname == ITERATOR):
             continue
         else:
             return None
