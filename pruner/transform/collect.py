@@ -52,13 +52,14 @@ class BindingSource:
 
     kind "expr": the value of `node`; "iter": an element of iterating `node`;
     "aug": `node` is an AugAssign on the name; "opaque": something not tracked
-    (with-as, except-as, match patterns, starred targets). `path` indexes into
-    tuple unpacking: `a, (b, c) = ...` binds c with path (1, 1).
+    (with-as, except-as, match patterns). `path` indexes into tuple unpacking:
+    `a, (b, c) = ...` binds c with path (1, 1); after a starred target the index counts
+    from the end (-1), and the starred one is ("star", first, after).
     """
 
     kind: str
     node: cst.CSTNode | None
-    path: tuple[int, ...] = ()
+    path: tuple = ()
 
 
 @dataclass(eq=False)
@@ -154,6 +155,9 @@ def collect(module: cst.Module, module_name: str, file: str) -> ModuleIndex:
     return index
 
 
+_CONTAINER_METHODS = frozenset("""append extend insert remove pop popitem clear update setdefault add
+discard sort reverse appendleft extendleft popleft rotate move_to_end intersection_update
+difference_update symmetric_difference_update subtract __setitem__ __delitem__ __iadd__""".split())
 _ALIASING = (cst.Element, cst.DictElement, cst.Arg, cst.Assign, cst.AnnAssign, cst.Return,
              cst.StarredElement, cst.BooleanOperation, cst.IfExp, cst.NamedExpr, cst.Lambda)
 
@@ -181,7 +185,11 @@ def _find_changed_self_attributes(index: ModuleIndex) -> None:
         parent = index.parent(node)
         if isinstance(parent, cst.DictElement) and parent.key is node:
             continue      # a dict key: hashed, not changed
-        if isinstance(parent, _ALIASING):
+        grand = index.parent(parent)
+        if isinstance(parent, cst.Attribute) and isinstance(grand, cst.Call) and grand.func is parent \
+                and parent.attr.value not in PURE_METHODS and parent.attr.value not in _CONTAINER_METHODS:
+            info.aliased_attrs.add(name)    # self.helper.apply(...): a method of its own
+        elif isinstance(parent, _ALIASING):
             info.aliased_attrs.add(name)    # handed on: judged where its value is known
         else:
             info.changed_class_attrs.add(name)
@@ -309,13 +317,20 @@ class _Collector(cst.CSTVisitor):
                 if target.value in cls.methods:
                     cls.conditional_methods.add(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for i, element in enumerate(target.elements):
-                if isinstance(element, cst.StarredElement):
+            elements = list(target.elements)
+            star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
+            for i, element in enumerate(elements):
+                if source.kind not in ("expr", "iter"):
                     self._bind(element.value, BindingSource("opaque", None))
-                elif source.kind in ("expr", "iter"):
-                    self._bind(element.value, BindingSource(source.kind, source.node, source.path + (i,)))
+                elif isinstance(element, cst.StarredElement):
+                    # `head, *rest = T`: rest is T[i:len(T) - after], as a list
+                    rest = ("star", i, len(elements) - i - 1)
+                    self._bind(element.value, BindingSource(source.kind, source.node, source.path + (rest,)))
+                elif star is not None and i > star:
+                    self._bind(element.value, BindingSource(source.kind, source.node,
+                                                            source.path + (i - len(elements),)))
                 else:
-                    self._bind(element.value, BindingSource("opaque", None))
+                    self._bind(element.value, BindingSource(source.kind, source.node, source.path + (i,)))
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, BindingSource("opaque", None))
         elif isinstance(target, cst.Attribute):
@@ -572,6 +587,9 @@ def _is_read_only_use(index: ModuleIndex, node: cst.CSTNode) -> bool:
             return _reads_arguments_only(index, call)
     if isinstance(parent, cst.Arg) and parent.star:
         call = index.parent(parent)
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and (
+                call.func.attr.value in _READING_ARGUMENT_METHODS or call.func.attr.value in PURE_METHODS):
+            return True       # out.update(**d), ",".join(*parts)
         return isinstance(call, cst.Call) and _reads_arguments_only(index, call)
     return False
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import libcst as cst
 from libcst.metadata import ExpressionContext, GlobalScope
 
+from pruner.transform.purity import ENUM_BASES, KNOWN_BASES
 from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode, ModuleIndex, is_immutable_literal, use_kind
 
 PROCESSOR_BASES = frozenset({"plugin_sdk.Processor", "plugin_sdk.processor.Processor"})
@@ -237,6 +238,17 @@ class Program:
                         return found
         return None
 
+    def is_enum(self, info: ClassInfo) -> bool:
+        """Whether the class is an Enum (its class attributes are members)."""
+        home = self.modules[info.module]
+        for base in info.bases:
+            if self.qnames(base) & ENUM_BASES:
+                return True
+            resolved = self.resolve_class(home, base)
+            if isinstance(resolved, ClassInfo) and resolved is not info and self.is_enum(resolved):
+                return True
+        return False
+
     def mro(self, info: ClassInfo) -> tuple[list[ClassInfo], str, bool]:
         """(linearization, 'processor'|'udtf'|'other', whether some base could not be seen).
 
@@ -291,7 +303,7 @@ class Program:
 
 
 def _is_harmless_base(qnames: set[str]) -> bool:
-    return bool(qnames & {"builtins.object", "typing.Generic", "abc.ABC"})
+    return bool(qnames & ({"builtins.object", "typing.Generic", "abc.ABC"} | KNOWN_BASES))
 
 
 def absolute(module: str, relative: str) -> str:

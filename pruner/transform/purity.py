@@ -150,6 +150,26 @@ symmetric_difference_update subtract __setitem__ __delitem__ __iadd__ write writ
 truncate
 """.split())
 
+# Bases of classes in the plugin files whose machinery is known (members, fields): such a
+# class is made and read like a plain one.
+KNOWN_BASES: Final[frozenset[str]] = frozenset({
+    "enum.Enum", "enum.IntEnum", "enum.StrEnum", "enum.Flag", "enum.IntFlag",
+    "typing.NamedTuple", "builtins.object",
+})
+ENUM_BASES: Final[frozenset[str]] = frozenset({"enum.Enum", "enum.IntEnum", "enum.StrEnum",
+                                               "enum.Flag", "enum.IntFlag"})
+# Results of allow-listed calls that may themselves be called, purely.
+CALLABLE_RESULTS: Final[frozenset[str]] = frozenset({
+    "collections.namedtuple", "operator.itemgetter", "operator.attrgetter",
+})
+# Builtin types' own functions reached as attributes (`dict.fromkeys`, `str.lower`).
+PURE_FUNCTIONS_OF_BUILTINS: Final[frozenset[str]] = frozenset(
+    {"builtins.dict.fromkeys", "builtins.int.from_bytes", "builtins.bytes.fromhex",
+     "builtins.str.maketrans"}
+    | {f"builtins.str.{m}" for m in ("lower upper strip lstrip rstrip title casefold capitalize "
+                                     "swapcase split join replace startswith endswith isdigit "
+                                     "isalpha isalnum isspace zfill format").split()})
+
 # Class decorators that only add plain methods (an __init__ storing the fields, comparisons).
 CLASS_DECORATORS: Final[frozenset[str]] = frozenset({
     "dataclasses.dataclass", "functools.total_ordering", "typing.final", "enum.unique",
@@ -194,7 +214,7 @@ def function_kind(qname: str) -> str:
 
     'pure' | 'fresh' | 'mutates-first' | 'random-seeded' | 'unknown'.
     """
-    if qname in PURE_FUNCTIONS:
+    if qname in PURE_FUNCTIONS or qname in PURE_FUNCTIONS_OF_BUILTINS:
         return "pure"
     if qname in FRESH_CONSTRUCTORS:
         return "fresh"

@@ -31,6 +31,7 @@ from pruner.transform.collect import BindingSource, ClassInfo, FunctionNode
 from pruner.transform.program import Program, imported_qualified_names
 from pruner.transform.values import (
     EMPTY,
+    MAX_STRINGS,
     FOREIGN,
     GLOBAL_STATE,
     ITERATOR,
@@ -51,6 +52,7 @@ from pruner.transform.values import (
     Int,
     Map,
     Marker,
+    Member,
     Method,
     Mod,
     Obj,
@@ -63,7 +65,7 @@ from pruner.transform.values import (
 )
 
 STEP_BUDGET = 200_000          # evaluations per Processor before the analyzer gives up (soundly)
-RECURSION_WIDEN_DEPTH = 2      # a function active this many times gets its constants forgotten
+RECURSION_WIDEN_DEPTH = 8      # a function active this many times gets its constants forgotten
 
 _ROW_KEY_METHODS = frozenset({"get", "__getitem__", "__contains__"})
 _ROW_WHOLE_METHODS = frozenset({"keys", "items", "values", "copy", "__iter__", "__len__", "__eq__"})
@@ -77,11 +79,19 @@ _ROW_WHOLE_BUILTINS = frozenset({"dict", "list", "tuple", "set", "frozenset", "s
                                  "iter", "enumerate", "zip", "reversed", "str", "repr", "sum",
                                  "any", "all", "min", "max", "map", "filter", "vars", "hash",
                                  "print", "format", "bool", "next"})
-_SELF_SAFE_BUILTINS = frozenset({"isinstance", "type", "id", "getattr", "hasattr", "repr",
+_SELF_SAFE_BUILTINS = frozenset({"isinstance", "type", "id", "getattr", "hasattr", "repr", "super",
                                  "str", "callable", "issubclass"})
 _STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "title",
                           "casefold", "capitalize", "swapcase"})
 _SIMPLE_DECORATORS = frozenset({"staticmethod", "classmethod", "property"})
+# What an expression evaluates to while it is being evaluated (a cycle: `x = x.strip()`):
+# plain data, like OPAQUE, but calling it is not unknown code (the callee is judged on its
+# own, once evaluated).
+CYCLE = Marker("CYCLE")
+_CYCLE_VALUE = frozenset({OPAQUE, CYCLE})
+# A constant index past the end of a sequence of known length: evaluating it raises, so it
+# is no key (`fields[0]` at the bottom of a recursion over a constant tuple).
+RAISES = Marker("RAISES")
 _BUILTIN_CONSTANTS = frozenset({"None", "True", "False", "Ellipsis", "NotImplemented", "__debug__",
                                 "__name__", "__file__", "__doc__", "__package__", "__spec__",
                                 "__loader__", "__builtins__"})
@@ -491,9 +501,17 @@ class ProcessorAnalyzer:
         if kind in ("propagate", "discard", "call-func", "identity", "attribute"):
             return
         if kind == "arg":
-            _, call = info
-            if self._callee_verdict(call, env) == "follow":
+            arg, call = info
+            verdict = self._callee_verdict(call, env)
+            if verdict == "follow":
                 return
+            position = [a for a in call.args if a.keyword is None and not a.star].index(arg) \
+                if arg.keyword is None and not arg.star else None
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if (verdict in ("map", "filter") and position == 0) or (
+                    verdict in ("sorted", "min", "max") and keyword == "key") or (
+                    verdict == "functools.reduce" and position == 0):
+                return        # followed with the elements it is called on (_apply)
         self._escape_function(atom)
 
     def _callee_verdict(self, call: cst.Call, env: Env) -> str:
@@ -505,10 +523,14 @@ class ProcessorAnalyzer:
             (atom,) = callee
             if isinstance(atom, Builtin):
                 return atom.name
+            if isinstance(atom, Ext) and atom.qname == "functools.reduce":
+                return atom.qname
         return "unknown"
 
     # ------------------------------------------------------------------ reads and writes
     def _read_key(self, key_node: cst.BaseExpression | None, env: Env, site: cst.CSTNode) -> None:
+        if key_node is not None and self.eval(key_node, env) == frozenset({RAISES}):
+            return
         keys = strings(self.eval(key_node, env)) if key_node is not None else None
         if keys is None:
             what = _describe(key_node) if key_node is not None else "a slice"
@@ -519,6 +541,8 @@ class ProcessorAnalyzer:
 
     def _write_key(self, key_node: cst.BaseExpression | None, env: Env, site: cst.CSTNode,
                    *, removes: bool = False) -> None:
+        if key_node is not None and self.eval(key_node, env) == frozenset({RAISES}):
+            return
         keys = strings(self.eval(key_node, env)) if key_node is not None else None
         if keys is None:
             what = _describe(key_node) if key_node is not None else "a slice"
@@ -547,6 +571,9 @@ class ProcessorAnalyzer:
                 continue
             value = self.eval(arg.value, env)
             keys = _map_keys(value)
+            if keys is None and not arg.star:
+                pairs = _pairs(value)        # out.update(zip(NAMES, values)), a list of pairs
+                keys = strings(pairs[0]) if pairs is not None and pairs[0] else None
             if keys is None:
                 self._write_all("dynamic-write-key", site,
                                 f"out.update({_describe(arg.value)}) writes keys the analyzer cannot see")
@@ -648,7 +675,8 @@ class ProcessorAnalyzer:
             self._check_mutation(state, call, f"{_describe(call.func)}(...)")
             callee = callee - {a for a in callee if isinstance(a, Attr)}   # reported as state
         for atom in callee:
-            if isinstance(atom, (Func, Method)) or atom in STATE_MARKERS:
+            if isinstance(atom, (Func, Method)) or atom in STATE_MARKERS or atom is CYCLE \
+                    or (atom is OPAQUE and CYCLE in callee):
                 continue
             if isinstance(atom, Builtin):
                 self._check_builtin(atom.name, call, env)
@@ -660,6 +688,8 @@ class ProcessorAnalyzer:
                 continue          # instantiation: checked where it is evaluated (_instantiate)
             elif isinstance(atom, Obj):
                 continue          # calling an instance: its __call__ is followed or unknown
+            elif isinstance(atom, Fresh) and atom.qname in purity.CALLABLE_RESULTS:
+                continue
             else:
                 self._unknown_call(call, f"{_describe(call.func)} is a value the analyzer cannot "
                                          "resolve to code it knows")
@@ -845,7 +875,7 @@ class ProcessorAnalyzer:
             return cached
         if key in self._eval_active:
             self._cycle_hits += 1
-            return OPAQUE_VALUE
+            return _CYCLE_VALUE
         self._tick()
         self._eval_active.add(key)
         hits_before = self._cycle_hits
@@ -893,6 +923,13 @@ class ProcessorAnalyzer:
             return frozenset({Map(None, self.eval(node.key, env), self.eval(node.value, env))})
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             return _add(self.eval(node.left, env), self.eval(node.right, env))
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+            return _percent(self.eval(node.left, env), self.eval(node.right, env))
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+            operand = self.eval(node.expression, env)
+            if operand and all(isinstance(a, Int) for a in operand):
+                return frozenset(Int(-a.value) for a in operand)
+            return OPAQUE_VALUE
         if isinstance(node, cst.BooleanOperation):
             return self.eval(node.left, env) | self.eval(node.right, env)
         if isinstance(node, cst.IfExp):
@@ -913,7 +950,7 @@ class ProcessorAnalyzer:
                 continue
             if part.conversion is not None or part.format_spec is not None or part.equal is not None:
                 return OPAQUE_VALUE   # (`{x=}` puts the expression's text and repr in the string)
-            options = strings(self.eval(part.expression, env))
+            options = _texts(self.eval(part.expression, env))
             if options is None:
                 return OPAQUE_VALUE
             results = {r + o for r in results for o in options}
@@ -1012,11 +1049,13 @@ class ProcessorAnalyzer:
             value = frozenset(result)
         return value
 
-    def _bind_values(self, fn: FunctionNode, defining_env: Env | None,
-                     values: list[frozenset]) -> tuple[tuple[str, frozenset], ...]:
+    def _bind_values(self, fn: FunctionNode, defining_env: Env | None, values: list[frozenset],
+                     self_value: frozenset | None = None) -> tuple[tuple[str, frozenset], ...]:
         """Parameters bound to `values` by position; the rest to their defaults or anything."""
         params = fn.params
         binding: list[tuple[str, frozenset]] = []
+        if self_value is not None:
+            values = [self_value, *values]
         for i, param in enumerate([*params.posonly_params, *params.params, *params.kwonly_params]):
             if i < len(values) and param in (*params.posonly_params, *params.params):
                 binding.append((param.name.value, values[i]))
@@ -1135,11 +1174,23 @@ class ProcessorAnalyzer:
                 result.add(atom)
         return frozenset(result)
 
+    def _iterate_value(self, value: frozenset) -> frozenset:
+        """_iterate, plus the members of Enum classes."""
+        classes = [a for a in value if isinstance(a, Cls)]
+        if not classes:
+            return _iterate(value)
+        rest = value - set(classes)
+        result: set = set(_iterate(rest)) if rest else set()
+        for atom in classes:
+            members = self._all_members(atom)
+            result |= members if members else OPAQUE_VALUE
+        return frozenset(result)
+
     def _eval_source(self, source: BindingSource, env: Env | None) -> frozenset:
         if source.kind == "expr":
             value = self.eval(source.node, env)
         elif source.kind == "iter":
-            value = _iterate(self.eval(source.node, env))
+            value = self._iterate_value(self.eval(source.node, env))
         else:
             return OPAQUE_VALUE
         for position in source.path:
@@ -1162,10 +1213,20 @@ class ProcessorAnalyzer:
             elif isinstance(atom, Super):
                 result |= self._super_attribute(atom, name)
             elif isinstance(atom, Obj):
-                result |= self._obj_attribute(atom, name)
+                # an instance kept on self or at module level: its methods change that state
+                result |= self._obj_attribute(atom, name, receiver & STATE_MARKERS)
+            elif isinstance(atom, Member):
+                if name == "value":
+                    result |= atom.value
+                elif name == "name":
+                    result.add(Str(atom.name))
+                else:
+                    result.add(OPAQUE)
+            elif isinstance(atom, Builtin) and atom.name not in _BUILTIN_CONSTANTS:
+                result.add(Ext(f"builtins.{atom.name}.{name}"))   # dict.fromkeys, str.lower
             elif isinstance(atom, Ext):
                 result.add(Ext(f"{atom.qname}.{name}"))
-            elif isinstance(atom, (Str, Seq, Map, Int, Fresh)) or atom in (OPAQUE, ROW, OUT, FOREIGN):
+            elif isinstance(atom, (Str, Seq, Map, Int, Fresh)) or atom in (OPAQUE, ROW, OUT, FOREIGN, CYCLE):
                 result.add(Attr(frozenset({atom}), name))
             else:
                 result.add(OPAQUE)
@@ -1181,8 +1242,10 @@ class ProcessorAnalyzer:
             # Set only in __init__ (before any message) to values it can see: those values.
             # Set anywhere else, or to something unknown: anything.
             if all(function.name.value == "__init__" and source is not None for function, source in stores):
-                for _, source in stores:
-                    result |= self._eval_source(source, None)
+                for function, source in stores:
+                    # the engine makes each Processor with cls(): __init__'s defaults hold
+                    binding = self._bind_values(function, None, [], self_value=frozenset({SELF}))
+                    result |= self._eval_source(source, Env(id(function), binding, None, True))
                 result.add(SELF_STATE)
             else:
                 result |= {OPAQUE, SELF_STATE}
@@ -1246,6 +1309,8 @@ class ProcessorAnalyzer:
         mro, _, unknown = self.index.mro(info)
         if unknown or any(name in c.changed_class_attrs or c.class_dynamic for c in mro):
             return frozenset({OPAQUE, GLOBAL_STATE})
+        if self.index.is_enum(info) and name in info.body_values and name not in info.methods:
+            return self._enum_members(info, [name])
         for cls in mro:
             if name in cls.conditional_methods:
                 return frozenset({OPAQUE, GLOBAL_STATE})
@@ -1278,15 +1343,47 @@ class ProcessorAnalyzer:
             elif isinstance(atom, Attr):
                 result |= self._call_constant_method(atom, node, env)
             elif isinstance(atom, Ext):
+                if atom.qname == "functools.reduce" and node.args and not node.args[0].star:
+                    items = _iterate(self.eval(node.args[1].value, env)) if len(node.args) > 1 else OPAQUE_VALUE
+                    start = self.eval(node.args[2].value, env) if len(node.args) > 2 else EMPTY
+                    accumulated = self._apply(self.eval(node.args[0].value, env),
+                                              [items | start | {OPAQUE}, items], node, env)
+                    result |= accumulated | start | items
+                    continue
+                if atom.qname == "builtins.dict.fromkeys" and node.args and not node.args[0].star:
+                    keys = self._iterate_value(self.eval(node.args[0].value, env))
+                    default = self.eval(node.args[1].value, env) if len(node.args) > 1 else OPAQUE_VALUE
+                    result.add(Map(None, keys, default))
+                    continue
                 result |= _external_result(atom.qname, node)
             elif isinstance(atom, Cls):
                 result |= self._instantiate(atom, node, env)
             elif isinstance(atom, Obj):
                 result |= self._call_instance(atom, node, env)
+            elif isinstance(atom, Fresh) and atom.qname in purity.CALLABLE_RESULTS:
+                result.add(Fresh(""))        # a namedtuple, an itemgetter's pick
             elif atom is SELF_STATE or atom is GLOBAL_STATE:
                 result.add(atom)  # a method of state returns (maybe) state; OPAQUE comes with it
+            elif atom is CYCLE or (atom is OPAQUE and CYCLE in callee):
+                result |= _CYCLE_VALUE
             else:
                 result.add(FOREIGN)
+        return frozenset(result)
+
+    def _apply(self, functions: frozenset, arguments: list[frozenset], call: cst.Call,
+               env: Env | None) -> frozenset:
+        """A builtin calls the plugin functions in `functions` with elements of `arguments`
+        (map, filter, sorted's key, functools.reduce): follow those calls as such."""
+        result: set = set()
+        for atom in functions:
+            if isinstance(atom, Func):
+                binding = self._bind_values(atom.node, atom.env, list(arguments))
+                outlives = bool(atom.env is not None and atom.env.outlives)
+                result |= self.analyze_function(atom.node, Env(id(atom.node), binding, atom.env, outlives))
+            elif isinstance(atom, Method):
+                binding = self._bind_values(atom.node, None, list(arguments),
+                                            self_value=self._method_self(atom))
+                result |= self.analyze_function(atom.node, Env(id(atom.node), binding, None))
         return frozenset(result)
 
     def _class_of(self, atom: object) -> frozenset:
@@ -1306,6 +1403,9 @@ class ProcessorAnalyzer:
         info = self._class_info(atom)
         if info is None:
             return OPAQUE_VALUE
+        if self.index.is_enum(info):     # Kind(value): a member looked up by its value
+            members = self._all_members(atom)
+            return members if members else OPAQUE_VALUE
         mro, _, unknown = self.index.mro(info)
         reason = None
         if unknown:
@@ -1364,7 +1464,26 @@ class ProcessorAnalyzer:
         home = self.index.modules.get(atom.module)
         return home.classes.get(atom.name) if home is not None else None
 
-    def _obj_attribute(self, atom: Obj, name: str) -> frozenset:
+    def _enum_members(self, info: ClassInfo, names: list[str]) -> frozenset:
+        is_str = any(self.index.qnames(b) & {"enum.StrEnum"} for b in info.bases)
+        members: set = set()
+        for name in names:
+            value: set = set()
+            for store in info.body_values[name]:
+                source = self.index.bindings.get(id(store))
+                value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
+            members.add(Member(info.module, info.name, name, frozenset(value), is_str))
+        return frozenset(members)
+
+    def _all_members(self, atom: Cls) -> frozenset | None:
+        """Iterating an Enum class: its members (names bound in its body, not methods)."""
+        info = self._class_info(atom)
+        if info is None or not self.index.is_enum(info) or info.class_dynamic or info.changed_class_attrs:
+            return None
+        names = [n for n in info.body_values if n not in info.methods and not n.startswith("_")]
+        return self._enum_members(info, names)
+
+    def _obj_attribute(self, atom: Obj, name: str, state: frozenset = frozenset()) -> frozenset:
         """An attribute of an instance made in this call: its methods bound to it, what its
         methods store under that name (evaluated without their arguments), or class data."""
         info = self._class_info(atom)
@@ -1387,29 +1506,42 @@ class ProcessorAnalyzer:
                     return frozenset(result | {OPAQUE})
                 if "property" in decorators:
                     return frozenset(result) | self._call_function(method, None, None, None,
-                                                                    frozenset({atom}))
+                                                                    frozenset({atom}) | state)
                 if "staticmethod" in decorators:
                     return frozenset(result | {Method(method, id(method), "static")})
                 bound = (frozenset({Cls(atom.module, atom.name)}) if "classmethod" in decorators
-                         else frozenset({atom}))
+                         else frozenset({atom}) | state)
                 return frozenset(result | {Method(method, id(method), "bound", bound)})
             if name in cls.body_values:
                 return frozenset(result) | self._class_attribute(Cls(cls.module, cls.name), name)
-        return frozenset(result) if stores else frozenset(result | {OPAQUE})
+        return frozenset(result | state) if stores else frozenset(result | {OPAQUE} | state)
 
     def _call_builtin(self, name: str, call: cst.Call, env: Env | None) -> frozenset:
         args = [a for a in call.args if a.keyword is None and not a.star]
         if any(a.star for a in call.args):
             return OPAQUE_VALUE
         values = [self.eval(a.value, env) for a in args]
+        keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
+        if name in ("sorted", "min", "max") and "key" in keywords:
+            self._apply(self.eval(keywords["key"].value, env), [_iterate(values[0])] if values else [], call, env)
         if name in ("list", "tuple", "sorted", "set", "frozenset"):
             if not values:
                 return frozenset({Seq((), EMPTY)})
+            if name in ("list", "tuple"):
+                return frozenset({_copy_sequence(values[0])})
             return frozenset({Seq(None, _iterate(values[0]))})
-        if name in ("iter", "reversed") and values:
+        if name == "reversed" and values:
+            return frozenset({_reversed(values[0]), Fresh(ITERATOR)})
+        if name == "iter" and values:
             return frozenset({Seq(None, _iterate(values[0])), Fresh(ITERATOR)})
+        if name == "range" and values:
+            return frozenset({_range(values)})
         if name in ("map", "filter") and values:
-            return frozenset({Seq(None, OPAQUE_VALUE), Fresh(ITERATOR)})
+            iterables = [_iterate(v) for v in values[1:]]
+            results = self._apply(values[0], iterables[:1] if name == "filter" else iterables, call, env)
+            elem = (frozenset().union(*iterables) if name == "filter" and iterables
+                    else results if results else OPAQUE_VALUE)
+            return frozenset({Seq(None, elem), Fresh(ITERATOR)})
         if name == "type" and len(values) == 1:
             return frozenset().union(*(self._class_of(a) for a in values[0]))
         if name == "enumerate" and values:
@@ -1421,17 +1553,26 @@ class ProcessorAnalyzer:
             return frozenset({Seq(None, frozenset({Seq(elements, frozenset().union(*elements))})),
                               Fresh(ITERATOR)})
         if name == "dict":
-            keywords = {a.keyword.value: a for a in call.args if a.keyword is not None}
+            keys = from_strings(set(keywords)) if keywords else EMPTY
+            kvals = frozenset().union(*(self.eval(a.value, env) for a in keywords.values()))
             if not values:
-                keys = from_strings(set(keywords)) if keywords else EMPTY
-                kvals = frozenset().union(*(self.eval(a.value, env) for a in keywords.values()))
                 return frozenset({Map(None, keys, kvals)})
-            maps = [a for a in values[0] if isinstance(a, Map)]
-            if maps and len(maps) == len(values[0]) and not keywords:
-                return frozenset(maps)
-            return OPAQUE_VALUE
+            pairs = _pairs(values[0])
+            if pairs is not None:
+                return frozenset({Map(None, pairs[0] | keys, pairs[1] | kvals)})
+            return frozenset({Fresh("")})        # a new dict of unknown keys
         if name == "str" and values and strings(values[0]) is not None:
             return values[0]
+        if name == "str" and values and values[0] and all(isinstance(a, Int) for a in values[0]):
+            return frozenset(Str(str(a.value)) for a in values[0])
+        if name in ("bytearray", "object"):
+            return frozenset({Fresh("")})
+        if name == "super" and len(values) == 2:
+            classes = [a for a in values[0] if isinstance(a, Cls)]
+            if len(classes) == len(values[0]) == 1 and (SELF in values[1] or any(
+                    isinstance(a, Obj) for a in values[1])):
+                return frozenset({Super(classes[0].module, classes[0].name)})
+            return OPAQUE_VALUE
         if name == "super" and not values:
             function = self.index.owner.get(id(call))
             while isinstance(function, cst.Lambda):
@@ -1460,11 +1601,20 @@ class ProcessorAnalyzer:
                 elif atom.name == "values":
                     result.add(Seq(None, receiver.values))
                 elif atom.name in ("get", "__getitem__"):
-                    result |= receiver.values
-                    if len(call.args) > 1:
-                        result |= self.eval(call.args[1].value, env)
+                    names = strings(self.eval(call.args[0].value, env)) if call.args else None
+                    if receiver.items is not None and names is not None and all(
+                            strings(k) is not None for k, _ in receiver.items):
+                        present = set()
+                        for k, v in receiver.items:
+                            if strings(k) & names:
+                                result |= v
+                                present |= strings(k) & names
+                        if present == names and atom.name == "get":
+                            continue      # every key asked for is there: no default
                     else:
-                        result.add(OPAQUE)
+                        result |= receiver.values
+                    if atom.name == "get":
+                        result |= self.eval(call.args[1].value, env) if len(call.args) > 1 else OPAQUE_VALUE
                 elif atom.name == "copy":
                     result.add(receiver)
                 else:
@@ -1473,6 +1623,10 @@ class ProcessorAnalyzer:
                 result.add(receiver)
             elif isinstance(receiver, Str) and atom.name in _STR_METHODS and not call.args:
                 result.add(Str(getattr(receiver.value, atom.name)()))
+            elif isinstance(receiver, Str) and atom.name in ("format", "join", "replace", "removeprefix",
+                                                             "removesuffix", "strip", "lstrip", "rstrip",
+                                                             "split", "rsplit", "partition", "rpartition"):
+                result |= self._string_method(receiver.value, atom.name, call, env)
             elif FOREIGN in atom.receiver:
                 result.add(FOREIGN)
             elif atom.name in purity.NEW_OBJECT_METHODS:
@@ -1481,10 +1635,87 @@ class ProcessorAnalyzer:
                 result.add(OPAQUE)
         return frozenset(result)
 
+    def _string_method(self, text: str, name: str, call: cst.Call, env: Env | None) -> frozenset:
+        """A str method on a constant, with constant arguments: its constant result(s)."""
+        if any(a.star for a in call.args):
+            return OPAQUE_VALUE
+        positional: list[list] = []
+        for arg in call.args:
+            if arg.keyword is not None:
+                continue
+            value = self.eval(arg.value, env)
+            if name == "join":
+                items = _known_items(value)
+                if items is None:
+                    return OPAQUE_VALUE
+                options = [[]]
+                for item in items:
+                    texts = _texts(item)
+                    if texts is None:
+                        return OPAQUE_VALUE
+                    options = [o + [t] for o in options for t in texts]
+                    if len(options) > MAX_STRINGS:
+                        return OPAQUE_VALUE
+                positional.append([tuple(o) for o in options])
+                continue
+            texts = _texts(value) if name == "format" else strings(value)
+            if texts is None:
+                return OPAQUE_VALUE
+            positional.append(sorted(texts))
+        keywords: dict[str, list] = {}
+        for arg in call.args:
+            if arg.keyword is None:
+                continue
+            texts = _texts(self.eval(arg.value, env))
+            if texts is None or name != "format":
+                return OPAQUE_VALUE
+            keywords[arg.keyword.value] = sorted(texts)
+        results: set = set()
+        combos: list[tuple[list, dict]] = [([], {})]
+        for options in positional:
+            combos = [(a + [o], k) for a, k in combos for o in options]
+        for key, options in keywords.items():
+            combos = [(a, {**k, key: o}) for a, k in combos for o in options]
+        if len(combos) > MAX_STRINGS:
+            return OPAQUE_VALUE
+        for args, kwargs in combos:
+            try:
+                if name == "join":
+                    value = text.join(args[0]) if len(args) == 1 else None
+                else:
+                    value = getattr(text, name)(*args, **kwargs)
+            except (IndexError, KeyError, ValueError, TypeError, AttributeError):
+                return OPAQUE_VALUE
+            if isinstance(value, str):
+                results.add(Str(value))
+            elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+                results.add(Seq(tuple(frozenset({Str(v)}) for v in value), frozenset(Str(v) for v in value)))
+            else:
+                return OPAQUE_VALUE
+        return frozenset(results) or OPAQUE_VALUE
+
     def _eval_subscript(self, node: cst.Subscript, env: Env | None) -> frozenset:
         receiver = self.eval(node.value, env)
+        sliced = _constant_slice(node, lambda e: self.eval(e, env))
+        if sliced is not None:
+            result: set = set()
+            for atom in receiver:
+                if isinstance(atom, Seq) and atom.items is not None:
+                    items = atom.items[sliced]
+                    result.add(Seq(items, frozenset().union(*items) if items else EMPTY))
+                elif isinstance(atom, Seq):
+                    result.add(Seq(None, atom.elem))
+                elif atom in STATE_MARKERS:
+                    result.add(atom)
+                else:
+                    result.add(OPAQUE)
+            return frozenset(result)
         key_node = _subscript_key(node)
         key = self.eval(key_node, env) if key_node is not None else OPAQUE_VALUE
+        if key and all(isinstance(k, Int) for k in key) and receiver and all(
+                isinstance(a, Seq) and a.items is not None
+                and all(not -len(a.items) <= k.value < len(a.items) for k in key) for a in receiver):
+            return frozenset({RAISES})
         result: set = set()
         for atom in receiver:
             if isinstance(atom, Seq):
@@ -1580,9 +1811,10 @@ class ProcessorAnalyzer:
 
 # ---------------------------------------------------------------------- helpers on values
 def _immutable_value(value) -> bool:
-    """Only strings and numbers: nothing a use can change in place. (A Seq may be a list.)"""
+    """Only strings, numbers and instances of analyzed classes (whose own methods are
+    followed): nothing a use can change in place unseen. (A Seq may be a list.)"""
     for atom in value:
-        if not isinstance(atom, (Str, Int)) and atom not in STATE_MARKERS:
+        if not isinstance(atom, (Str, Int, Obj)) and atom not in STATE_MARKERS:
             return False
     return True
 
@@ -1616,6 +1848,142 @@ def _external_result(qname: str, call: cst.Call) -> frozenset:
     if kind == "pure" or kind == "mutates-first" or purity.effect_of(qname) is not None:
         return OPAQUE_VALUE      # (a clock's or a reader's result is plain data; the call is reported)
     return frozenset({FOREIGN})
+
+
+def _texts(value: frozenset) -> frozenset[str] | None:
+    """Constant strings a value formats as (str or int constants), or None."""
+    found: set[str] = set()
+    for atom in value:
+        if isinstance(atom, Str):
+            found.add(atom.value)
+        elif isinstance(atom, Int):
+            found.add(str(atom.value))
+        elif atom in STATE_MARKERS:
+            continue
+        else:
+            return None
+    return frozenset(found) if found else None
+
+
+def _known_items(value: frozenset) -> tuple[frozenset, ...] | None:
+    seqs = [a for a in value if isinstance(a, Seq)]
+    if len(seqs) != 1 or seqs[0].items is None or any(
+            a is not seqs[0] and a not in STATE_MARKERS for a in value):
+        return None
+    return seqs[0].items
+
+
+def _percent(left: frozenset, right: frozenset) -> frozenset:
+    """`"%s_x" % k`, `"m%d" % i`, `"%s_%s" % (a, b)` with constants."""
+    formats = strings(left)
+    if formats is None:
+        return OPAQUE_VALUE
+    items = _known_items(right)
+    if items is None:
+        operands = [(v,) for v in _constants(right) or ()] if _constants(right) is not None else None
+    else:
+        operands = [()]
+        for item in items:
+            options = _constants(item)
+            if options is None:
+                return OPAQUE_VALUE
+            operands = [o + (v,) for o in operands for v in options]
+            if len(operands) > MAX_STRINGS:
+                return OPAQUE_VALUE
+    if operands is None or len(formats) * len(operands) > MAX_STRINGS:
+        return OPAQUE_VALUE
+    results: set[str] = set()
+    for text in formats:
+        for operand in operands:
+            try:
+                results.add(text % operand)
+            except (TypeError, ValueError, KeyError, OverflowError):
+                return OPAQUE_VALUE
+    return from_strings(results)
+
+
+def _constants(value: frozenset) -> list | None:
+    found: list = []
+    for atom in value:
+        if isinstance(atom, (Str, Int)):
+            found.append(atom.value)
+        elif atom in STATE_MARKERS:
+            continue
+        else:
+            return None
+    return found or None
+
+
+def _constant_slice(node: cst.Subscript, evaluate) -> slice | None:
+    """`x[a:b:c]` with constant int (or absent) bounds, as a slice; None otherwise."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return None
+    part = node.slice[0].slice
+    bounds = []
+    for expr in (part.lower, part.upper, part.step):
+        if expr is None:
+            bounds.append(None)
+            continue
+        value = evaluate(expr)
+        if len(value) != 1 or not isinstance(next(iter(value)), Int):
+            return None
+        bounds.append(next(iter(value)).value)
+    if bounds[2] == 0:
+        return None
+    return slice(*bounds)
+
+
+def _copy_sequence(value: frozenset) -> Seq:
+    """list(x)/tuple(x): the same items when x is a sequence of known length."""
+    seqs = [a for a in value if isinstance(a, Seq)]
+    if len(seqs) == 1 and len(value) == 1 and seqs[0].items is not None:
+        return seqs[0]
+    return Seq(None, _iterate(value))
+
+
+def _reversed(value: frozenset) -> Seq:
+    seqs = [a for a in value if isinstance(a, Seq)]
+    if len(seqs) == 1 and len(value) == 1 and seqs[0].items is not None:
+        return Seq(tuple(reversed(seqs[0].items)), seqs[0].elem)
+    return Seq(None, _iterate(value))
+
+
+def _range(values: list[frozenset]) -> Seq:
+    """range() of constant ints: its items (a few hundred at most), else ints."""
+    ints = []
+    for value in values[:3]:
+        if len(value) != 1 or not isinstance(next(iter(value)), Int):
+            return Seq(None, OPAQUE_VALUE)
+        ints.append(next(iter(value)).value)
+    try:
+        numbers = range(*ints)
+    except (TypeError, ValueError):
+        return Seq(None, OPAQUE_VALUE)
+    if len(numbers) > MAX_STRINGS:
+        return Seq(None, OPAQUE_VALUE)
+    items = tuple(frozenset({Int(n)}) for n in numbers)
+    return Seq(items, frozenset(Int(n) for n in numbers))
+
+
+def _pairs(value: frozenset) -> tuple[frozenset, frozenset] | None:
+    """Keys and values of an iterable of pairs (zip(K, V), a dict, [(k, v), ...])."""
+    keys: set = set()
+    values: set = set()
+    for atom in value:
+        if isinstance(atom, Map):
+            keys |= atom.keys
+            values |= atom.values
+            continue
+        if isinstance(atom, Fresh) and atom.qname == ITERATOR:
+            continue
+        if not isinstance(atom, Seq):
+            return None
+        for pair in atom.elem:
+            if not isinstance(pair, Seq) or pair.items is None or len(pair.items) != 2:
+                return None
+            keys |= pair.items[0]
+            values |= pair.items[1]
+    return frozenset(keys), frozenset(values)
 
 
 def _find_method(mro: list[ClassInfo], name: str) -> cst.FunctionDef | None:
@@ -1681,11 +2049,22 @@ def _iterate(value: frozenset) -> frozenset:
     return frozenset(result) or OPAQUE_VALUE
 
 
-def _unpack(value: frozenset, position: int) -> frozenset:
+def _unpack(value: frozenset, position) -> frozenset:
     result: set = set()
+    if isinstance(position, tuple):             # ("star", first, after): a list of the rest
+        _, first, after = position
+        for atom in value:
+            if isinstance(atom, Seq) and atom.items is not None and first + after <= len(atom.items):
+                items = atom.items[first:len(atom.items) - after]
+                result.add(Seq(items, frozenset().union(*items) if items else EMPTY))
+            elif atom in STATE_MARKERS:
+                result.add(atom)
+            else:
+                result.add(Seq(None, _iterate(frozenset({atom}))))
+        return frozenset(result) or OPAQUE_VALUE
     for atom in value:
         if isinstance(atom, Seq):
-            if atom.items is not None and position < len(atom.items):
+            if atom.items is not None and -len(atom.items) <= position < len(atom.items):
                 result |= atom.items[position]
             elif atom.items is None:
                 result |= atom.elem

@@ -176,6 +176,18 @@ class Obj:
 
 
 @dataclass(frozen=True)
+class Member:
+    """A member of an Enum class in the plugin files: `.value`, `.name`; a StrEnum member
+    is also its string."""
+
+    module: str
+    cls: str
+    name: str
+    value: frozenset
+    is_str: bool
+
+
+@dataclass(frozen=True)
 class Attr:
     """An attribute of a constant value (e.g. ``FIELDS.items``), kept to evaluate the call."""
 
@@ -183,7 +195,7 @@ class Attr:
     name: str
 
 
-Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Mod, Super, Builtin, Ext, Fresh, Obj, Attr]
+Atom = Union[Marker, Str, Int, Seq, Map, Func, Method, Cls, Mod, Super, Builtin, Ext, Fresh, Obj, Member, Attr]
 Value = frozenset
 
 EMPTY: Final[frozenset] = frozenset()
@@ -196,6 +208,11 @@ def strings(value: frozenset) -> frozenset[str] | None:
     for atom in value:
         if isinstance(atom, Str):
             found.add(atom.value)
+        elif isinstance(atom, Member) and atom.is_str:
+            inner = strings(atom.value)
+            if inner is None:
+                return None
+            found |= inner
         elif atom is SELF_STATE or atom is GLOBAL_STATE or (isinstance(atom, Fresh) and atom.qname == ITERATOR):
             continue
         else:
