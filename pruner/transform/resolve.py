@@ -107,7 +107,7 @@ class Facts:
 
     reads: dict[str, cst.CSTNode] = field(default_factory=dict)   # field -> first site
     writes: dict[str, cst.CSTNode] = field(default_factory=dict)
-    must_writes: set[str] = field(default_factory=set)   # written on every path (see _unconditional)
+    must_writes: set[str] = field(default_factory=set)   # written on every normal return (_must_function)
     removed: set[str] = field(default_factory=set)       # deleted from out somewhere
     reads_all: bool = False
     writes_all: bool = False
@@ -133,7 +133,11 @@ class ProcessorAnalyzer:
         self._steps = 0
         self._importing: set[str] = set()
         self.process_node: cst.FunctionDef | None = None
-        self._top_level_cache: tuple[dict[int, int], int] | None = None
+        # For must-writes: per (statement line, activation) the keys it certainly writes to
+        # `out`, and the followed calls made at a certain place in it.
+        self._line_writes: dict[tuple[int, Env | None], set[str]] = {}
+        self._line_calls: dict[tuple[int, Env | None], dict[int, list[tuple[FunctionNode, Env]]]] = {}
+        self._must_memo: dict[tuple[int, Env], frozenset[str]] = {}
 
     # ------------------------------------------------------------------ entry
     def run(self, process: FunctionNode) -> Facts:
@@ -156,6 +160,8 @@ class ProcessorAnalyzer:
         env = Env(id(process), tuple(binding), None)
         try:
             self.analyze_function(process, env)
+            if isinstance(process, cst.FunctionDef):
+                self.facts.must_writes = set(self._must_function(process, env, frozenset()))
         except (_OverBudget, RecursionError):
             self._report("row-escapes", anchor,
                          "process() is too complex to analyze within the step budget; "
@@ -201,7 +207,10 @@ class ProcessorAnalyzer:
         outlives = bool((defining_env is not None and defining_env.outlives)
                         or (call_env is not None and call_env.outlives)
                         or (call is not None and call_env is None))   # (module, class body, __init__ store)
-        return self.analyze_function(fn, Env(id(fn), binding, defining_env, outlives))
+        env = Env(id(fn), binding, defining_env, outlives)
+        if call is not None:
+            self._note_call(call, call_env, fn, env)
+        return self.analyze_function(fn, env)
 
     def _escape_function(self, atom: Func | Method) -> None:
         """A function value reached code we cannot see: it may be called with anything."""
@@ -552,8 +561,8 @@ class ProcessorAnalyzer:
             self.facts.writes.setdefault(key, site)
         if removes:
             self.facts.removed |= keys
-        elif len(keys) == 1 and self._certainly_out(site, env) and self._unconditional(site):
-            self.facts.must_writes |= keys
+        elif len(keys) == 1 and self._certainly_out(site, env):
+            self._note_certain(site, env, keys)
 
     def _certainly_out(self, site: cst.CSTNode, env: Env) -> bool:
         """Whether the container written at `site` is always the real `out` (not `out if c
@@ -562,12 +571,12 @@ class ProcessorAnalyzer:
         return _without_markers(self.eval(base, env)) == frozenset({OUT})
 
     def _write_update(self, call: cst.Call, env: Env, site: cst.CSTNode) -> None:
-        unconditional = self._unconditional(site) and self._certainly_out(site, env)
+        unconditional = self._certainly_out(site, env)
         for arg in call.args:
             if arg.keyword is not None:
                 self.facts.writes.setdefault(arg.keyword.value, site)
                 if unconditional:
-                    self.facts.must_writes.add(arg.keyword.value)
+                    self._note_certain(site, env, {arg.keyword.value})
                 continue
             value = self.eval(arg.value, env)
             keys = _map_keys(value)
@@ -581,46 +590,138 @@ class ProcessorAnalyzer:
             for key in keys:
                 self.facts.writes.setdefault(key, site)
             if unconditional:
-                self.facts.must_writes |= _exact_map_keys(value)
+                self._note_certain(site, env, _exact_map_keys(value))
 
-    def _unconditional(self, site: cst.CSTNode) -> bool:
-        """Whether `site` runs every time process() returns normally (so its write is certain).
-
-        Conservative: the site is in a top-level simple statement of process() itself, not in a
-        branch of a conditional expression, a lambda or a comprehension, and no earlier
-        top-level statement can return or raise.
-        """
-        process = self.process_node
-        if process is None or self.index.owner.get(id(site)) is not process:
-            return False
+    # ------------------------------------------------------------------ must-writes
+    def _line_of(self, site: cst.CSTNode) -> cst.CSTNode | None:
+        """The statement line that surely evaluates `site` when it runs, or None when `site`
+        sits in a branch of a conditional expression, a lambda or a comprehension."""
         node = site
         while True:
             parent = self.index.parent(node)
             if parent is None:
-                return False
+                return None
             if isinstance(parent, cst.IfExp) and parent.test is not node:
-                return False
+                return None
             if isinstance(parent, cst.BooleanOperation) and parent.left is not node:
-                return False
+                return None
             if isinstance(parent, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp,
                                    cst.GeneratorExp, cst.BaseCompoundStatement)):
-                return False
-            if isinstance(parent, cst.SimpleStatementLine):
-                block = self.index.parent(parent)
-                if not isinstance(block, cst.IndentedBlock) or self.index.parent(block) is not process:
-                    return False
-                positions, first_exit = self._top_level(process)
-                return positions[id(parent)] <= first_exit
+                return None
+            if isinstance(parent, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                return parent
             node = parent
 
-    def _top_level(self, process: cst.FunctionDef) -> tuple[dict[int, int], int]:
-        """Each top-level statement's position, and the position of the first that may exit."""
-        cached = self._top_level_cache
-        if cached is None:
-            body = process.body.body if isinstance(process.body, cst.IndentedBlock) else ()
-            first_exit = next((i for i, s in enumerate(body) if _may_exit(s)), len(body))
-            cached = self._top_level_cache = ({id(s): i for i, s in enumerate(body)}, first_exit)
-        return cached
+    def _note_certain(self, site: cst.CSTNode, env: Env, keys) -> None:
+        line = self._line_of(site)
+        if line is not None and keys:
+            self._line_writes.setdefault((id(line), env), set()).update(keys)
+
+    def _note_call(self, call: cst.Call, call_env: Env | None, fn: FunctionNode, env: Env) -> None:
+        line = self._line_of(call)
+        if line is not None:
+            calls = self._line_calls.setdefault((id(line), call_env), {})
+            calls.setdefault(id(call), []).append((fn, env))
+
+    def _must_function(self, fn: FunctionNode, env: Env, active: frozenset) -> frozenset[str]:
+        """Keys `fn` (in activation `env`) writes to `out` on every normal return."""
+        key = (id(fn), env)
+        if key in self._must_memo:
+            return self._must_memo[key]
+        if key in active or not isinstance(fn, cst.FunctionDef) or fn.asynchronous is not None:
+            return frozenset()
+        body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else [fn.body]
+        fall, returns = self._must_block(body, env, frozenset(), active | {key})
+        ends = returns + ([fall] if fall is not None else [])
+        result = frozenset.intersection(*ends) if ends else frozenset()
+        self._must_memo[key] = result
+        return result
+
+    def _must_line(self, line: cst.CSTNode, env: Env, active: frozenset) -> frozenset[str]:
+        keys = set(self._line_writes.get((id(line), env), ()))
+        for activations in self._line_calls.get((id(line), env), {}).values():
+            musts = [self._must_function(fn, fenv, active) for fn, fenv in activations]
+            if musts:
+                keys |= frozenset.intersection(*musts)
+        return frozenset(keys)
+
+    def _must_block(self, statements, env: Env, before: frozenset,
+                    active: frozenset) -> tuple[frozenset | None, list[frozenset]]:
+        """(keys certainly written when the block falls through, or None when it cannot;
+        the keys certainly written at each `return` inside it). Raising paths do not count:
+        they are no normal return."""
+        returns: list[frozenset] = []
+        current: frozenset | None = before
+        for statement in statements:
+            if current is None:
+                break
+            if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                current = current | self._must_line(statement, env, active)
+                small = statement.body
+                if any(isinstance(s, cst.Return) for s in small):
+                    returns.append(current)
+                    current = None
+                elif any(isinstance(s, cst.Raise) for s in small):
+                    current = None
+            elif isinstance(statement, cst.If):
+                body_fall, body_returns = self._must_suite(statement.body, env, current, active)
+                if statement.orelse is None:
+                    else_fall, else_returns = current, []
+                elif isinstance(statement.orelse, cst.If):
+                    else_fall, else_returns = self._must_block([statement.orelse], env, current, active)
+                else:
+                    else_fall, else_returns = self._must_suite(statement.orelse.body, env, current, active)
+                returns += body_returns + else_returns
+                falls = [f for f in (body_fall, else_fall) if f is not None]
+                current = frozenset.intersection(*falls) if falls else None
+            elif isinstance(statement, cst.Try):
+                body_fall, body_returns = self._must_suite(statement.body, env, current, active)
+                returns += body_returns
+                falls = []
+                if body_fall is not None:
+                    if statement.orelse is not None:
+                        body_fall, else_returns = self._must_suite(statement.orelse.body, env, body_fall, active)
+                        returns += else_returns
+                    if body_fall is not None:
+                        falls.append(body_fall)
+                for handler in statement.handlers:     # the body may stop anywhere: from `current`
+                    handler_fall, handler_returns = self._must_suite(handler.body, env, current, active)
+                    returns += handler_returns
+                    if handler_fall is not None:
+                        falls.append(handler_fall)
+                current = frozenset.intersection(*falls) if falls else None
+                if statement.finalbody is not None and current is not None:
+                    final_fall, final_returns = self._must_suite(statement.finalbody.body, env, current, active)
+                    returns += final_returns
+                    current = final_fall
+            elif isinstance(statement, cst.Match):
+                falls = []
+                exhaustive = False
+                for case in statement.cases:
+                    case_fall, case_returns = self._must_suite(case.body, env, current, active)
+                    returns += case_returns
+                    if case_fall is not None:
+                        falls.append(case_fall)
+                    if case.guard is None and isinstance(case.pattern, cst.MatchAs) and case.pattern.pattern is None:
+                        exhaustive = True
+                if not exhaustive:
+                    falls.append(current)
+                current = frozenset.intersection(*falls) if falls else None
+            elif isinstance(statement, (cst.For, cst.While, cst.With)):
+                # the body may run no time, or (a with) be cut short by a suppressed exception
+                _, body_returns = self._must_suite(statement.body, env, current, active)
+                returns += body_returns
+                orelse = getattr(statement, "orelse", None)
+                if orelse is not None:
+                    _, else_returns = self._must_suite(orelse.body, env, current, active)
+                    returns += else_returns
+            # (def, class and other statements write nothing to out)
+        return current, returns
+
+    def _must_suite(self, suite, env: Env, before: frozenset,
+                    active: frozenset) -> tuple[frozenset | None, list[frozenset]]:
+        statements = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+        return self._must_block(statements, env, before, active)
 
     def _check_store(self, node: cst.Subscript | cst.Attribute, env: Env) -> None:
         base = self.eval(node.value, env)
@@ -2092,15 +2193,6 @@ def _exact_map_keys(value: frozenset) -> set[str]:
             return set()
         found |= names
     return found
-
-
-def _may_exit(statement: cst.CSTNode) -> bool:
-    """Whether a statement can leave the function early (a return or raise inside it)."""
-    if isinstance(statement, (cst.Return, cst.Raise)):
-        return True
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-        return False
-    return any(_may_exit(child) for child in statement.children)
 
 
 def _map_keys(value: frozenset) -> frozenset[str] | None:
