@@ -13,6 +13,12 @@ or a rename's output field depends only on its own inputs (the join keys and tha
 dimension field), not on everything the unit reads, so its unit -> output edge only says
 "this unit produces it" (for supply and liveness) and carries no mask.
 
+Every change a unit makes to the row is a write in the graph. A rename also takes its old
+field out of the row: that is a write of the old field, whose new version is "absent" (made
+by the rename, no mask: it never changes). A Processor that later asks for the field
+(``row.get(old, d)``, ``old in row``) or sees the whole row (``row.items()``) reads that
+version, so the rename is live whenever such a reader is, and supplies it in stateless mode.
+
 A Processor's write is certain only when the analyzer proved it happens on every run
 (``must_writes``); any other write may leave the field's previous value in place, so the new
 version depends on the unit *and* on the previous version.
@@ -211,9 +217,15 @@ class _Welder:
         lineage = {n: self._versions_of(o, None) for o, n in step.fields}
         self._add_unit(Unit(index=len(self.units), name=step.name, kind="rename", step=step.name,
                             step_index=step.index, reads=old, writes=new), per_field=lineage)
-        for field in old:
+        # Taking a field out of the row is a write too: its new version is "absent", made by
+        # this unit. Its value never changes (no mask flows into it), but a later reader of the
+        # field (`row.get(old, d)`, `old in row`, `row.items()`) sees the row the rename left,
+        # so the rename is live when that reader is, and in the reader's supply (stateless).
+        node = ("unit", self.units[-1].index)
+        for field in dict.fromkeys(old):
             if field not in new:
-                self.current.pop(field, None)
+                version = self._new_version(field, [])
+                self.graph.add_edge(node, version, carries=False)
                 self.removed[field] = step.name
 
     # ------------------------------------------------------------------ graph building
@@ -252,19 +264,24 @@ class _Welder:
             self.wild_writers.append(node)
 
     def _versions_of(self, field: str, unit: Unit | None) -> list[tuple]:
+        if field in self.removed:                # renamed away: reads the "absent" version
+            if unit is not None:
+                self._job_warning("unknown-field", f"{unit.name} (pipeline[{unit.step_index}]) reads "
+                                  f"{field!r}, but it was renamed away by {self.removed[field]}; "
+                                  "it never has a value there", unit)
+            return [self.current[field]]
         if field in self.current:
             return [self.current[field]]
         if self.wild_writers:
             return [WILD, *self.wild_writers]
         if unit is not None:
-            where = (f"renamed away by {self.removed[field]}" if field in self.removed
-                     else "no source or earlier step provides it")
             self._job_warning("unknown-field", f"{unit.name} (pipeline[{unit.step_index}]) reads "
-                              f"{field!r}, but {where}; it depends on the wildcard (unknown fields) "
-                              "only", unit)
+                              f"{field!r}, but no source or earlier step provides it; it depends on "
+                              "the wildcard (unknown fields) only", unit)
         return [WILD]
 
     def _new_version(self, field: str, producers: list[tuple]) -> tuple:
+        self.removed.pop(field, None)        # written again: no longer renamed away
         k = self.versions.get(field, -1) + 1
         self.versions[field] = k
         node = ("v", field, k)
@@ -278,7 +295,7 @@ class _Welder:
         for field in self.spec.sink.fields:
             node = ("sink", field)
             self.graph.add_node(node)
-            if field in self.current:
+            if field in self.current and field not in self.removed:
                 self.graph.add_edge(self.current[field], node)
             elif self.wild_writers:
                 for writer in self.wild_writers:

@@ -178,6 +178,62 @@ def test_a_rename_keeps_per_field_lineage() -> None:
     assert d["sink:x"] == {"items.a"} and d["sink:y"] == {"items.b"}
 
 
+def test_a_rename_takes_its_old_field_out_of_the_row() -> None:
+    # R renames a to r_a; P1 overwrites r_a before anyone reads it, so the rename's output is
+    # dead. But the rename also removes `a`, which Dyn (row.items()), Has (`"a" in row`) and the
+    # DimJoin keyed on `a` see: R must stay live and supply them (stateless), or pruned runs
+    # would keep `a` in the row (the oracle's counterexample, fixtures/oracle/rename_removes_a_field).
+    p1 = proc("P1", reads={"b"}, writes={"r_a"}, must={"r_a"})
+    dyn = proc("Dyn", reads_all=True, writes={"x"}, must={"x"})
+    has = proc("Has", reads={"a"}, writes={"y"}, must={"y"})
+    steps = [RenameStep("R", (("a", "r_a"),), 0), UdtfStep("U", "m.U", 1),
+             DimJoinStep("J", "dim", (("a", "k"),), ("c",), 2)]
+    spec, analysis = job(steps, {"U": [p1, dyn, has]}, ["id", "r_a", "x", "y", "c"], dimension=("c",))
+    lineage = weld(spec, analysis)
+    compiled = compile_lineage(lineage)
+    by_name = {cu.unit.name: cu for cu in compiled.units}
+    assert not any(cu.dead for cu in compiled.units)
+    rename = by_name["R"].unit.index
+    for reader in ("U.Dyn", "U.Has", "J"):
+        assert rename in by_name[reader].supply, reader
+    fields = compiled.lineage.spec.sink.fields
+    assert rename in compiled.sink_supply[fields.index("x")]
+    assert rename not in compiled.sink_supply[fields.index("r_a")]     # P1's r_a needs only P1
+    # "absent" never changes: reading it adds no bit (nor the wildcard)
+    d = deps(spec, analysis)
+    assert d["U.Has"] == set() and d["sink:y"] == set()
+    assert d["J"] == {"dim.k", "dim.c"}
+    assert d["sink:r_a"] == {"items.b"}
+    warnings = [x.message for x in lineage.diagnostics if x.code == "PR503"]
+    assert any("'a'" in m and "renamed away by R" in m for m in warnings), warnings
+
+
+def test_a_rename_alone_is_dead_when_nobody_sees_the_row_it_leaves() -> None:
+    p1 = proc("P1", reads={"b"}, writes={"r_a"}, must={"r_a"})
+    spec, analysis = job([RenameStep("R", (("a", "r_a"),), 0), UdtfStep("U", "m.U", 1)], {"U": [p1]},
+                         ["id", "r_a"])
+    dead = {cu.unit.name for cu in compile_lineage(weld(spec, analysis)).units if cu.dead}
+    assert dead == {"R"}
+
+
+def test_a_field_written_again_after_its_rename_keeps_the_rename_in_supply() -> None:
+    # P writes `a` again on some paths only: where it does not, `a` is still absent, as R left it.
+    p = proc("P", reads={"b"}, writes={"a"})
+    q = proc("Q", reads={"a"}, writes={"y"}, must={"y"})
+    steps = [RenameStep("R", (("a", "n"),), 0), UdtfStep("U", "m.U", 1), UdtfStep("V", "m.V", 2)]
+    spec, analysis = job(steps, {"U": [p], "V": [q]}, ["id", "n", "y"])
+    lineage = weld(spec, analysis)
+    compiled = compile_lineage(lineage)
+    by_name = {cu.unit.name: cu for cu in compiled.units}
+    assert set(by_name["V.Q"].supply) == {by_name["R"].unit.index, by_name["U.P"].unit.index}
+    assert deps(spec, analysis)["V.Q"] == {"items.b"}
+    assert not [x for x in lineage.diagnostics if x.code == "PR503"]    # `a` may be there again
+    # a field renamed away and never written again is no sink field
+    spec, analysis = job([RenameStep("R", (("a", "n"),), 0)], {}, ["id", "a", "n"])
+    errors = [x.message for x in weld(spec, analysis).diagnostics if x.code == "PR504"]
+    assert len(errors) == 1 and "renamed away by R" in errors[0]
+
+
 def test_reading_a_field_nobody_provides_is_a_warning_on_the_wildcard() -> None:
     typo = proc("Typo", reads={"pirce"}, writes={"x"})
     spec, analysis = job([UdtfStep("U", "m.U", 0)], {"U": [typo]}, ["id", "x"])
