@@ -13,6 +13,11 @@ Source tables are kept in every mode: a DimJoin needs its dimension rows, a UDAF
 rows it aggregates. A dimension or aggregated-source change reaches every row that refers to
 it through an index (lookup key -> row keys).
 
+What a message changes is decided against the rows the engine holds, not only what the
+message says: an update's mask is its list of changed fields plus every field whose value
+differs from the held row (an old message delivered again, an out-of-order before image), and
+an update of a row the engine does not hold counts as changing every field of its table.
+
 Every message is a transaction: if a unit raises, the message goes to the dead letters with
 the reason and the state is left exactly as it was before the message.
 
@@ -34,6 +39,7 @@ from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
 MODES = ("pruned", "stateless", "full", "batch")
 _MISSING = object()
+_EXACT_EQ = frozenset({str, int, bool, type(None)})     # types whose == is same_value
 _UNMATCHED = ("<no dimension key>", object())
 
 
@@ -311,7 +317,8 @@ class Engine:
             return records + self._row_change(Change(INSERT, table, None, after, None, change.line))
         key = after_key if after_key is not None else before_key
         rows = self.tables[table]
-        known = key in rows
+        old = rows.get(key)
+        known = old is not None
         if change.kind == DELETE:
             if known:
                 self._del(rows, key)
@@ -319,9 +326,10 @@ class Engine:
         else:
             after = dict(change.after)
             if change.partial and known:          # columns left out did not change
-                after = {**rows[key], **after}
+                after = {**old, **after}
             self._set(rows, key, after)
-            mask = self._update_mask(table, change) if change.kind == UPDATE and known else self.all_bits
+            # A row the engine does not hold is new to it: every field changed.
+            mask = self._update_mask(table, change, old, after) if change.kind == UPDATE and known else self.all_bits
         if self.mode == "batch":
             return []
         if not self._keep(mask):
@@ -336,7 +344,8 @@ class Engine:
         # The engine's own copy of the row is the authoritative before image: a message may
         # have none (Postgres without REPLICA IDENTITY FULL) or only the key (a delete).
         message_pk = self._key(change.before, spec.primary_key) if change.before is not None else after_pk
-        before = rows.get(message_pk) if message_pk is not None else None
+        held = rows.get(message_pk) if message_pk is not None else None
+        before = held
         if before is None:
             if change.kind == DELETE:
                 return []          # deleting a row the job never saw: nothing changes
@@ -359,7 +368,12 @@ class Engine:
         affected = affected_before | targets(table, change.after, after_pk, adding=True)
         if self.mode == "batch":
             return []
-        mask = self._update_mask(table, change) if change.kind == UPDATE else self._table_bits(table)
+        # An update of a row the engine does not hold (it never saw it, or saw it deleted) is
+        # new to it: every field of the table changed, whatever the message says.
+        if change.kind == UPDATE and held is not None:
+            mask = self._update_mask(table, change, held, after)
+        else:
+            mask = self._table_bits(table)
         if not self._keep(mask):
             return []
         records = []
@@ -394,13 +408,34 @@ class Engine:
         return {row_key}
 
     # ------------------------------------------------------------------ masks and decisions
-    def _update_mask(self, table: str, change: Change) -> int:
+    def _update_mask(self, table: str, change: Change, held: Mapping[str, Any], after: Mapping[str, Any]) -> int:
+        """The fields an update changes: what the message says changed, and every field whose
+        value differs from the row the engine holds (`held`). The two differ when the message
+        is not the next change of the row: an old message delivered again, a before image
+        that is not the engine's. Its `after` is what the row becomes, so the engine's own
+        diff is the truth; the message's list is kept too (never fewer runs than it asks for)."""
         if change.changed is None:
             return self._table_bits(table)
-        names = self.plan.namespaces.get(table, {})
+        bit_of = self.plan.namespaces.get(table, {}).get
+        wildcard = self.plan.wildcard_bit
         mask = 0
         for name in change.changed:
-            mask |= 1 << names.get(name, self.plan.wildcard_bit)
+            mask |= 1 << bit_of(name, wildcard)
+        for name, value in after.items():
+            bit = 1 << bit_of(name, wildcard)
+            if mask & bit:
+                continue
+            old = held.get(name, _MISSING)
+            if old is value:
+                continue
+            kind = type(value)
+            if type(old) is kind and (old == value if kind in _EXACT_EQ else same_value(old, value)):
+                continue
+            mask |= bit
+        if held.keys() != after.keys():
+            for name in held:
+                if name not in after:
+                    mask |= 1 << bit_of(name, wildcard)
         return mask
 
     def _table_bits(self, table: str) -> int:

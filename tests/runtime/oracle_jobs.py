@@ -19,7 +19,10 @@ checks that the analyzer's sets cover them.
 
 Exploration aids (environment): ``ORACLE_NO_COND=1`` leaves out conditional writes;
 ``ORACLE_SKIP_OPS=parts:pk,parts:keyonly,...`` (table:op, op one of insert, update, delete,
-pk, blind, dup, nobefore, keyonly) leaves out kinds of change, to look past a known bug.
+pk, blind, dup, nobefore, keyonly, redeliver, ghost) leaves out kinds of change, to look past a
+known bug. ``redeliver`` sends an earlier message of the table again (at-least-once delivery);
+``ghost`` updates, with a before image and a partial list of changed fields, a row the job
+never saw.
 ``save_fixture`` writes a counterexample to tests/runtime/fixtures/oracle/<name>/.
 """
 from __future__ import annotations
@@ -162,9 +165,11 @@ class Job:
 class _Body:
     """Builds one Processor body, recording what it truly reads."""
 
-    def __init__(self, draw, avail: dict[str, FieldInfo], module: Module, temp: itertools.count) -> None:
+    def __init__(self, draw, avail: dict[str, FieldInfo], module: Module, temp: itertools.count,
+                 gone: frozenset[str] = frozenset()) -> None:
         self.draw = draw
         self.avail = avail
+        self.gone = gone              # fields a rename took out of the row (not written since)
         self.module = module
         self.reads: set[str] = set()
         self.prelude: list[str] = []
@@ -196,7 +201,7 @@ class _Body:
         return f'row.get("{name}")'
 
     def cond(self, depth: int = 0) -> str:
-        form = self.draw(st.sampled_from(("none", "gt", "in", "eq", "unknown_in")))
+        form = self.draw(st.sampled_from(("none", "gt", "in", "eq", "unknown_in") + (("gone",) if self.gone else ())))
         if form == "none":
             return f"{self.read()} is None"
         if form == "gt":
@@ -208,6 +213,12 @@ class _Body:
         if form == "unknown_in":       # a field no source or step provides: the wildcard only
             self.reads.add("zz_nope")
             return '"zz_nope" not in row'
+        if form == "gone":             # a field a rename took out of the row: is it there?
+            name = self.draw(st.sampled_from(sorted(self.gone)))
+            self.reads.add(name)
+            if self.draw(st.booleans()):
+                return f'"{name}" in row'
+            return f'row.get("{name}", 3) == 3'
         return f"{self.read()} == {self.draw(st.sampled_from(SCALARS))!r}"
 
     def num(self, depth: int = 0) -> str:
@@ -252,16 +263,21 @@ class _Body:
 
 @st.composite
 def _processor(draw, uid: str, index: int, avail: dict[str, FieldInfo], forbidden: set[str],
-               module: Module, fresh: itertools.count, dynamic: str | None) -> tuple[Proc, dict[str, FieldInfo]]:
+               module: Module, fresh: itertools.count, dynamic: str | None,
+               gone: frozenset[str] = frozenset()) -> tuple[Proc, dict[str, FieldInfo]]:
     """One Processor class; returns its facts and the fields it adds or changes."""
     temp = itertools.count()
-    body = _Body(draw, avail, module, temp)
+    gone = frozenset(f for f in gone if f not in avail)
+    body = _Body(draw, avail, module, temp, gone)
     name = f"P{index}"
     writes: set[str] = set()
     changes: dict[str, FieldInfo] = {}
     lines: list[str] = []
 
     def target() -> str:
+        again = sorted(gone - forbidden - body.reads)
+        if again and draw(st.integers(0, 5)) == 0:
+            return draw(st.sampled_from(again))            # a field renamed away, written again
         options = sorted(f for f in avail if f != "id" and f not in forbidden)
         if options and draw(st.integers(0, 2)) == 0:
             return draw(st.sampled_from(options))          # overwrite: a new SSA version
@@ -456,6 +472,7 @@ def jobs(draw) -> Job:
     fresh = itertools.count()
     pindex = itertools.count()
     dims = parts = None
+    gone: set[str] = set()           # fields a rename took out of the row
     for n, kind in enumerate(kinds):
         if kind == "dimjoin":
             if dims is None:
@@ -464,6 +481,8 @@ def jobs(draw) -> Job:
                     domains[("dims", f)] = draw(domain)
             keys = sorted(f for f, info in avail.items() if info.kind == "scalar")
             on = draw(st.sampled_from(keys))
+            if gone - set(avail) and draw(st.integers(0, 5)) == 0:
+                on = draw(st.sampled_from(sorted(gone - set(avail))))     # renamed away: never found
             fetch = draw(st.lists(st.sampled_from(dims[1:]), min_size=1, max_size=len(dims) - 1, unique=True))
             steps += [f"  - dimjoin: J{n}", "    table: dims", f"    on: {{{on}: k}}",
                       f"    fields: [{', '.join(fetch)}]"]
@@ -485,9 +504,10 @@ def jobs(draw) -> Job:
             new = f"r_{old}"
             steps += [f"  - rename: R{n}", f"    fields: {{{old}: {new}}}"]
             avail[new] = avail.pop(old)
+            gone.add(old)
         elif kind == "filter":
             module = modules.setdefault(f"{uid}_filt", Module(f"{uid}_filt"))
-            body = _Body(draw, avail, module, itertools.count())
+            body = _Body(draw, avail, module, itertools.count(), frozenset(gone - set(avail)))
             cond = body.cond()
             source = "\n".join(["class Keep(Processor):", "    def process(self, row, out):",
                                 *(f"        {line}" for line in body.prelude),
@@ -507,7 +527,8 @@ def jobs(draw) -> Job:
                 home = lib if draw(st.integers(0, 3)) == 0 else module
                 proc, changes = draw(_processor(uid, next(pindex), local, forbidden, home, fresh,
                                                 "read" if dynamic == "read" and rank == count - 1 else
-                                                "write" if dynamic == "write" and rank == 0 else None))
+                                                "write" if dynamic == "write" and rank == 0 else None,
+                                                frozenset(gone)))
                 home.classes.append(proc.source)
                 if home is lib:
                     module.imports.add(f"from {lib.name} import {proc.name}")
@@ -609,12 +630,38 @@ def streams(draw, job: Job, max_size: int = 40) -> list[Change]:
         rows = state[table]
         key_field = pk[table]
         op = draw(st.sampled_from(("insert", "insert", "update", "update", "update", "update",
-                                   "delete", "pk", "blind", "dup", "nobefore")))
+                                   "delete", "pk", "blind", "dup", "nobefore", "redeliver", "ghost")))
         if f"{table}:{op}" in SKIP_OPS:
             op = "update"
         if op in ("update", "delete", "pk", "dup", "nobefore") and not rows:
             op = "insert" if op != "delete" else "delete_unknown"
-        if op == "insert":
+        earlier = [c for c in changes if c.table == table] if op == "redeliver" else []
+        if op == "redeliver" and not earlier:
+            op = "insert"
+        unseen = [k for k in keys[table] if k not in rows] if op == "ghost" else []
+        if op == "ghost" and not unseen:
+            op = "update" if rows else "insert"
+        if op == "redeliver":
+            # an old message of the table delivered again (at-least-once delivery, a replayed
+            # topic): its before image and changed fields are not the row the job now holds
+            old_change = draw(st.sampled_from(earlier))
+            changes.append(Change(old_change.kind, table, old_change.before, old_change.after,
+                                  old_change.changed, line))
+            if old_change.kind == DELETE:
+                rows.pop(old_change.before[key_field], None)
+            else:
+                if old_change.before is not None and old_change.kind == UPDATE:
+                    rows.pop(old_change.before[key_field], None)
+                rows[old_change.after[key_field]] = old_change.after
+        elif op == "ghost":
+            # an update, with a before image, of a row the job never saw (a stream joined
+            # mid-way): only some fields are listed as changed
+            key = draw(st.sampled_from(unseen))
+            before = image(table, key)
+            after = modified(table, before)
+            changes.append(Change(UPDATE, table, before, after, _diff(before, after), line))
+            rows[key] = after
+        elif op == "insert":
             key = draw(st.sampled_from(keys[table]))
             after = image(table, key)
             kind = SNAPSHOT if draw(st.integers(0, 5)) == 0 else INSERT
@@ -784,3 +831,139 @@ def save_fixture(job_dir: Path, changes: list[Change], dest: Path) -> None:
     shutil.copytree(job_dir / "plugins", dest / "plugins", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__"))
     (dest / "stream.json").write_text(json.dumps([change_to_json(c) for c in changes], indent=1) + "\n")
+
+
+# ---------------------------------------------------------------------------- failures as replayable folders
+_DEBEZIUM_OPS = {INSERT: "c", SNAPSHOT: "r", UPDATE: "u", DELETE: "d"}
+_MAXWELL_TYPES = {INSERT: "insert", SNAPSHOT: "bootstrap-insert", UPDATE: "update", DELETE: "delete"}
+
+REPRODUCE_SH = '''\
+#!/bin/sh
+# Replays {stream} through the job in every mode with `pruner replay` and compares the final
+# sink tables. Run it from the repository root: sh {folder}/reproduce.sh
+d=$(dirname "$0"); pruner=${{PRUNER:-.venv/bin/pruner}}
+$pruner compile "$d/job.yaml" -o "$d/job.plan" --no-cache || exit 1
+status=0
+for m in full pruned stateless batch; do
+    $pruner replay "$d/job.yaml" --plan "$d/job.plan" --input "$d/{stream}" --format {fmt} --mode $m \\
+        --quiet --sink-out "$d/sink.$m.jsonl" --dead-letter "$d/dead-letters.$m.jsonl" || status=1
+    if [ -s "$d/dead-letters.$m.jsonl" ]; then echo "$m: dead letters, see $d/dead-letters.$m.jsonl"; status=1; fi
+done
+for m in pruned stateless batch; do
+    if ! cmp -s "$d/sink.full.jsonl" "$d/sink.$m.jsonl"; then
+        echo "final sink: $m != full"; diff "$d/sink.full.jsonl" "$d/sink.$m.jsonl"; status=1
+    fi
+done
+if [ $status = 0 ]; then
+    echo "final sinks equal in every mode (the oracle also compares after every message: see README.md)"
+fi
+exit $status
+'''
+
+
+def cdc_lines(changes: list[Change], fmt: str) -> list[str]:
+    """The stream as CDC messages of `fmt` (debezium-json or maxwell-json), one per line."""
+    lines = []
+    for c in changes:
+        if fmt == "debezium-json":
+            message = {"op": _DEBEZIUM_OPS[c.kind], "before": c.before, "after": c.after,
+                       "source": {"db": "oracle", "table": c.table}}
+        else:
+            image = c.before if c.kind == DELETE else c.after
+            message = {"database": "oracle", "table": c.table, "type": _MAXWELL_TYPES[c.kind], "data": image}
+            if c.kind == UPDATE and c.changed is not None:
+                message["old"] = {f: (c.before or {}).get(f) for f in sorted(c.changed)}
+        lines.append(json.dumps(message, sort_keys=True))
+    return lines
+
+
+def _mismatches(changes: list[Change], lines: list[str], fmt: str) -> list[str]:
+    """Where decoding `lines` does not give back `changes` exactly (kind, table, images, changed)."""
+    from pruner.cdc import decode
+    from pruner.cdc.message import same_value
+
+    decoded = list(decode(lines, fmt))
+    if len(decoded) != len(changes):
+        return [f"{len(decoded)} changes decoded, {len(changes)} in the stream"]
+    found = []
+    for i, (want, got) in enumerate(zip(changes, decoded), 1):
+        if isinstance(got, DeadLetter):
+            found.append(f"line {i}: a dead letter ({got.reason})")
+            continue
+        for name in ("kind", "table", "before", "after", "changed"):
+            a, b = getattr(want, name), getattr(got, name)
+            same = a == b if name in ("kind", "table", "changed") else same_value(a, b)
+            if not same:
+                found.append(f"line {i}: {name} {json.dumps(_jsonable(a))} becomes {json.dumps(_jsonable(b))}")
+    return found
+
+
+def _jsonable(value: Any) -> Any:
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
+def write_replay_files(dest: Path, changes: list[Change], *, failure: str = "", message: str = "",
+                       check: bool = True) -> str:
+    """Add what `pruner replay` needs to a fixture folder: the stream as CDC messages (the
+    format that gives back the stream exactly, if one does), reproduce.sh and README.md.
+    With `check`, run reproduce.sh once and record what it says. Returns the README text."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    options = []
+    for fmt in ("debezium-json", "maxwell-json"):
+        lines = cdc_lines(changes, fmt)
+        options.append((len(_mismatches(changes, lines, fmt)), fmt, lines))
+    _, fmt, lines = min(options, key=lambda o: o[0])
+    mismatches = _mismatches(changes, lines, fmt)
+    stream = f"stream.{fmt.split('-')[0]}.jsonl"
+    (dest / stream).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    try:
+        shown = dest.resolve().relative_to(root)
+    except ValueError:
+        shown = dest.resolve()
+    (dest / "reproduce.sh").write_text(REPRODUCE_SH.format(stream=stream, fmt=fmt, folder=shown), encoding="utf-8")
+    said = ""
+    if check:
+        env = dict(os.environ, PRUNER=f"{sys.executable} -m pruner")
+        try:
+            run = subprocess.run(["sh", str(dest / "reproduce.sh")], cwd=root, env=env, capture_output=True,
+                                 text=True, timeout=600)
+            said = (run.stdout + run.stderr).strip() or f"(exit status {run.returncode}, no output)"
+        except (OSError, subprocess.SubprocessError) as error:
+            said = f"could not run it: {error}"
+    name = dest.name
+    shown_message = []
+    for line in message.splitlines():
+        if line.startswith("name: ") and shown_message:        # the job's text follows: it is in the folder
+            shown_message.append("(then the job: job.yaml, plugins/)")
+            break
+        shown_message.append(line)
+    text = "\n".join([
+        f"# Oracle failure: {failure or name}",
+        "",
+        "```",
+        *(shown_message[:60] or ["(no message)"]),
+        "```",
+        "",
+        f"- `job.yaml`, `plugins/`: the job; `stream.json`: the stream as the oracle replays it "
+        "(`tests/runtime/test_oracle.py::test_fixture`);",
+        f"- `{stream}`: the same stream as {fmt} messages, for `pruner replay`"
+        + (" (decoded, it gives back the stream exactly)." if not mismatches else
+           "; decoded, it differs from the stream here (the format cannot carry it exactly):"),
+        *(f"  - {m}" for m in mismatches[:20]),
+        "",
+        "Reproduce with `pruner replay` (every mode, final sink tables compared), from the repository root:",
+        "",
+        f"    sh {shown}/reproduce.sh",
+        "",
+        "Reproduce with the oracle (every mode, compared after every message): keep it as a regression example,",
+        "",
+        f"    mkdir -p tests/runtime/fixtures/oracle/{name} && cp -r {shown}/job.yaml {shown}/plugins "
+        f"{shown}/stream.json tests/runtime/fixtures/oracle/{name}/ && "
+        f".venv/bin/python -m pytest tests/runtime/test_oracle.py -k '{name}'",
+        "",
+        *(["When it was written, reproduce.sh said:", "", "```", *said.splitlines()[:40], "```", ""] if check else []),
+    ])
+    (dest / "README.md").write_text(text + "\n", encoding="utf-8")
+    return text

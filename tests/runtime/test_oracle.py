@@ -7,26 +7,36 @@ and a batch run over the final source snapshot (computed from the stream by plai
 semantics, not by the engine). No message becomes a dead letter, and pruning never runs a
 unit more often than the full run. Shrunk counterexamples live in fixtures/oracle/ and are
 replayed by ``test_fixture``.
+
+``make soak`` runs these oracles (and the keyed and dedup ones, which draw through
+``draw_case``) with many examples and a random seed; with ``ORACLE_FAILURES=DIR`` every
+failing example is written to DIR/<test>-<job>-<digest>/ in the fixtures' form, plus a CDC
+file and ``reproduce.sh`` for ``pruner replay`` (``keep_failure``).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import sqlite3
+import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
+from hypothesis.control import cleanup
+from hypothesis.errors import HypothesisException
 
 from pruner.cdc.model import DELETE, INSERT, UPDATE, Change
 from pruner.compiler import build
 from pruner.diagnostics import Severity
 from pruner.runtime.stores import SqliteTable
 from tests.runtime.oracle_jobs import (change_to_json, changes_from_json, forget_modules, jobs,
-                                       run_oracle, streams)
+                                       run_oracle, save_fixture, streams, write_replay_files)
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "oracle"
@@ -38,6 +48,52 @@ REFERENCE = ROOT / "examples" / "reference" / "job.yaml"
 _PHASES = tuple(Phase) if os.environ.get("ORACLE_SHRINK") else tuple(p for p in Phase if p is not Phase.shrink)
 ORACLE = settings(max_examples=int(os.environ.get("ORACLE_EXAMPLES", 150)), deadline=None, phases=_PHASES,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+# `make soak` sets ORACLE_FAILURES to a folder: every failing example is written there as a
+# fixture folder (job.yaml, plugins/, stream.json, a CDC file for `pruner replay`, README.md).
+FAILURES = os.environ.get("ORACLE_FAILURES")
+
+
+class _Case:
+    """The example being run, kept so that a failure can be written out (`make soak`)."""
+
+    def __init__(self, job, spec_path: Path) -> None:
+        self.job = job
+        self.spec_path = spec_path
+        self.changes: list | None = None
+        self.test = os.environ.get("PYTEST_CURRENT_TEST", "oracle").split(" ")[0]
+        if FAILURES:
+            cleanup(self._teardown)
+
+    def _teardown(self) -> None:
+        # Hypothesis runs this when the example ends, inside the exception handling of its
+        # context manager when the example raised: sys.exc_info() is that exception.
+        error = sys.exc_info()[1]
+        if error is None or isinstance(error, HypothesisException) or not isinstance(error, Exception):
+            return                      # passed, or an assume()/filter: not a failure
+        try:
+            keep_failure(self, error)
+        except Exception as problem:    # never hide the failure itself behind this one
+            print(f"\noracle: could not keep the failing example: {problem!r}", file=sys.stderr)
+
+
+def keep_failure(case: _Case, error: BaseException) -> Path:
+    """Write the failing example as a fixture folder under $ORACLE_FAILURES (once per example)."""
+    changes = case.changes or []
+    stream = json.dumps([change_to_json(c) for c in changes], sort_keys=True)
+    digest = hashlib.sha256((case.job.uid + stream).encode()).hexdigest()[:8]
+    test = case.test.rsplit("::", 1)[-1].split("[")[0]
+    dest = Path(FAILURES) / f"{test[:40]}-{case.job.uid}-{digest}"
+    if dest.exists():                   # Hypothesis replays a failing example once more,
+        os.utime(dest)                  # and the next run first replays the ones it saved
+        return dest
+    save_fixture(case.spec_path.parent, changes, dest)
+    message = "".join(traceback.format_exception_only(type(error), error)).strip()
+    write_replay_files(dest, changes, failure=f"{case.test} (seed: {os.environ.get('ORACLE_SEED', '?')})",
+                       message=message)
+    print(f"\noracle: the failing example is kept in {dest} (see its README.md)", file=sys.stderr)
+    return dest
 
 
 def _errors(built) -> set[str]:
@@ -88,6 +144,7 @@ def test_pruning_never_changes_a_result(data) -> None:
     job = data.draw(jobs(), label="job")
     note(job.describe())
     spec_path, built = _BUILDS.get(job)
+    case = _Case(job, spec_path)
     errors = _errors(built)
     assume("PR502" not in errors)       # acyclic by construction; the analyzer may see more reads
     assert not errors, [str(d) for d in built.diagnostics()]
@@ -102,7 +159,7 @@ def test_pruning_never_changes_a_result(data) -> None:
         assert unit.writes_all or proc.writes <= set(unit.writes), (unit.name, proc.writes, unit.writes)
         assert unit.reads_all or not proc.reads_all, unit.name
         assert unit.writes_all or not proc.writes_all, unit.name
-    changes = data.draw(streams(job), label="stream")
+    changes = case.changes = data.draw(streams(job), label="stream")
     note(json.dumps([change_to_json(c) for c in changes]))
     run_oracle(spec_path, changes, plan_build=built, describe=job.describe())
 
@@ -113,7 +170,8 @@ def draw_case(data):
     note(job.describe())
     spec_path, built = _BUILDS.get(job)
     assume(not _errors(built))
-    changes = data.draw(streams(job), label="stream")
+    case = _Case(job, spec_path)
+    changes = case.changes = data.draw(streams(job), label="stream")
     note(json.dumps([change_to_json(c) for c in changes]))
     return job, spec_path, built, changes
 
@@ -203,6 +261,28 @@ def test_reference_design_decisions() -> None:
         {"id": 1, "a": "z", "b": 2, "c": None, "d": "z:2", "e": "Z:2"},
         {"id": 2, "a": "y", "b": 1, "c": "s2", "d": "y:1", "e": "Y:1"},
     ]
+
+
+def test_reference_redelivered_message_runs_what_it_really_changes() -> None:
+    """An old message delivered again is diffed against the row the engine holds: here it sets b
+    back to 1 although it lists only a as changed, so J1 runs too (fixtures/oracle/redelivered_update)."""
+    from pruner.runtime.engine import Engine, SinkTable
+
+    built = build(REFERENCE)
+    engine = Engine(built.spec, built.plan, "pruned")
+    sink = SinkTable(built.spec.sink.fields, built.spec.sink.primary_key)
+    r1 = {"id": 1, "a": "x", "b": 1}
+    again = _upd("items", r1, a="y")
+    for change in [_ins("sellers", b=1, c="s1"), _ins("sellers", b=2, c="s2"), _ins("items", **r1), again,
+                   _upd("items", {**r1, "a": "y"}, b=2)]:
+        sink.apply_all(engine.process(change))
+    before = {u: list(v) for u, v in engine.stats.units.items()}
+    sink.apply_all(engine.process(again))
+    assert _runs(before, engine.stats.units) == {"UDTF1.P1", "J1", "UDTF2.P2"}
+    assert sink.sorted_rows() == [{"id": 1, "a": "y", "b": 1, "c": "s1", "d": "y:1", "e": "Y:1"}]
+    before = {u: list(v) for u, v in engine.stats.units.items()}             # once more: the row is
+    assert isinstance(engine.process(again), list)                           # as it says, so only
+    assert _runs(before, engine.stats.units) == {"UDTF1.P1", "UDTF2.P2"}     # what it lists runs
 
 
 def test_reference_seller_change_fans_out() -> None:
