@@ -225,6 +225,11 @@ class _ModuleAnalyzer:
                 return None, f"the class {cls.name} has a metaclass or class keyword"
             if cls.class_dynamic or "__init_subclass__" in cls.methods:
                 return None, f"attributes of {cls.name} are set dynamically (setattr, __init_subclass__)"
+            hooks = sorted(_ATTRIBUTE_HOOKS & (set(cls.methods) | set(cls.body_values)))
+            if hooks:
+                return None, f"{cls.name} defines {', '.join(hooks)}, which change what attributes are"
+            if "process" in cls.instance_attrs or "__class__" in cls.instance_attrs or cls.dynamic_attrs:
+                return None, f"{cls.name} sets self.process, self.__class__ or its attributes dynamically"
         for cls in mro:
             if "process" in cls.changed_class_attrs:
                 return None, f"{cls.name}.process is replaced after the class is defined"
@@ -390,6 +395,11 @@ def _find_method(mro: list[ClassInfo], name: str) -> cst.FunctionDef | None:
         if name in cls.methods:
             return cls.methods[name]
     return None
+
+
+# Methods that decide what an attribute lookup or store does, or which object is made.
+_ATTRIBUTE_HOOKS = frozenset({"__getattr__", "__getattribute__", "__setattr__", "__delattr__",
+                              "__new__", "__class_getitem__"})
 
 
 def _defines(mro: list[ClassInfo], name: str) -> bool:

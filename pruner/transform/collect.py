@@ -108,6 +108,11 @@ class ModuleIndex:
     attribute_stores: list[cst.Attribute] = field(default_factory=list)
     setattr_targets: list[cst.BaseExpression] = field(default_factory=list)
     attribute_loads: list[cst.Attribute] = field(default_factory=list)   # every `X.name` node
+    # Ways the module changes namespaces wholesale: "own" (globals(), a star import: its own
+    # globals), "modules" (sys.modules, vars(m), m.__dict__: any module's), "objects"
+    # (object.__setattr__ outside a method)
+    namespace_changes: set[str] = field(default_factory=set)
+    getattr_calls: list[cst.Call] = field(default_factory=list)     # getattr(X, name[, default])
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -380,8 +385,18 @@ class _Collector(cst.CSTVisitor):
             parent = self.index.parents.get(parent)
         return cls if parent is cls.node else None
 
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar) and not self.functions and not self.classes:
+            self.index.namespace_changes.add("own")     # may rebind any global defined before it
+
     def visit_Attribute(self, node: cst.Attribute) -> None:
         self.index.attribute_loads.append(node)
+        if node.attr.value == "modules" and isinstance(node.value, cst.Name) and node.value.value == "sys":
+            self.index.namespace_changes.add("modules")
+        if node.attr.value == "__dict__" and not (
+                isinstance(node.value, cst.Name) and self.functions
+                and node.value.value == _first_param(self.functions[-1])):
+            self.index.namespace_changes.add("modules")
         # `self.__dict__`: every attribute may be set or read under any name.
         if node.attr.value == "__dict__":
             cls = self._method_class()
@@ -390,18 +405,35 @@ class _Collector(cst.CSTVisitor):
                 cls.dynamic_attrs = True
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        # object.__setattr__(self, ...), super().__setattr__(...): any attribute of self
+        if isinstance(func, cst.Attribute) and func.attr.value in ("__setattr__", "__delattr__"):
+            cls = self._method_class()
+            if cls is not None:
+                cls.dynamic_attrs = True
+            else:
+                self.index.namespace_changes.add("objects")
+        if isinstance(func, cst.Name) and func.value in ("globals", "vars") and not node.args:
+            self.index.namespace_changes.add("own")
         if not isinstance(node.func, cst.Name) or not node.args:
             return
+        if node.func.value == "getattr" and len(node.args) >= 2:
+            self.index.getattr_calls.append(node)
         if node.func.value in ("setattr", "delattr"):
             target = node.args[0].value
             self.index.setattr_targets.append(target)
             cls = self._method_class()
             if cls is not None:
                 first = _first_param(self.functions[-1])
+                name = node.args[1].value if len(node.args) > 1 else None
+                constant = name.evaluated_value if isinstance(name, cst.SimpleString) else None
                 if isinstance(target, cst.Name) and target.value == first:
                     if any(_decorator_is(d, "classmethod") for d in self.functions[-1].decorators) \
                             or self.functions[-1].name.value == "__init_subclass__":
                         cls.class_dynamic = True
+                    elif isinstance(constant, str):      # setattr(self, "flag", v): self.flag = v
+                        cls.instance_attrs.add(constant)
+                        cls.instance_stores.setdefault(constant, []).append((self.functions[-1], None))
                     else:
                         cls.dynamic_attrs = True
                 elif _is_class_of(target, first):
@@ -411,6 +443,8 @@ class _Collector(cst.CSTVisitor):
             target = node.args[0].value
             if cls is not None and isinstance(target, cst.Name) and target.value == _first_param(self.functions[-1]):
                 cls.dynamic_attrs = True
+            else:
+                self.index.namespace_changes.add("modules")     # vars(a_module): its globals
 
     def visit_Del(self, node: cst.Del) -> None:
         self._mark_deleted(node.target)
@@ -462,6 +496,8 @@ def _find_unsafe_names(index: ModuleIndex) -> None:
     """
     mutable = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp, cst.Call)
     candidates: dict[str, set[int]] = {}     # name -> ids of the scopes binding it to a container
+    changes: dict[tuple[int, str], set[str]] = {}
+    own_containers: dict[str, set[int]] = {}    # bound to a container it made itself
     global_ids = {id(index.global_scope)}
     for scope in {s for s in index.scopes.values() if s is not None}:
         for assignment in scope.assignments:
@@ -471,6 +507,13 @@ def _find_unsafe_names(index: ModuleIndex) -> None:
                 continue
             if source.kind == "aug" or (source.kind == "expr" and not source.path
                                         and isinstance(source.node, mutable)):
+                candidates.setdefault(assignment.name, set()).add(id(assignment.scope))
+                if isinstance(source.node, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)) or (
+                        isinstance(source.node, cst.Call) and isinstance(source.node.func, cst.Name)
+                        and source.node.func.value in ("dict", "list", "set")):
+                    own_containers.setdefault(assignment.name, set()).add(id(assignment.scope))
+            elif source.kind in ("expr", "iter") and not (source.kind == "expr" and _immutable(source.node)):
+                # an alias or an element of something: its changes are its source's
                 candidates.setdefault(assignment.name, set()).add(id(assignment.scope))
             elif isinstance(assignment.scope, GlobalScope) and source.kind != "opaque" and not (
                     source.kind == "expr" and (_immutable(source.node) or isinstance(source.node, (cst.Name, cst.Attribute)))):
@@ -487,13 +530,127 @@ def _find_unsafe_names(index: ModuleIndex) -> None:
             if not owners:
                 continue
             use = use_kind(index, node)
-            if use == "read":
-                continue
+            if use in ("read", "alias"):
+                continue      # (an alias is a name of its own: its changes come back here)
+            own = owners & own_containers.get(node.value, set())
             for owner in owners:
-                if use == "add" and owner not in global_ids:
+                if use == "add" and owner not in global_ids and owner in own:
                     index.container_additions.setdefault((owner, node.value), []).append(index.parent(node))
                 else:
                     index.unsafe_names.add((owner, node.value))
+                    changes[(owner, node.value)] = changes.get((owner, node.value), set()) | {use}
+    _propagate_to_aliased(index, changes)
+
+
+def _propagate_to_aliased(index: ModuleIndex, changes: dict[tuple[int, str], set[str]]) -> None:
+    """A changed name that is an alias of another (`g` in `for g in G`, `x = G[0]`,
+    `a = b if c else d`, `copy = list(G)` when an element changes) changes that one too."""
+    by_scope = {id(s): s for s in index.scopes.values() if s is not None}
+    work = list(changes)
+    while work:
+        owner, name = work.pop()
+        scope = by_scope.get(owner)
+        if scope is None:
+            continue
+        kinds = changes.get((owner, name), {"change"}) - {"alias"}
+        if not kinds:
+            continue          # only held elsewhere: the other name's changes are followed
+        for assignment in scope.assignments:
+            if assignment.name != name:
+                continue
+            node = getattr(assignment, "node", None)
+            source = index.bindings.get(id(node)) if isinstance(node, cst.Name) else None
+            if source is None or source.node is None or source.kind == "opaque":
+                continue
+            element = source.kind == "iter" or bool(source.path)
+            for root, through_copy in _aliased_roots(source.node):
+                if through_copy and not (kinds & {"change-elements"}) and not element:
+                    continue     # a copy changed at its top level leaves the original alone
+                attribute = index.parent(root)
+                function = index.owner.get(id(root))
+                if isinstance(attribute, cst.Attribute) and attribute.value is root \
+                        and isinstance(function, cst.FunctionDef) and root.value == _first_param(function):
+                    for info in index.classes.values():          # `for g in self.groups: g.append`
+                        if function in info.methods.values():
+                            stored = [index.bindings.get(id(n)) for n in info.body_values.get(attribute.attr.value, [])]
+                            stored += [b for _, b in info.instance_stores.get(attribute.attr.value, ())]
+                            if stored and all(b is not None and b.kind == "expr" and not b.path
+                                              and is_immutable_literal(b.node) for b in stored):
+                                continue      # a string: nothing to change
+                            info.changed_class_attrs.add(attribute.attr.value)
+                kind = "change-elements" if element or through_copy else next(iter(kinds))
+                root_scope = index.scopes.get(root)
+                try:
+                    referents = root_scope.accesses[root] if root_scope is not None else ()
+                except Exception:
+                    referents = ()
+                for access in referents:
+                    for target in access.referents:
+                        key = (id(getattr(target, "scope", None)), root.value)
+                        if getattr(target, "scope", None) is None or isinstance(
+                                getattr(target, "node", None), (cst.FunctionDef, cst.ClassDef, cst.Import, cst.ImportFrom)):
+                            continue
+                        bound = index.bindings.get(id(getattr(target, "node", None)))
+                        if bound is not None and bound.kind == "expr" and not bound.path \
+                                and bound.node is not None and is_immutable_literal(bound.node):
+                            continue      # a tuple of strings: nothing in it can change
+                        if key not in index.unsafe_names:
+                            index.unsafe_names.add(key)
+                            changes[key] = {kind}
+                            work.append(key)
+
+
+_COPIES = frozenset({"list", "tuple", "dict", "set", "frozenset", "sorted", "copy", "reversed"})
+
+
+def _aliased_roots(expr: cst.CSTNode) -> list[tuple[cst.Name, bool]]:
+    """Names whose objects (or elements) `expr` may evaluate to: (name, through a copy)."""
+    found: list[tuple[cst.Name, bool]] = []
+
+    def walk(node: cst.CSTNode, copied: bool) -> None:
+        if isinstance(node, cst.Name):
+            found.append((node, copied))
+        elif isinstance(node, cst.Attribute):
+            walk(node.value, copied)
+        elif isinstance(node, cst.Subscript):
+            walk(node.value, copied)
+        elif isinstance(node, (cst.IfExp,)):
+            walk(node.body, copied)
+            walk(node.orelse, copied)
+        elif isinstance(node, cst.BooleanOperation):
+            walk(node.left, copied)
+            walk(node.right, copied)
+        elif isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            for element in node.elements:       # held as elements: only their changes count
+                walk(element.value, True)
+        elif isinstance(node, cst.Dict):
+            for element in node.elements:
+                walk(element.value, True)
+        elif isinstance(node, cst.Call):
+            func = node.func
+            name = func.value if isinstance(func, cst.Name) else (
+                func.attr.value if isinstance(func, cst.Attribute) else "")
+            if isinstance(func, cst.Attribute) and name in ("copy", "values", "items", "get", "pop", "setdefault"):
+                walk(func.value, True)
+            for arg in node.args:
+                walk(arg.value, copied or name in _COPIES)
+        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            for for_in in _comp_fors(node):
+                walk(for_in.iter, True)
+        elif isinstance(node, cst.NamedExpr):
+            walk(node.value, copied)
+
+    walk(expr, False)
+    return found
+
+
+def _comp_fors(node: cst.CSTNode) -> list[cst.CompFor]:
+    fors = []
+    current = node.for_in
+    while current is not None:
+        fors.append(current)
+        current = current.inner_for_in
+    return fors
 
 
 _SCALARS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float,
@@ -534,22 +691,107 @@ def use_kind(index: ModuleIndex, node: cst.CSTNode) -> str:
                 continue
             if context is ExpressionContext.STORE and depth == 0 and isinstance(index.parent(parent), cst.AssignTarget):
                 return "add"
-            return "change"
+            return "change" if depth == 0 else "change-elements"
         if isinstance(parent, cst.Attribute) and parent.value is current:
             grand = index.parent(parent)
             if isinstance(grand, cst.Call) and grand.func is parent:
                 name = parent.attr.value
                 if name in _ADDING_METHODS and depth == 0:
                     return "add"
-                return "read" if name in _READ_ONLY_METHODS or name in PURE_METHODS else "change"
+                if name in _READ_ONLY_METHODS or name in PURE_METHODS:
+                    return "read"
+                return "change" if depth == 0 else "change-elements"
+            if parent.attr.value in _CONTAINER_METHODS:
+                return "change" if depth == 0 else "change-elements"   # `add = fields.append`
             if index.context(parent) is ExpressionContext.LOAD:
                 current, depth = parent, depth + 1
                 continue
-            return "change"
+            return "change" if depth == 0 else "change-elements"
         break
     if depth:
-        return "read"       # an element or attribute, read (what is done with it is checked where)
-    return "read" if _is_read_only_use(index, node) else "change"
+        return "read"       # an element or attribute, read (an alias of it is followed by name)
+    if _is_read_only_use(index, node):
+        return "read"
+    parent = index.parent(node)
+    if isinstance(parent, cst.Arg):
+        if _callee_keeps_argument(index, parent, 0):
+            return "read"
+        return "escape"     # handed to code that may change it
+    if isinstance(parent, cst.DictElement) and parent.key is node:
+        return "read"       # a dict key is hashed: immutable in practice
+    return "alias"          # stored, returned, bound to another name: that name is followed
+
+
+def _callee_keeps_argument(index: ModuleIndex, arg: cst.Arg, depth: int) -> bool:
+    """Whether the plugin function called with `arg` (found by name in this module: a
+    function, or a method of one of its classes) only reads the parameter it binds."""
+    call = index.parent(arg)
+    if depth > 4 or not isinstance(call, cst.Call) or arg.star:
+        return False
+    functions: list[tuple[cst.FunctionDef | cst.Lambda, int]] = []      # (function, parameters to skip)
+    func = call.func
+    if isinstance(func, cst.Name):
+        scope = index.scopes.get(func)
+        try:
+            assignments = scope[func.value] if scope is not None else ()
+        except Exception:
+            return False
+        for assignment in assignments:
+            node = getattr(assignment, "node", None)
+            bound = index.bindings.get(id(node)) if isinstance(node, cst.Name) else None
+            if bound is not None and bound.kind == "expr" and not bound.path and isinstance(bound.node, cst.Lambda):
+                node = bound.node          # `h = lambda o, k: ...`
+            elif not isinstance(node, cst.FunctionDef) or node.decorators:
+                return False
+            functions.append((node, 0))
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        for info in index.classes.values():
+            method = info.methods.get(func.attr.value)
+            if method is not None:
+                if any(_decorator_is(d, "staticmethod") for d in method.decorators):
+                    functions.append((method, 0))
+                elif not method.decorators:
+                    functions.append((method, 1))
+                else:
+                    return False
+    if not functions:
+        return False
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for function, skip in functions:
+        params = [*function.params.posonly_params, *function.params.params][skip:]
+        if arg.keyword is not None:
+            matches = [p for p in (*params, *function.params.kwonly_params) if p.name.value == arg.keyword.value]
+        else:
+            position = positional.index(arg)
+            matches = params[position:position + 1]
+        if len(matches) != 1 or not _parameter_only_read(index, function, matches[0], depth):
+            return False
+    return True
+
+
+def _parameter_only_read(index: ModuleIndex, function, param: cst.Param, depth: int) -> bool:
+    scope = index.scopes.get(function.body)
+    if scope is None:
+        return False
+    try:
+        assignments = scope[param.name.value]
+    except Exception:
+        return False
+    if len(assignments) != 1:
+        return False          # rebound in the function: follow no further
+    for access in getattr(next(iter(assignments)), "references", ()):
+        node = access.node
+        if not isinstance(node, cst.Name):
+            return False
+        parent = index.parent(node)
+        if isinstance(parent, cst.Arg):      # (decided here, so recursion stays bounded)
+            if (not parent.star and _callee_keeps_argument(index, parent, depth + 1)) \
+                    or _is_read_only_use(index, node):
+                continue
+            return False
+        if use_kind(index, node) != "read":
+            return False
+    return True
 
 
 def _is_read_only_use(index: ModuleIndex, node: cst.CSTNode) -> bool:
@@ -564,7 +806,9 @@ def _is_read_only_use(index: ModuleIndex, node: cst.CSTNode) -> bool:
         return True
     if isinstance(parent, cst.Comparison) and parent.left is node:
         return True
-    if isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation, cst.If, cst.While, cst.IfExp,
+    if isinstance(parent, cst.IfExp):
+        return parent.test is node        # `a if c else b` is an alias of a or b
+    if isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation, cst.If, cst.While,
                            cst.Assert, cst.CompIf, cst.FormattedStringExpression)):
         return True
     if isinstance(parent, cst.AugAssign) and parent.value is node:
@@ -581,8 +825,8 @@ def _is_read_only_use(index: ModuleIndex, node: cst.CSTNode) -> bool:
     if isinstance(parent, cst.Arg) and not parent.star:
         call = index.parent(parent)
         if isinstance(call, cst.Call):
-            if isinstance(call.func, cst.Attribute) and (call.func.attr.value in _READING_ARGUMENT_METHODS
-                                                         or call.func.attr.value in PURE_METHODS):
+            if isinstance(call.func, cst.Attribute) and parent.keyword is None and (
+                    call.func.attr.value in _READING_ARGUMENT_METHODS or call.func.attr.value in PURE_METHODS):
                 return True   # out.update(d), s.union(d), ",".join(d): the argument is only read
             return _reads_arguments_only(index, call)
     if isinstance(parent, cst.Arg) and parent.star:
@@ -594,8 +838,16 @@ def _is_read_only_use(index: ModuleIndex, node: cst.CSTNode) -> bool:
     return False
 
 
+_RETURN_AN_ARGUMENT = frozenset({"builtins.max", "builtins.min", "builtins.next", "builtins.iter",
+                                 "builtins.reversed", "builtins.getattr", "builtins.vars",
+                                 "operator.getitem", "functools.reduce", "copy.copy"})
+
+
 def _reads_arguments_only(index: ModuleIndex, call: cst.Call) -> bool:
-    """A call of a builtin or library function that only reads its arguments."""
+    """A call of a builtin or library function that only reads its arguments (and does not
+    return one of them, or a part of one, which would make the result an alias)."""
+    if index.qnames(call.func) & _RETURN_AN_ARGUMENT:
+        return False
     for qname in index.qnames(call.func):
         if qname.startswith("builtins.") and qname[9:] in PURE_BUILTINS and qname[9:] not in ("iter", "getattr"):
             continue

@@ -56,6 +56,14 @@ class Program:
             self._by_tree[id(index.tree)] = index
         for index in self.modules.values():
             self._find_changes_from_outside(index)
+        for index in self.modules.values():
+            if "own" in index.namespace_changes:
+                self._mark_changed(index, None)
+            if "modules" in index.namespace_changes or "objects" in index.namespace_changes:
+                for other in self.modules.values():
+                    self._mark_changed(other, None)
+                    for info in other.classes.values():
+                        info.class_dynamic = True
 
     def _find_changes_from_outside(self, index: ModuleIndex) -> None:
         """Globals of a module and attributes of a class changed by code elsewhere: another
@@ -65,18 +73,46 @@ class Program:
         for node in index.attribute_loads:
             target = self._module_or_class(index, node.value)
             if target is not None and index.context(node) is ExpressionContext.LOAD \
-                    and use_kind(index, node) != "read" and not self._immutable(target, node.attr.value):
+                    and use_kind(index, node) in _CHANGES and not self._immutable(target, node.attr.value):
                 self._mark_changed(target, node.attr.value)
         for node in index.attribute_stores:
             target = self._module_or_class(index, node.value)
             if target is not None:
                 self._mark_changed(target, node.attr.value)
+            elif not self._is_own_instance(index, node.value):
+                self._changed_anywhere(node.attr.value)     # `cls.FIELD = f` on a parameter
+        for node in index.attribute_loads:
+            if index.context(node) is ExpressionContext.LOAD and use_kind(index, node) in _CHANGES \
+                    and self._module_or_class(index, node.value) is None \
+                    and not self._is_own_instance(index, node.value) and _is_name_chain(node.value):
+                self._changed_anywhere(node.attr.value)     # `param.FIELDS.append(...)`
+        for call in index.getattr_calls:      # getattr(plug, "KEYS").pop(): as plug.KEYS.pop()
+            target = self._module_or_class(index, call.args[0].value)
+            name = call.args[1].value
+            if target is not None and use_kind(index, call) in _CHANGES:
+                if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
+                    self._mark_changed(target, name.evaluated_value)
+                elif isinstance(target, ClassInfo):
+                    target.class_dynamic = True
+                else:
+                    self._mark_changed(target, None)
         for node in index.setattr_targets:
             target = self._module_or_class(index, node)
             if isinstance(target, ClassInfo):
                 target.class_dynamic = True
             elif target is not None:
                 self._mark_changed(target, None)
+            elif not self._is_own_instance(index, node):
+                call = index.parent(index.parent(node))
+                name = None
+                if isinstance(call, cst.Call) and len(call.args) > 1 and isinstance(call.args[1].value, cst.SimpleString):
+                    name = call.args[1].value.evaluated_value
+                if isinstance(name, str):
+                    self._changed_anywhere(name)
+                else:       # setattr(something, a_name, ...) on an object it cannot see
+                    for other in self.modules.values():
+                        for info in other.classes.values():
+                            info.class_dynamic = True
         # `from plug import KEYS` then a change of KEYS here
         scope = index.global_scope
         for scope_ in {s for s in index.scopes.values() if s is not None}:
@@ -86,7 +122,7 @@ class Program:
                     continue
                 imports = [a for a in access.referents
                            if isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))]
-                if not imports or use_kind(index, name) == "read":
+                if not imports or use_kind(index, name) not in _CHANGES:
                     continue
                 for assignment in imports:
                     for qname in imported_qualified_names(index.module, assignment.node, assignment.name):
@@ -109,6 +145,36 @@ class Program:
         return bool(sources) and all(
             source is not None and source.kind == "expr" and not source.path
             and is_immutable_literal(source.node) for source in sources)
+
+    def _is_own_instance(self, index: ModuleIndex, expr: cst.BaseExpression) -> bool:
+        """`self` (the first parameter of a method) or `self.x`: instance state, handled per class."""
+        while isinstance(expr, cst.Attribute):
+            expr = expr.value
+        if not isinstance(expr, cst.Name):
+            return False
+        scope = index.scopes.get(expr)
+        try:
+            assignments = scope[expr.value] if scope is not None else ()
+        except Exception:
+            return False
+        for assignment in assignments:       # (also `self` seen from a nested function)
+            node = getattr(assignment, "node", None)
+            function = self.param_owner.get(id(node)) if isinstance(node, cst.Param) else None
+            if not isinstance(function, cst.FunctionDef) or id(function) not in self.method_class:
+                return False
+            params = [*function.params.posonly_params, *function.params.params]
+            if not params or params[0] is not node:
+                return False
+        return bool(assignments)
+
+    def _changed_anywhere(self, name: str) -> None:
+        """An attribute `name` set on an object the analyzer cannot name: any class's or
+        module's attribute of that name may be it."""
+        for module in self.modules.values():
+            for info in module.classes.values():
+                info.changed_class_attrs.add(name)
+            if module.global_scope is not None and name in module.global_scope:
+                self._mark_changed(module, name)
 
     def _module_or_class(self, index: ModuleIndex, expr: cst.BaseExpression) -> ModuleIndex | ClassInfo | None:
         if not isinstance(expr, (cst.Name, cst.Attribute)):
@@ -136,8 +202,19 @@ class Program:
             return
         names = [name] if name is not None else [a.name for a in scope.assignments]
         for each in names:
+            if (target.module, each) in self.externally_changed:
+                continue
             self.unsafe_names.add((id(scope), each))
             self.externally_changed.add((target.module, each))
+            # a re-export (`from plug import KEYS`): the object it names changes too
+            for assignment in self.global_assignments(target, each):
+                node = getattr(assignment, "node", None)
+                if isinstance(node, (cst.Import, cst.ImportFrom)):
+                    for qname in imported_qualified_names(target.module, node, each):
+                        module_name, _, attr = qname.rpartition(".")
+                        origin = self.find_module(module_name) if module_name else None
+                        if origin is not None and origin is not target:
+                            self._mark_changed(origin, attr)
 
     # ------------------------------------------------------------------ nodes
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -300,6 +377,15 @@ class Program:
 
         order = linearize(info, frozenset())
         return order, kind, unknown
+
+
+_CHANGES = frozenset({"change", "change-elements", "escape", "add"})
+
+
+def _is_name_chain(expr: cst.BaseExpression) -> bool:
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
 
 
 def _is_harmless_base(qnames: set[str]) -> bool:

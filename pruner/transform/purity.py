@@ -36,7 +36,7 @@ _MATH: Final = {
     "statistics": "mean fmean geometric_mean harmonic_mean median median_low median_high mode "
                   "multimode pstdev pvariance stdev variance quantiles",
     "operator": ("abs add and_ concat contains countOf eq floordiv ge getitem gt index indexOf inv "
-                 "invert is_ is_not itemgetter attrgetter le lshift lt methodcaller mod mul ne neg "
+                 "invert is_ is_not itemgetter attrgetter le lshift lt mod mul ne neg "
                  "not_ or_ pos pow rshift sub truediv truth xor"),
     "re": "compile escape findall finditer fullmatch match search split sub subn",
     "json": "dumps loads",
@@ -61,8 +61,8 @@ _MATH: Final = {
     "decimal": "Decimal",
     "fractions": "Fraction",
     "datetime": "date time datetime timedelta timezone",
-    "datetime.datetime": "fromisoformat strptime fromtimestamp utcfromtimestamp combine fromordinal",
-    "datetime.date": "fromisoformat fromordinal fromtimestamp fromisocalendar",
+    "datetime.datetime": "fromisoformat strptime combine fromordinal",
+    "datetime.date": "fromisoformat fromordinal fromisocalendar",
     "datetime.time": "fromisoformat",
     "datetime.timezone": "utc",
     "calendar": "isleap leapdays monthrange weekday timegm",
@@ -134,8 +134,8 @@ is_infinite is_nan is_signed is_zero ln log10 logb max min normalize quantize sc
 to_eng_string to_integral to_integral_value to_integral_exact
 copy get keys values items union intersection difference symmetric_difference issubset issuperset
 isdisjoint most_common elements total
-date time timetz isoformat strftime timestamp weekday isoweekday isocalendar toordinal
-astimezone utcoffset tzname dst ctime timetuple utctimetuple total_seconds days seconds
+date time timetz isoformat strftime weekday isoweekday isocalendar toordinal
+utcoffset tzname dst ctime timetuple utctimetuple total_seconds days seconds
 microseconds year month day hour minute second microsecond tzinfo fold
 group groups groupdict start end span expand match search fullmatch findall finditer sub subn
 pattern flags
@@ -162,6 +162,12 @@ ENUM_BASES: Final[frozenset[str]] = frozenset({"enum.Enum", "enum.IntEnum", "enu
 CALLABLE_RESULTS: Final[frozenset[str]] = frozenset({
     "collections.namedtuple", "operator.itemgetter", "operator.attrgetter",
 })
+# Constants of the standard library that are plain values (handed on, they run nothing).
+PURE_CONSTANTS: Final[frozenset[str]] = frozenset(
+    {f"math.{n}" for n in ("pi", "e", "tau", "inf", "nan")}
+    | {f"string.{n}" for n in ("ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits",
+                               "hexdigits", "octdigits", "punctuation", "printable", "whitespace")})
+
 # Builtin types' own functions reached as attributes (`dict.fromkeys`, `str.lower`).
 PURE_FUNCTIONS_OF_BUILTINS: Final[frozenset[str]] = frozenset(
     {"builtins.dict.fromkeys", "builtins.int.from_bytes", "builtins.bytes.fromhex",
@@ -187,6 +193,11 @@ NEW_OBJECT_METHODS: Final[frozenset[str]] = frozenset("""
 split rsplit splitlines partition rpartition copy keys values items union intersection
 difference symmetric_difference most_common elements groups groupdict findall
 """.split())
+
+# Pure functions whose result is an iterator (consumed by iterating it).
+RETURNS_ITERATOR: Final[frozenset[str]] = frozenset(
+    {f"itertools.{n}" for n in _MATH["itertools"].split()} | {"re.finditer", "builtins.map",
+                                                                 "builtins.filter", "builtins.zip"})
 
 # Pure functions whose result may be (part of) an argument, not a new object.
 RETURNS_ARGUMENT: Final[frozenset[str]] = frozenset({

@@ -92,6 +92,17 @@ _CYCLE_VALUE = frozenset({OPAQUE, CYCLE})
 # A constant index past the end of a sequence of known length: evaluating it raises, so it
 # is no key (`fields[0]` at the bottom of a recursion over a constant tuple).
 RAISES = Marker("RAISES")
+# A value read from the process environment (also at import time).
+ENV = Marker("ENV")
+# Hooks that change what creating an object, or looking up or storing its attributes, does.
+_OBJECT_HOOKS = frozenset({"__new__", "__init_subclass__", "__class_getitem__", "__getattr__",
+                           "__getattribute__", "__setattr__", "__delattr__", "__set_name__"})
+# Special methods that Python runs only when the code says so (followed as such).
+_PLAIN_SPECIALS = frozenset({"__init__", "__post_init__", "__call__", "__doc__",
+                             "__slots__", "__module__", "__qualname__", "__annotations__",
+                             "__dataclass_fields__", "__match_args__"})
+# Callees that never call, index or read attributes of what they are given.
+_NON_CALLING = frozenset({"follow", "isinstance", "issubclass", "super", "type", "id", "callable"})
 _BUILTIN_CONSTANTS = frozenset({"None", "True", "False", "Ellipsis", "NotImplemented", "__debug__",
                                 "__name__", "__file__", "__doc__", "__package__", "__spec__",
                                 "__loader__", "__builtins__"})
@@ -138,6 +149,7 @@ class ProcessorAnalyzer:
         self._line_writes: dict[tuple[int, Env | None], set[str]] = {}
         self._line_calls: dict[tuple[int, Env | None], dict[int, list[tuple[FunctionNode, Env]]]] = {}
         self._must_memo: dict[tuple[int, Env], frozenset[str]] = {}
+        self._cached: set[int] = set()     # functions under functools.cache/lru_cache
 
     # ------------------------------------------------------------------ entry
     def run(self, process: FunctionNode) -> Facts:
@@ -210,7 +222,10 @@ class ProcessorAnalyzer:
         env = Env(id(fn), binding, defining_env, outlives)
         if call is not None:
             self._note_call(call, call_env, fn, env)
-        return self.analyze_function(fn, env)
+        result = self.analyze_function(fn, env)
+        if _is_generator(fn):
+            return frozenset({Seq(None, OPAQUE_VALUE), Fresh(ITERATOR)})
+        return result
 
     def _escape_function(self, atom: Func | Method) -> None:
         """A function value reached code we cannot see: it may be called with anything."""
@@ -273,7 +288,8 @@ class ProcessorAnalyzer:
                 value = OPAQUE_VALUE
             binding.append((name, value))
         if isinstance(params.star_kwarg, cst.Param):
-            used = {p.name.value for p in (*positional, *params.kwonly_params)}
+            # (a keyword named like a positional-only parameter lands in **kwargs)
+            used = {p.name.value for p in (*params.params, *params.kwonly_params)}
             extra_kw = {k: a for k, a in keywords.items() if k not in used}
             kvalues = frozenset().union(*(self.eval(a.value, call_env) for a in extra_kw.values()))
             keys = from_strings(set(extra_kw)) | unknown_extra
@@ -313,6 +329,12 @@ class ProcessorAnalyzer:
         if isinstance(node, cst.FunctionDef):
             if any(_decorator_name(d) not in _SIMPLE_DECORATORS for d in node.decorators):
                 self._escape_function(Func(node, id(node), env))
+            # its defaults are evaluated where the def runs, in this activation
+            params = node.params
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+                if param.default is not None:
+                    for inner in _tracked_nodes(param.default):
+                        self._inspect(inner, env, set())
             return
         if isinstance(node, cst.Call):
             self._check_call_effects(node, env)
@@ -342,7 +364,11 @@ class ProcessorAnalyzer:
         """Effects of using a value, not only of calling it: indexing or iterating an object
         made by unknown code, consuming a long-lived iterator, reading the environment, a
         mutating method of shared state handed to other code."""
-        interesting = FOREIGN in value or any(isinstance(a, (Ext, Attr, Fresh)) for a in value)
+        if ENV in value:
+            self._unprunable("environment-read", node, f"{_describe(node)} comes from the process "
+                             "environment (read at import time), which can differ between runs; "
+                             "never pruned (declare @pure if it is fixed for the job's life)")
+        interesting = FOREIGN in value or any(isinstance(a, (Ext, Attr, Fresh, Builtin, Cls, Obj)) for a in value)
         if not interesting:
             return
         kind, info = self._context(node)
@@ -354,13 +380,24 @@ class ProcessorAnalyzer:
                                  "(declare @pure if it is fixed for the job's life)")
         if kind == "call-func":
             return        # judged by _check_call_effects
-        if FOREIGN in value and kind in ("subscript", "iterate", "unpack", "contains", "method"):
-            self._unknown_use(node, "an object made by code the analyzer cannot see is indexed "
-                                    "or iterated, which runs that code")
-        if kind in ("iterate", "unpack") and state and any(
-                isinstance(a, Fresh) and a.qname == ITERATOR for a in value):
-            self._check_mutation(state, node, f"iterating {_describe(node)} (an iterator kept "
+        if FOREIGN in value and kind not in ("propagate", "discard", "identity", "container",
+                                             "stored", "attribute"):
+            if not (kind == "arg" and self._callee_verdict(info[1], env) == "follow"):
+                self._unknown_use(node, "an object made by code the analyzer cannot see is used "
+                                        f"({_describe_context(kind)}), which runs that code")
+        consuming = kind in ("iterate", "unpack", "method") or (
+            kind == "arg" and self._callee_verdict(info[1], env) != "follow")
+        if consuming and state and any(isinstance(a, Fresh) and a.qname == ITERATOR for a in value):
+            self._check_mutation(state, node, f"consuming {_describe(node)} (an iterator kept "
                                               "between messages)")
+        if kind == "arg" and self._callee_verdict(info[1], env) not in _NON_CALLING:
+            for atom in value:
+                self._check_handed_on(atom, node)
+        if kind in ("iterate", "unpack", "other", "truth", "compare", "contains") or (
+                kind == "arg" and self._callee_verdict(info[1], env) not in _NON_CALLING):
+            for atom in value:
+                if isinstance(atom, Obj):    # {**obj}, for x in obj, str(obj): its methods may run
+                    self._escape_methods(atom, value & STATE_MARKERS)
         if kind == "subscript" and state and self.index.context(info) is ExpressionContext.LOAD \
                 and any(isinstance(a, Fresh) and a.qname == "collections.defaultdict" for a in value):
             self._check_mutation(state, node, f"indexing the defaultdict {_describe(node)}")
@@ -401,6 +438,72 @@ class ProcessorAnalyzer:
         if SELF in nested:
             self._unprunable("self-escapes", node, f"a container holding `self` is used as a whole "
                                                    f"({what}); never pruned")
+
+    def _check_handed_on(self, atom: object, node: cst.CSTNode) -> None:
+        """A callable handed to code that may call it (map(print, xs), defaultdict(f),
+        json.dumps(cls=C), partial(f)): judged as if it were called there."""
+        shown = _describe(node)
+        if isinstance(atom, Builtin):
+            if atom.name in purity.PURE_BUILTINS or atom.name in purity.EXCEPTION_BUILTINS \
+                    or atom.name in _BUILTIN_CONSTANTS:
+                return
+            if atom.name in purity.IO_BUILTINS:
+                self._unprunable("io-call", node, f"{shown} is handed on to be called: I/O; never pruned")
+            else:
+                self._unknown_use(node, f"{shown} is handed on to be called, and it is not pure")
+        elif isinstance(atom, Ext):
+            last = atom.qname.rpartition(".")[2]
+            if purity.function_kind(atom.qname) in ("pure", "fresh") or atom.qname in purity.PURE_CONSTANTS \
+                    or (last.isupper() and purity.effect_of(atom.qname) is None):
+                return        # (ROUND_HALF_UP, re.IGNORECASE: constants, not code)
+            effect = purity.effect_of(atom.qname)
+            if effect == "io":
+                self._unprunable("io-call", node, f"{shown} is handed on to be called: I/O; never pruned")
+            elif effect in ("clock", "random"):
+                self._unprunable("nondeterministic-call", node, f"{shown} is handed on to be called: "
+                                 "a clock or randomness; never pruned")
+            elif effect == "env":
+                self._unprunable("environment-read", node, f"{shown} is handed on: it reads the environment")
+            else:
+                self._unknown_use(node, f"{shown} is handed on to be called, and it is not on the "
+                                        "allow-list")
+        elif isinstance(atom, Cls):
+            self._unknown_use(node, f"the class {atom.name} is handed to code that may create it "
+                                    "and call its methods")
+        elif isinstance(atom, Obj) and self._has_code_attributes(atom):
+            self._unknown_use(node, f"{shown}, an object with properties or methods, is handed to "
+                                    "code that may run them")
+        elif isinstance(atom, Attr) and atom.name not in purity.PURE_METHODS \
+                and atom.name not in purity.MUTATING_METHODS:
+            self._unknown_use(node, f"{shown}, a method the analyzer does not know, is handed on")
+
+    def _escape_methods(self, atom: Obj, state: frozenset) -> None:
+        info = self._class_info(atom)
+        if info is None:
+            return
+        for cls in self.index.mro(info)[0]:
+            for method in cls.methods.values():
+                if not any(_decorator_name(d) == "staticmethod" for d in method.decorators):
+                    self._escape_function(Method(method, id(method), "bound", frozenset({atom}) | state))
+
+    def _has_code_attributes(self, atom: Obj, name: str | None = None) -> bool:
+        """Whether reading (or storing) attribute `name` (any, when None) of the instance may
+        run code: a property, a decorated method, a descriptor."""
+        info = self._class_info(atom)
+        if info is None:
+            return True
+        mro, _, unknown = self.index.mro(info)
+        if unknown:
+            return True
+        for cls in mro:
+            for method_name, method in cls.methods.items():
+                if name is not None and method_name != name:
+                    continue
+                if any(_decorator_name(d) not in ("staticmethod", "classmethod") for d in method.decorators):
+                    return True
+            if name is not None and name in cls.methods:
+                return False
+        return False
 
     def _unknown_use(self, node: cst.CSTNode, message: str) -> None:
         self._unprunable("unknown-call", node, f"{message}: it may have effects, so the Processor "
@@ -740,6 +843,11 @@ class ProcessorAnalyzer:
             self._unprunable("global-mutation", node, f"{_describe(node)} changes module-level "
                                                       "state (a class, function or module attribute); "
                                                       "never pruned")
+        if isinstance(node, cst.Attribute):
+            for atom in base:
+                if isinstance(atom, Obj) and self._has_code_attributes(atom, node.attr.value):
+                    self._unknown_use(node, f"{_describe(node)} = ... runs a property setter or "
+                                            "descriptor of the instance")
         stateful = SELF in base or bool(base & STATE_MARKERS) or any(
             isinstance(a, (Cls, Func, Method, Mod, Ext)) for a in base)
         if not stateful and (OPAQUE in base or FOREIGN in base or any(isinstance(a, Attr) for a in base)):
@@ -765,6 +873,31 @@ class ProcessorAnalyzer:
                 self._write_all("out-escapes", node, "augmented assignment to `out` may write any field")
             if ROW in value:
                 self._report("row-write", node, "the row is read-only; write outputs to `out`")
+            # `tags += [...]`, `xs *= 2`, `known |= {...}` change a list/set/dict in place: judge
+            # the object the name held before (its other bindings), not the new value.
+            before = self._value_before_aug(node.target, env)
+            operand = self.eval(node.value, env)
+            numeric_or_text = operand and all(isinstance(a, (Int, Str)) for a in operand)
+            in_place = not (numeric_or_text and not isinstance(node.operator, cst.MultiplyAssign))
+            if in_place and not (OUT in value or ROW in value):
+                mutable = frozenset(a for a in before if not isinstance(a, (Int, Str)))
+                self._check_mutation(mutable, node, f"{_describe(node)}")
+
+    def _value_before_aug(self, name: cst.Name, env: Env) -> frozenset:
+        """What the name may hold before an augmented assignment: its non-augmented bindings."""
+        scope = self.index.scopes.get(name)
+        try:
+            assignments = scope[name.value] if scope is not None else ()
+        except Exception:
+            return OPAQUE_VALUE
+        result: set = set()
+        for assignment in assignments:
+            node = getattr(assignment, "node", None)
+            source = self.index.bindings.get(id(node)) if isinstance(node, cst.Name) else None
+            if source is not None and source.kind == "aug":
+                continue
+            result |= self._eval_assignment(assignment, env)
+        return frozenset(result) or OPAQUE_VALUE
 
     def _check_call_effects(self, call: cst.Call, env: Env) -> None:
         """The purity model, applied to one call: it is allowed only when every callee it may
@@ -772,6 +905,11 @@ class ProcessorAnalyzer:
         callee = self.eval(call.func, env)
         name = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
         state = frozenset(a for a in callee if a in STATE_MARKERS)
+        # a generator kept between messages (module-level or on self) advances on every draw
+        if state and any(isinstance(a, Attr) and a.name != "getstate" and any(
+                isinstance(r, Fresh) and r.qname == "random.Random" for r in a.receiver) for a in callee):
+            self._check_mutation(state, call, f"{_describe(call.func)}(...) (a random generator kept "
+                                              "between messages)")
         if name is not None and name in purity.MUTATING_METHODS and state:
             self._check_mutation(state, call, f"{_describe(call.func)}(...)")
             callee = callee - {a for a in callee if isinstance(a, Attr)}   # reported as state
@@ -824,7 +962,9 @@ class ProcessorAnalyzer:
                                  call, f"{qname}()")
             return
         if kind == "random-seeded":
-            if not call.args:
+            seeds = [self.eval(a.value, env) for a in call.args if a.keyword is None and not a.star]
+            if not seeds or any(not v or not all(isinstance(a, (Int, Str)) or a in STATE_MARKERS for a in v)
+                                for v in seeds):
                 self._unprunable("nondeterministic-call", call, f"{qname}() without a seed is "
                                  "random; never pruned (seed it, or declare @pure)")
             return
@@ -857,6 +997,11 @@ class ProcessorAnalyzer:
                 continue
             if name in purity.PURE_METHODS or receiver is ROW or receiver is OUT:
                 continue          # (uses of the row and out are judged by _use_row/_use_out)
+            if isinstance(receiver, Fresh) and receiver.qname == "random.Random" and name == "seed" \
+                    and not call.args:
+                self._unprunable("nondeterministic-call", call, f"{_describe(call.func)}() seeds from "
+                                 "the operating system; never pruned")
+                continue
             if isinstance(receiver, Fresh) and (receiver.qname == "random.Random"
                                                 or name in purity.MUTATING_METHODS):
                 continue          # a new object of this call's own: changing it is local
@@ -1018,8 +1163,10 @@ class ProcessorAnalyzer:
             return self._eval_sequence(node, env)
         if isinstance(node, cst.Dict):
             return self._eval_dict(node, env)
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        if isinstance(node, (cst.ListComp, cst.SetComp)):
             return frozenset({Seq(None, self.eval(node.elt, env))})
+        if isinstance(node, cst.GeneratorExp):
+            return frozenset({Seq(None, self.eval(node.elt, env)), Fresh(ITERATOR)})
         if isinstance(node, cst.DictComp):
             return frozenset({Map(None, self.eval(node.key, env), self.eval(node.value, env))})
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
@@ -1090,8 +1237,11 @@ class ProcessorAnalyzer:
                 return OPAQUE_VALUE
             unsafe = (id(scope), node.value) in self.index.unsafe_names
             if isinstance(scope, GlobalScope):
-                if unsafe:       # changed or rebound elsewhere: anything, holding what it held
-                    return _loosen(self._eval_source(source, None)) | {OPAQUE, GLOBAL_STATE}
+                if unsafe:       # changed in place (or rebound elsewhere: anything at all)
+                    value = _loosen(self._eval_source(source, None)) | {GLOBAL_STATE}
+                    if (self.index.module_of(node).module, node.value) in self.index.externally_changed:
+                        value |= {OPAQUE}
+                    return value
                 return self._eval_source(source, None) | {GLOBAL_STATE}
             if scope_env is None and isinstance(scope, (FunctionScope, ComprehensionScope)):
                 return OPAQUE_VALUE
@@ -1144,6 +1294,8 @@ class ProcessorAnalyzer:
                     binding = self._bind_values(atom.node, atom.env, [value])
                     result |= self.analyze_function(atom.node, Env(id(atom.node), binding, atom.env, outlives))
                 elif isinstance(atom, (Ext, Fresh)) and atom.qname in purity.FUNCTION_DECORATORS:
+                    if atom.qname in ("functools.lru_cache", "functools.cache"):
+                        self._cached.update(a.node_id for a in value if isinstance(a, Func))
                     result |= value
                 else:
                     result.add(FOREIGN)   # calling the result is unknown code
@@ -1360,17 +1512,15 @@ class ProcessorAnalyzer:
                 decorators = {_decorator_name(d) for d in method.decorators}
                 if decorators - _SIMPLE_DECORATORS:
                     self._escape_function(Method(method, id(method), "instance"))
-                    return frozenset(result | {OPAQUE})
+                    return frozenset(result | {FOREIGN})     # what an unknown decorator made
                 if "property" in decorators:
                     return frozenset(result) | self._property_value(method)
                 kind = "static" if "staticmethod" in decorators else (
                     "class" if "classmethod" in decorators else "instance")
                 return frozenset(result | {Method(method, id(method), kind)})
             if name in cls.body_values:
-                value: set = set()
-                for store in cls.body_values[name]:
-                    source = self.index.bindings.get(id(store))
-                    value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
+                value = set(self._body_value(cls, name))
+                value = {Method(a.node, a.node_id, "instance") if isinstance(a, Func) else a for a in value}
                 if any(name in c.aliased_attrs for c in self.mro) and not _immutable_value(value):
                     value |= _loosen(frozenset(value)) | {OPAQUE}   # handed on, maybe changed there
                 return frozenset(result | value | {SELF_STATE})
@@ -1424,11 +1574,7 @@ class ProcessorAnalyzer:
                     return frozenset({Method(method, id(method), "bound", frozenset({atom}))})
                 return frozenset({Func(method, id(method), None)})
             if name in cls.body_values:
-                value: set = set()
-                for store in cls.body_values[name]:
-                    source = self.index.bindings.get(id(store))
-                    value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
-                return frozenset(value | {GLOBAL_STATE})
+                return self._body_value(cls, name) | {GLOBAL_STATE}
         return frozenset({OPAQUE, GLOBAL_STATE})
 
     def _eval_call(self, node: cst.Call, env: Env | None) -> frozenset:
@@ -1437,6 +1583,8 @@ class ProcessorAnalyzer:
         for atom in callee:
             if isinstance(atom, Func):
                 result |= self._call_function(atom.node, atom.env, node, env, None)
+                if atom.node_id in self._cached:   # the same object on every call with these arguments
+                    result.add(GLOBAL_STATE)
             elif isinstance(atom, Method):
                 result |= self._call_function(atom.node, None, node, env, self._method_self(atom))
             elif isinstance(atom, Builtin):
@@ -1517,14 +1665,32 @@ class ProcessorAnalyzer:
                     reason = f"{cls.name} has the decorator {_describe(decorator.decorator)}"
             for keyword in cls.node.keywords:
                 reason = f"{cls.name} has the class keyword {keyword.keyword.value}="
-            for special in ("__new__", "__init_subclass__", "__class_getitem__"):
-                if special in cls.methods:
-                    reason = f"{cls.name} defines {special}"
+            hooks = sorted(_OBJECT_HOOKS & (set(cls.methods) | set(cls.body_values)))
+            if hooks:
+                reason = f"{cls.name} defines {', '.join(hooks)}"
+            if any(n.startswith("__") and n.endswith("__") for n in cls.body_values if n not in _PLAIN_SPECIALS):
+                reason = f"{cls.name} binds a special method by assignment"
+            for store_name in cls.body_values:
+                for store in cls.body_values[store_name]:
+                    source = self.index.bindings.get(id(store))
+                    if source is not None and source.kind == "expr" and isinstance(source.node, cst.Call) \
+                            and any(a.keyword is not None and a.keyword.value == "default_factory"
+                                    for a in source.node.args):
+                        reason = f"{cls.name}.{store_name} has a default_factory, run by __init__"
         if reason is not None:
             if isinstance(self.index.owner.get(id(call)), (cst.FunctionDef, cst.Lambda)):
                 self._unknown_call(call, f"creating {atom.name}: {reason}")
-            return OPAQUE_VALUE
+            return frozenset({FOREIGN})
         instance = Obj(atom.module, atom.name)
+        # Python runs special methods on its own (truth, len, str, ==, hash, iteration,
+        # indexing, arithmetic, with, del): each is analyzed as if called with anything, with
+        # the instance as self (carrying the state of an instance made at import time).
+        outlives = env is None or env.outlives
+        bound = frozenset({instance}) | ({GLOBAL_STATE} if outlives else frozenset())
+        for cls in mro:
+            for name, method in cls.methods.items():
+                if name.startswith("__") and name.endswith("__") and name not in _PLAIN_SPECIALS:
+                    self._escape_function(Method(method, id(method), "bound", bound))
         for special in ("__init__", "__post_init__"):
             method = _find_method(mro, special)
             if method is None:
@@ -1564,6 +1730,19 @@ class ProcessorAnalyzer:
     def _class_info(self, atom: Cls | Obj) -> ClassInfo | None:
         home = self.index.modules.get(atom.module)
         return home.classes.get(atom.name) if home is not None else None
+
+    def _body_value(self, cls: ClassInfo, name: str) -> frozenset:
+        """A class attribute as its class body binds it; loosened when the body changes it
+        after binding it (`FIELDS.append("b")` in the class body)."""
+        value: set = set()
+        for store in cls.body_values[name]:
+            source = self.index.bindings.get(id(store))
+            value |= self._eval_source(source, None) if source is not None else OPAQUE_VALUE
+            scope = self.index.scopes.get(store)
+            if scope is not None and ((id(scope), name) in self.index.unsafe_names
+                                      or (id(scope), name) in self.index.container_additions):
+                value |= _loosen(frozenset(value)) | {OPAQUE}
+        return frozenset(value)
 
     def _enum_members(self, info: ClassInfo, names: list[str]) -> frozenset:
         is_str = any(self.index.qnames(b) & {"enum.StrEnum"} for b in info.bases)
@@ -1614,7 +1793,10 @@ class ProcessorAnalyzer:
                          else frozenset({atom}) | state)
                 return frozenset(result | {Method(method, id(method), "bound", bound)})
             if name in cls.body_values:
-                return frozenset(result) | self._class_attribute(Cls(cls.module, cls.name), name)
+                value = self._class_attribute(Cls(cls.module, cls.name), name)
+                return frozenset(result) | frozenset(
+                    Method(a.node, a.node_id, "bound", frozenset({atom}) | state) if isinstance(a, Func) else a
+                    for a in value)
         return frozenset(result | state) if stores else frozenset(result | {OPAQUE} | state)
 
     def _call_builtin(self, name: str, call: cst.Call, env: Env | None) -> frozenset:
@@ -1631,6 +1813,12 @@ class ProcessorAnalyzer:
             if name in ("list", "tuple"):
                 return frozenset({_copy_sequence(values[0])})
             return frozenset({Seq(None, _iterate(values[0]))})
+        if name in ("next", "min", "max") and values:
+            default = self.eval(keywords["default"].value, env) if "default" in keywords else EMPTY
+            if name == "next" and len(values) > 1:
+                default |= values[1]
+            chosen = _iterate(values[0]) if len(values) == 1 or name == "next" else frozenset().union(*values)
+            return chosen | default | (values[0] & STATE_MARKERS)
         if name == "reversed" and values:
             return frozenset({_reversed(values[0]), Fresh(ITERATOR)})
         if name == "iter" and values:
@@ -1668,6 +1856,8 @@ class ProcessorAnalyzer:
             return frozenset(Str(str(a.value)) for a in values[0])
         if name in ("bytearray", "object"):
             return frozenset({Fresh("")})
+        if name in ("property", "classmethod", "staticmethod"):
+            return frozenset({FOREIGN})     # a descriptor made by a call: its use runs code
         if name == "super" and len(values) == 2:
             classes = [a for a in values[0] if isinstance(a, Cls)]
             if len(classes) == len(values[0]) == 1 and (SELF in values[1] or any(
@@ -1678,6 +1868,11 @@ class ProcessorAnalyzer:
             function = self.index.owner.get(id(call))
             while isinstance(function, cst.Lambda):
                 function = self.index.owner.get(id(function))
+            first = _first_param_name(function) if isinstance(function, cst.FunctionDef) else None
+            activation = env.lookup(id(function)) if env is not None and function is not None else None
+            bound = activation.get(first) if activation is not None and first is not None else None
+            if bound is None or SELF not in bound or len(_without_markers(bound)) != 1:
+                return OPAQUE_VALUE       # super() of a helper object: its own MRO, not followed
             info = self.index.method_class.get(id(function)) if function is not None else None
             return frozenset({Super(info.module, info.name)}) if info is not None else OPAQUE_VALUE
         if name == "getattr" and len(values) >= 2 and SELF in values[0]:
@@ -1718,10 +1913,14 @@ class ProcessorAnalyzer:
                         result |= self.eval(call.args[1].value, env) if len(call.args) > 1 else OPAQUE_VALUE
                 elif atom.name == "copy":
                     result.add(receiver)
+                elif atom.name in ("pop", "setdefault", "popitem"):
+                    result |= receiver.values | ({OPAQUE} if atom.name == "popitem" else set())
                 else:
                     result.add(OPAQUE)
             elif isinstance(receiver, Seq) and atom.name == "copy":
                 result.add(receiver)
+            elif isinstance(receiver, Seq) and atom.name == "pop":
+                result |= receiver.elem or OPAQUE_VALUE
             elif isinstance(receiver, Str) and atom.name in _STR_METHODS and not call.args:
                 result.add(Str(getattr(receiver.value, atom.name)()))
             elif isinstance(receiver, Str) and atom.name in ("format", "join", "replace", "removeprefix",
@@ -1931,6 +2130,8 @@ def _loosen(value: frozenset, depth: int = 0) -> frozenset:
         elif isinstance(atom, Map):
             out.add(Map(None, atom.keys | {OPAQUE},
                         _loosen(atom.values, depth + 1) if depth < 4 else OPAQUE_VALUE | atom.values))
+        elif isinstance(atom, (Str, Int)) and depth == 0:
+            out.add(atom)         # the name still holds the same immutable value
         elif isinstance(atom, (Str, Int, Attr)):
             out.add(OPAQUE)
         else:
@@ -1944,8 +2145,12 @@ def _external_result(qname: str, call: cst.Call) -> frozenset:
     kind = purity.function_kind(qname)
     if kind == "fresh" or (kind == "random-seeded" and call.args):
         return frozenset({Fresh(qname)})
+    if kind == "pure" and qname in purity.RETURNS_ITERATOR:
+        return frozenset({Seq(None, OPAQUE_VALUE), Fresh(ITERATOR)})
     if kind == "pure" and qname not in purity.RETURNS_ARGUMENT:
         return frozenset({Fresh(qname)})
+    if purity.effect_of(qname) == "env":
+        return frozenset({OPAQUE, ENV})   # also when read at import time: using it reads the environment
     if kind == "pure" or kind == "mutates-first" or purity.effect_of(qname) is not None:
         return OPAQUE_VALUE      # (a clock's or a reader's result is plain data; the call is reported)
     return frozenset({FOREIGN})
@@ -2032,6 +2237,59 @@ def _constant_slice(node: cst.Subscript, evaluate) -> slice | None:
     if bounds[2] == 0:
         return None
     return slice(*bounds)
+
+
+class _TrackedFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found: list[cst.CSTNode] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.Name, cst.Call, cst.Attribute, cst.Subscript, cst.Comparison)):
+            self.found.append(node)
+        return not isinstance(node, (cst.Lambda, cst.FunctionDef))
+
+
+def _tracked_nodes(expr: cst.CSTNode) -> list[cst.CSTNode]:
+    finder = _TrackedFinder()
+    expr.visit(finder)
+    return finder.found
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+
+_GENERATORS: dict[int, bool] = {}
+
+
+def _is_generator(fn: FunctionNode) -> bool:
+    """Whether calling `fn` makes a generator (its body, not nested defs, has `yield`)."""
+    if not isinstance(fn, cst.FunctionDef):
+        return False
+    key = id(fn)
+    if key not in _GENERATORS:
+        finder = _YieldFinder()
+        fn.body.visit(finder)
+        _GENERATORS[key] = finder.found
+    return _GENERATORS[key]
+
+
+def _first_param_name(function: cst.FunctionDef) -> str | None:
+    params = [*function.params.posonly_params, *function.params.params]
+    return params[0].name.value if params else None
 
 
 def _copy_sequence(value: frozenset) -> Seq:

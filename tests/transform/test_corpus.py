@@ -38,10 +38,16 @@ KNOWN_IMPRECISE = frozenset({
 })
 
 
+# Unsound by a documented limit (README, "the purity model"): the iteration order of a set
+# of strings changes between processes (hash randomization), like hash() itself; within one
+# process pruned and full agree.
+KNOWN_LIMITS = frozenset({"a-set-order-of-strings"})
+
+
 def test_the_corpus_is_large_and_covers_every_category() -> None:
     categories = {c.category for c in CASES}
     assert len(CASES) >= 250
-    assert {"missed", "certain", "state", "precision"} <= categories
+    assert {"missed", "certain", "state", "precision", "adversary"} <= categories
     assert KNOWN_IMPRECISE <= {c.id for c in CASES if c.precise}
 
 
@@ -49,6 +55,9 @@ def test_the_corpus_is_large_and_covers_every_category() -> None:
 def test_case(case) -> None:
     verdict = evaluate(case)
     assert verdict.kind != "bad-case", verdict.describe()
+    if case.id in KNOWN_LIMITS:
+        assert verdict.kind == "unsound", f"{case.id} is sound now: take it off KNOWN_LIMITS"
+        return
     assert verdict.kind != "unsound", verdict.describe()
     if case.precise and case.id not in KNOWN_IMPRECISE:
         assert verdict.kind == "exact", verdict.describe()

@@ -25,6 +25,7 @@ claims a must-write that some run did not make, or calls a stateful Processor pr
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib
 import io
 import os
@@ -363,7 +364,7 @@ def execute(case: Case, workdir: Path) -> Execution:
                 for row_no, data in enumerate(case.rows):
                     for qual, instance in instances.items():
                         seen = observed[qual]
-                        row_data = {k: v for k, v in data.items()}
+                        row_data = copy.deepcopy(data)   # a case that changes a row value must not change the next case's
                         row_before = _freeze(row_data, plugin_names, {})
                         world_before = _world(loaded, instances, plugin_names)
                         printed_before = sink.tell()
