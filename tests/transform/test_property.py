@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,9 +50,11 @@ ALL = "<ALL>"
 # A failure is shrunk once (one bug per test, to bound the time) and then replayed from
 # Hypothesis's example database.
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.data_too_large]
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=_SLOW_OK,
+# `make soak` raises both with ANALYZER_EXAMPLES (and a random seed).
+_EXAMPLES = int(os.environ.get("ANALYZER_EXAMPLES", 100))
+PROPERTY = settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=_SLOW_OK,
                     report_multiple_bugs=False)
-ORACLE = settings(max_examples=100, deadline=None, suppress_health_check=_SLOW_OK,
+ORACLE = settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=_SLOW_OK,
                   report_multiple_bugs=False)
 ROBUST = settings(max_examples=200, deadline=None, suppress_health_check=_SLOW_OK)
 MUTATIONS = settings(max_examples=100, deadline=None, suppress_health_check=_SLOW_OK)
