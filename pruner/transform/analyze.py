@@ -20,7 +20,7 @@ from pruner.transform.model import ModuleAnalysis, ProcessorFacts, UDTFFacts
 from pruner.transform.program import Program
 from pruner.transform import purity
 from pruner.transform.collect import FunctionNode
-from pruner.transform.resolve import Facts, ProcessorAnalyzer, _decorator_name, _describe
+from pruner.transform.resolve import Facts, ProcessorAnalyzer, _decorator_name, _describe, is_generator
 from pruner.transform.values import Func
 _DECLARATIONS: Final = ("reads", "writes", "always_run", "pure")
 
@@ -412,30 +412,11 @@ def _known_class_decorator(program: Program, decorator: cst.Decorator) -> bool:
     return bool(names) and all(n in purity.CLASS_DECORATORS for n in names)
 
 
-class _YieldFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.found = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-
 def _never_runs(process: FunctionNode) -> str | None:
     """'async' / 'a generator' when calling process() runs none of its body."""
     if isinstance(process, cst.FunctionDef) and process.asynchronous is not None:
         return "`async`"
-    finder = _YieldFinder()
-    process.body.visit(finder)
-    return "a generator (it contains `yield`)" if finder.found else None
+    return "a generator (it contains `yield`)" if is_generator(process) else None
 
 
 def _constant_fields(expr: cst.BaseExpression) -> tuple[str, ...] | None:

@@ -150,6 +150,7 @@ class ProcessorAnalyzer:
         self._line_calls: dict[tuple[int, Env | None], dict[int, list[tuple[FunctionNode, Env]]]] = {}
         self._must_memo: dict[tuple[int, Env], frozenset[str]] = {}
         self._cached: set[int] = set()     # functions under functools.cache/lru_cache
+        self._generators: dict[int, bool] = {}
 
     # ------------------------------------------------------------------ entry
     def run(self, process: FunctionNode) -> Facts:
@@ -223,7 +224,9 @@ class ProcessorAnalyzer:
         if call is not None:
             self._note_call(call, call_env, fn, env)
         result = self.analyze_function(fn, env)
-        if _is_generator(fn):
+        if id(fn) not in self._generators:      # (per analysis: node ids are reused after it)
+            self._generators[id(fn)] = is_generator(fn)
+        if self._generators[id(fn)]:
             return frozenset({Seq(None, OPAQUE_VALUE), Fresh(ITERATOR)})
         return result
 
@@ -1407,13 +1410,9 @@ class ProcessorAnalyzer:
                         keys.add(Str(arg.keyword.value))
                         values |= self.eval(arg.value, env)
                         continue
-                    for atom in value_of:
-                        if isinstance(atom, Map):
-                            keys |= atom.keys
-                            values |= atom.values
-                        else:
-                            keys.add(OPAQUE)
-                            values.add(OPAQUE)
+                    more_keys, more_values = _map_parts(value_of)
+                    keys |= more_keys
+                    values |= more_values
             else:
                 keys.add(OPAQUE)
                 values.add(OPAQUE)
@@ -2066,14 +2065,9 @@ class ProcessorAnalyzer:
         for element in node.elements:
             if isinstance(element, cst.StarredDictElement):
                 exact = False
-                inner = self.eval(element.value, env)
-                for atom in inner:
-                    if isinstance(atom, Map):
-                        keys |= atom.keys
-                        values |= atom.values
-                    else:
-                        keys.add(OPAQUE)
-                        values.add(OPAQUE)
+                more_keys, more_values = _map_parts(self.eval(element.value, env))
+                keys |= more_keys
+                values |= more_values
                 continue
             k = self.eval(element.key, env)
             v = self.eval(element.value, env)
@@ -2154,6 +2148,20 @@ def _external_result(qname: str, call: cst.Call) -> frozenset:
     if kind == "pure" or kind == "mutates-first" or purity.effect_of(qname) is not None:
         return OPAQUE_VALUE      # (a clock's or a reader's result is plain data; the call is reported)
     return frozenset({FOREIGN})
+
+
+def _map_parts(value: frozenset) -> tuple[set, set]:
+    """The keys and values a dict value may hold (anything, for what is not a known dict)."""
+    keys: set = set()
+    values: set = set()
+    for atom in value:
+        if isinstance(atom, Map):
+            keys |= atom.keys
+            values |= atom.values
+        else:
+            keys.add(OPAQUE)
+            values.add(OPAQUE)
+    return keys, values
 
 
 def _texts(value: frozenset) -> frozenset[str] | None:
@@ -2272,19 +2280,13 @@ class _YieldFinder(cst.CSTVisitor):
         return False
 
 
-_GENERATORS: dict[int, bool] = {}
-
-
-def _is_generator(fn: FunctionNode) -> bool:
+def is_generator(fn: FunctionNode) -> bool:
     """Whether calling `fn` makes a generator (its body, not nested defs, has `yield`)."""
     if not isinstance(fn, cst.FunctionDef):
         return False
-    key = id(fn)
-    if key not in _GENERATORS:
-        finder = _YieldFinder()
-        fn.body.visit(finder)
-        _GENERATORS[key] = finder.found
-    return _GENERATORS[key]
+    finder = _YieldFinder()
+    fn.body.visit(finder)
+    return finder.found
 
 
 def _first_param_name(function: cst.FunctionDef) -> str | None:
