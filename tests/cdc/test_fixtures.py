@@ -5,6 +5,7 @@ plus our ``fixtures/changelog/``. Expected rows are Flink's ``RowData.toString()
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -17,7 +18,12 @@ from tests.cdc.rowdata import flink_rows, java_float
 # our own changelog-json fixture lives here.
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "cdc"
 OWN = Path(__file__).resolve().parent / "fixtures"
-assert SHARED.is_dir(), f"the shared CDC fixtures are missing: expected them at {SHARED}"
+if not SHARED.is_dir():
+    # A user's clone has no ../shared: this conformance check runs where it is (CI always has it).
+    if os.environ.get("CI") == "true":
+        raise AssertionError(f"the shared CDC fixtures are missing: expected them at {SHARED}")
+    pytest.skip(f"no shared CDC fixtures beside this checkout ({SHARED}): conformance check skipped",
+                allow_module_level=True)
 
 
 def _fixture(path: str | Path) -> Path:

@@ -8,6 +8,7 @@ from the formats' own keys and tokens, and fixture lines mutated at random.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,12 @@ from pruner.cdc.model import TRUNCATE
 # our own changelog-json fixture lives here.
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "cdc"
 OWN = Path(__file__).resolve().parent / "fixtures"
-assert SHARED.is_dir(), f"the shared CDC fixtures are missing: expected them at {SHARED}"
+if not SHARED.is_dir():
+    # A user's clone has no ../shared: this conformance check runs where it is (CI always has it).
+    if os.environ.get("CI") == "true":
+        raise AssertionError(f"the shared CDC fixtures are missing: expected them at {SHARED}")
+    pytest.skip(f"no shared CDC fixtures beside this checkout ({SHARED}): conformance check skipped",
+                allow_module_level=True)
 
 
 def _fixture(path: str | Path) -> Path:
