@@ -14,8 +14,9 @@ Two adapters, both built from a job spec and its compiled plan:
 
 The plan travels with the job: the driver reads and verifies it (a missing or corrupt plan
 fails before submission), every task parses it again in ``open()``, and a plan that does not
-match the plugin files on the task's disk behaves as in the local runtime: with
-``on_stale="full"`` every unit runs and a warning is logged, with ``"stop"`` the task fails.
+match the plugin files on the task's disk behaves as in the local runtime: with ``"stop"``
+(the default) the task fails; with ``"full"`` or ``"compile"`` the task compiles the job in
+memory and runs its current units (all of them, or pruned), and a warning is logged.
 
 Counters: the Flink metrics ``units_run``, ``units_skipped`` and ``messages_dropped`` (group
 ``pruner``) per task; each task also logs its totals when it closes, and adds them to
@@ -53,6 +54,7 @@ from pyflink.table.udf import FunctionContext, TableFunction  # noqa: E402
 from pruner.cdc import decode  # noqa: E402
 from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter, DecodeStats  # noqa: E402
 from pruner.planfile import loads, read_plan  # noqa: E402
+from pruner.runtime.plugins import STALE_POLICIES  # noqa: E402
 from pruner.runtime.keyed import KeyedJob  # noqa: E402
 from pruner.spec import DimJoinStep, JobSpec, load_spec  # noqa: E402
 
@@ -68,12 +70,12 @@ class FlinkJob:
 
     spec_path: str
     plan_bytes: bytes
-    on_stale: str = "full"
+    on_stale: str = "stop"
 
     @classmethod
-    def load(cls, spec_path: str | Path, plan_path: str | Path, *, on_stale: str = "full") -> FlinkJob:
-        if on_stale not in ("full", "stop"):
-            raise ValueError(f"on_stale must be 'full' or 'stop', not {on_stale!r}")
+    def load(cls, spec_path: str | Path, plan_path: str | Path, *, on_stale: str = "stop") -> FlinkJob:
+        if on_stale not in STALE_POLICIES:
+            raise ValueError(f"on_stale must be one of {', '.join(STALE_POLICIES)}, not {on_stale!r}")
         load_spec(spec_path)                       # a bad spec fails here, before submission
         read_plan(plan_path)                       # so does a missing or corrupt plan
         return cls(str(Path(spec_path).resolve()), Path(plan_path).read_bytes(), on_stale)

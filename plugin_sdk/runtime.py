@@ -6,8 +6,9 @@
     for change in changes:                                      # pruner.cdc.decode(...) output
         result = job.process(change)        # sink records, or a DeadLetter (state unchanged)
 
-The plan is checked against the spec and the plugin files first: a stale plan is never used
-to prune (`on_stale="full"` runs every unit and warns; `"stop"` raises StalePlanError).
+The plan is checked against the spec and the plugin files first: a stale plan is never run
+(`on_stale="stop"`, the default, raises StalePlanError; `"full"` compiles the job in memory and
+runs every current unit, pruning nothing; `"compile"` prunes with the plan compiled in memory).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ __all__ = ["open_job", "Engine"]
 
 
 def open_job(spec_path: str | Path, plan_path: str | Path, mode: str = "pruned", *,
-             on_stale: str = "full") -> Engine:
+             on_stale: str = "stop") -> Engine:
     """Load a job spec and its compiled plan, import the job's plugins, and return its Engine."""
     spec = load_spec(spec_path)
     return Engine(spec, load_plan(plan_path), mode, on_stale=on_stale)

@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -13,7 +14,10 @@ from pruner.cdc.decode import FORMATS
 from pruner.diagnostics import BY_CODE, Severity
 from pruner.transform import Analysis, SourceError, transform
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_DEAD_LETTERS = 0, 1, 2, 3
+_STALE_HELP = ("when the plan does not match the job's code or spec: stop with an error naming what "
+               "changed (default); full: compile the job in memory and run every current unit, pruning "
+               "nothing; compile: compile in memory and prune with that (a stale plan's units never run)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,12 +27,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except BrokenPipeError:
         # `pruner analyze ... | head`: the reader left; that is not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings of ours (a stale plan) read as the command's own lines, not Python's."""
+    print(f"pruner: warning: {message}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog="modes: pruned (stateful, default) | stateless | full (every unit on every message) | "
                "batch (the job once over the final snapshot). The final sink table of every mode "
                "is the same; only the work differs.\n\n"
+               "outputs are checked before the run (not the input, not each other, writable) and "
+               "written whole at the end: a failed run leaves no half file and replaces nothing.\n\n"
+               "exit status: 0 done; 1 error (nothing written); 2 usage error; 3 done, but more "
+               "messages than --max-dead-letters were dead letters. When the first "
+               f"{_first_checked()} messages are all unusable the run stops early (1) with a guess at "
+               "the format.\n\n"
                "example:\n  pruner replay examples/ecommerce/job.yaml --plan compiled_plans/ecommerce.plan \\\n"
                "      --input examples/ecommerce/stream.debezium.jsonl --format debezium-json "
                "--sink-out sink.jsonl --stats-out stats.json",
@@ -126,9 +143,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--sink-out", metavar="FILE.jsonl", help="write the final sink table (sorted by key)")
     replay.add_argument("--stats-out", metavar="FILE.json", help="write counters as JSON")
     replay.add_argument("--dead-letter", metavar="FILE", help="write unusable messages with their reasons")
-    replay.add_argument("--on-stale", choices=("full", "stop"), default="full",
-                        help="when the plan does not match the code: run every unit and warn (default) "
-                             "or stop")
+    replay.add_argument("--on-stale", choices=("stop", "full", "compile"), default="stop", help=_STALE_HELP)
+    replay.add_argument("--max-dead-letters", type=int, default=0, metavar="N",
+                        help="exit 0 when at most N messages were dead letters (default 0: any dead "
+                             "letter makes the exit status 3; the outputs are written either way)")
     replay.add_argument("--dedup", action="store_true",
                         help="(pruned mode) send only sink fields whose value really changed since the "
                              "key's last record; a record where none did is not sent")
@@ -171,7 +189,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="the sink: one line per source transaction (its records and changes); "
                              "also where a restart picks up")
     follow.add_argument("--mode", default="pruned", choices=("pruned", "stateless", "full"))
-    follow.add_argument("--on-stale", choices=("full", "stop"), default="full")
+    follow.add_argument("--on-stale", choices=("stop", "full", "compile"), default="stop", help=_STALE_HELP)
     follow.add_argument("--idle-exit", type=float, metavar="SECONDS",
                         help="stop after this long without a message (the first one may take up to "
                              "10 s to come; default: run until Ctrl-C)")
@@ -179,6 +197,11 @@ def _parser() -> argparse.ArgumentParser:
     follow.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     follow.set_defaults(run=_run_follow)
     return parser
+
+
+def _first_checked() -> int:
+    from pruner.runtime.replay import FIRST_MESSAGES_CHECKED
+    return FIRST_MESSAGES_CHECKED
 
 
 def _codes_help() -> str:
@@ -222,7 +245,14 @@ def _run_compile(args: argparse.Namespace) -> int:
         print(f"pruner compile: {reason}; no plan written", file=sys.stderr)
         return EXIT_ERRORS
     output = Path(args.output) if args.output else Path("compiled_plans") / f"{result.spec.name}.plan"
-    write_plan(result.plan, output)
+    if output.is_dir() or (args.output and args.output.endswith(("/", os.sep))):
+        output = output / f"{result.spec.name}.plan"          # -o DIR: DIR/<job>.plan, as cp does
+    try:
+        write_plan(result.plan, output)
+    except OSError as error:
+        print(f"pruner compile: cannot write {output}: {error.strerror or error}; no plan written",
+              file=sys.stderr)
+        return EXIT_ERRORS
     plan = result.plan
     live = [u for u in plan.units if not u.dead]
     print(f"compiled {plan.job}: {len(plan.units)} units ({len(live)} live), {plan.n_bits} bits "
@@ -292,23 +322,27 @@ def _write_graph(plan, args: argparse.Namespace) -> int:
     else:
         output = dot.encode()
     if args.output:
-        Path(args.output).write_bytes(output)
+        try:
+            Path(args.output).write_bytes(output)
+        except OSError as error:
+            print(f"pruner explain: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_ERRORS
     else:
         sys.stdout.buffer.write(output)
     return EXIT_OK
 
 
 def _run_replay(args: argparse.Namespace) -> int:
+    from pruner.outputs import OutputError, Outputs
     from pruner.planfile import PlanError
-    from pruner.runtime.plugins import StalePlanError
-    from pruner.runtime.replay import open_input, replay, summary, write_dead_letters, write_sink
+    from pruner.runtime.plugins import PluginLoadError, StalePlanError
+    from pruner.runtime.replay import (WrongFormatError, format_hint, open_input, replay, summary,
+                                       write_dead_letters, write_sink)
     from pruner.runtime.stores import StoreError
     from pruner.spec import SpecError
 
-    try:
-        lines = open_input(args.input)
-    except OSError as error:
-        print(f"pruner replay: cannot read {args.input}: {error.strerror or error}", file=sys.stderr)
+    if args.max_dead_letters < 0:
+        print("pruner replay: --max-dead-letters must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
     dedup = None
     if args.dedup or args.dedup_ignore or args.dedup_full_rows or args.dedup_max_keys or args.dedup_ttl:
@@ -325,38 +359,69 @@ def _run_replay(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"pruner replay: {error}", file=sys.stderr)
             return EXIT_USAGE
+    try:            # every output is checked before any work: a run's result is never lost to a bad path
+        outputs = Outputs({"--sink-out": args.sink_out, "--stats-out": args.stats_out,
+                           "--dead-letter": args.dead_letter},
+                          inputs={"--input": args.input, "--plan": args.plan, "the job spec": args.spec,
+                                  "--dim-store": args.dim_store})
+    except OutputError as error:
+        print(f"pruner replay: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        lines = open_input(args.input)
+    except OSError as error:
+        print(f"pruner replay: cannot read {args.input}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = replay(args.spec, args.plan, lines, args.fmt, args.mode, on_stale=args.on_stale,
                         progress=None if args.quiet else sys.stderr, dim_store=args.dim_store, dedup=dedup)
-    except (SpecError, PlanError, StalePlanError, StoreError, ValueError) as error:
+    except (SpecError, PlanError, StalePlanError, PluginLoadError, StoreError, WrongFormatError,
+            ValueError) as error:
+        print(f"\npruner replay: {error}" if not args.quiet else f"pruner replay: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    except OSError as error:
+        print(f"pruner replay: cannot read {args.input}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_ERRORS
+    try:
+        outputs.write("--sink-out", lambda out: write_sink(result, out))
+        outputs.write("--stats-out", lambda out: _write_json(result.stats_json(), out))
+        outputs.write("--dead-letter", lambda out: write_dead_letters(result, out))
+        outputs.commit()
+    except (OutputError, ValueError) as error:
+        outputs.discard()
         print(f"pruner replay: {error}", file=sys.stderr)
         return EXIT_ERRORS
-    if args.sink_out:
-        with open(args.sink_out, "w", encoding="utf-8") as out:
-            write_sink(result, out)
-    if args.stats_out:
-        with open(args.stats_out, "w", encoding="utf-8") as out:
-            json.dump(result.stats_json(), out, indent=2)
-            out.write("\n")
-    if args.dead_letter:
-        with open(args.dead_letter, "w", encoding="utf-8") as out:
-            write_dead_letters(result, out)
     if not args.quiet:
         print(summary(result), file=sys.stderr)
+    dead = len(result.dead_letters)
+    if dead > args.max_dead_letters:
+        if not args.quiet:
+            hint = ""
+            if dead == result.decode_stats.messages:
+                hint = " " + format_hint([letter.raw for letter in result.dead_letters[:64]], args.fmt)
+            where = f" (written to {args.dead_letter})" if args.dead_letter else " (see them with --dead-letter FILE)"
+            print(f"pruner replay: {dead:,} dead letters{where}, more than --max-dead-letters "
+                  f"{args.max_dead_letters}: exit status {EXIT_DEAD_LETTERS}.{hint}", file=sys.stderr)
+        return EXIT_DEAD_LETTERS
     return EXIT_OK
+
+
+def _write_json(data: object, out) -> None:
+    json.dump(data, out, indent=2, allow_nan=False)
+    out.write("\n")
 
 
 def _run_follow(args: argparse.Namespace) -> int:
     from pruner.follow import FollowError, follow, lsn_text
     from pruner.planfile import PlanError
-    from pruner.runtime.plugins import StalePlanError
+    from pruner.runtime.plugins import PluginLoadError, StalePlanError
     from pruner.spec import SpecError
 
     try:
         stats = follow(args.spec, args.plan, args.dsn, args.sink_out, slot=args.slot, mode=args.mode,
                        on_stale=args.on_stale, idle_exit=args.idle_exit, max_transactions=args.max_transactions,
                        progress=None if args.quiet else sys.stderr)
-    except (SpecError, PlanError, StalePlanError, FollowError) as error:
+    except (SpecError, PlanError, StalePlanError, PluginLoadError, FollowError) as error:
         print(f"pruner follow: {error}", file=sys.stderr)
         return EXIT_ERRORS
     if not args.quiet:

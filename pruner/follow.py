@@ -101,7 +101,7 @@ class Follower:
     """The follow loop, separate from the connection so tests can drive it."""
 
     def __init__(self, spec_path: str | Path, plan_path: str | Path, sink_path: str | Path,
-                 mode: str = "pruned", on_stale: str = "full") -> None:
+                 mode: str = "pruned", on_stale: str = "stop") -> None:
         self.spec = load_spec(spec_path)
         self.engine = Engine(self.spec, read_plan(plan_path), mode, on_stale=on_stale)
         self.sink_path = Path(sink_path)
@@ -165,7 +165,7 @@ def _json_default(value: Any) -> Any:
 
 
 def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: str | Path, *,
-           slot: str = "pruner", mode: str = "pruned", on_stale: str = "full",
+           slot: str = "pruner", mode: str = "pruned", on_stale: str = "stop",
            idle_exit: float | None = None, max_transactions: int | None = None,
            progress: IO[str] | None = None) -> FollowStats:
     """Stream the slot's changes through the job until Ctrl-C, `idle_exit` seconds without a

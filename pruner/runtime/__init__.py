@@ -11,7 +11,6 @@ from pruner.encode import Plan
 from pruner.planfile import PlanError, read_plan
 from pruner.runtime.decider import Decider, Decision
 from pruner.runtime.engine import MODES, Engine, RunStats, SinkRecord, SinkTable
-from pruner.runtime.kernels import BatchDecision, PlanArrays, decide_batch, mask_matrix
 from pruner.runtime.plugins import StalePlanError, StalePlanWarning, check_fingerprints, enforce
 from pruner.spec import JobSpec
 
@@ -20,12 +19,25 @@ __all__ = ["load_plan", "Plan", "PlanError", "Decider", "Decision", "Engine", "M
            "StalePlanError", "StalePlanWarning"]
 
 
-def load_plan(path: str | Path, *, spec: JobSpec | None = None, on_stale: str = "full") -> Plan:
+_KERNELS = ("BatchDecision", "PlanArrays", "decide_batch", "mask_matrix")
+
+
+def __getattr__(name: str):
+    """The numba batch kernel is imported only by who uses it: numba costs a second to import
+    and needs a cache directory, and the engine does not need it."""
+    if name in _KERNELS:
+        from pruner.runtime import kernels
+        return getattr(kernels, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_plan(path: str | Path, *, spec: JobSpec | None = None, on_stale: str = "stop") -> Plan:
     """Read a plan file; refuse a corrupt one (PlanError).
 
     With `spec`, also compare the plan's fingerprints with the spec and plugin files on disk:
-    on a mismatch, `on_stale="stop"` raises StalePlanError and "full" (the default) warns.
-    Use the returned plan only for full runs in that case (the Engine does this itself).
+    on a mismatch, `on_stale="stop"` (the default) raises StalePlanError, anything else warns.
+    An Engine checks again itself and never runs a stale plan's units (see
+    ``pruner.runtime.plugins.plan_to_run``).
     """
     plan = read_plan(path)
     if spec is not None:

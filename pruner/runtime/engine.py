@@ -26,6 +26,7 @@ a ``pruner.runtime.stores.SqliteTable`` (a DimJoin then looks its rows up in SQL
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -159,7 +160,7 @@ class _Executable:
 
 
 class Engine:
-    def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "full",
+    def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "stop",
                  check_fingerprints: bool = True,
                  stores: Mapping[str, MutableMapping[tuple, dict[str, Any]]] | None = None,
                  dedup: Dedup | None = None) -> None:
@@ -174,12 +175,13 @@ class Engine:
         if unknown:
             raise ValueError(f"stores given for {', '.join(unknown)}, which the job does not have "
                              f"(its tables: {', '.join(tables)})")
+        may_prune = True
+        if check_fingerprints:          # in every mode: a stale plan's units may not be the job's
+            plan, may_prune = plugins.plan_to_run(plan, spec, on_stale)
         self.spec = spec
         self.plan = plan
         self.mode = mode
-        self.prune = mode in ("pruned", "stateless")
-        if check_fingerprints and self.prune:
-            self.prune = plugins.enforce(plugins.check_fingerprints(plan, spec), on_stale, plan.job)
+        self.prune = mode in ("pruned", "stateless") and may_prune
         self.stats = RunStats(units={u.name: [0, 0] for u in plan.units},
                               steps={s.name: [0, 0] for s in spec.pipeline})
         self.dedup = dedup
@@ -221,6 +223,8 @@ class Engine:
         self.outputs: dict[tuple, list[Any]] = {}     # stateful: row key -> per unit last outputs
         self.in_sink: dict[tuple, bool] = {}
         self._undo: list[tuple[dict, Any, Any]] | None = None
+        self._last_line: dict[tuple, int] = {}        # batch: row key -> line of its last message
+        self.finish_dead_letters: list[DeadLetter] = []
         self._memo: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------------ building units
@@ -266,7 +270,13 @@ class Engine:
         return records
 
     def finish(self) -> list[SinkRecord]:
-        """Batch mode: run the job over the final snapshot. Other modes: nothing more to emit."""
+        """Batch mode: run the job over the final snapshot. Other modes: nothing more to emit.
+
+        Each row is its own transaction, as each message is in the other modes: a row a unit
+        fails on goes to ``finish_dead_letters`` (line: the last message of the row's key; raw:
+        the row's final source rows as JSON) and is not written; every other row is.
+        """
+        self.finish_dead_letters: list[DeadLetter] = []
         if self.mode != "batch":
             return []
         start = time.perf_counter()
@@ -275,7 +285,19 @@ class Engine:
         for table in self.row_sources:
             keys |= set(self.tables[table])
         for key in sorted(keys, key=_key_order_one):
-            records += self._recompute(key, self.all_bits)
+            self._undo = []
+            try:
+                found = self._recompute(key, self.all_bits)
+            except (UnitFailed, _BadChange) as error:
+                self._rollback()
+                self.stats.dead_letter += 1
+                rows = {t: self.tables[t][key] for t in sorted(self.row_sources) if key in self.tables[t]}
+                self.finish_dead_letters.append(DeadLetter(
+                    self._last_line.get(key, 0), f"{error} (the final snapshot of this row)",
+                    json.dumps(rows, default=str, ensure_ascii=False, sort_keys=True)))
+                continue
+            self._undo = None
+            records += found
         self.stats.records += len(records)
         self.stats.seconds += time.perf_counter() - start
         return records
@@ -331,6 +353,7 @@ class Engine:
             # A row the engine does not hold is new to it: every field changed.
             mask = self._update_mask(table, change, old, after) if change.kind == UPDATE and known else self.all_bits
         if self.mode == "batch":
+            self._set(self._last_line, key, change.line)
             return []
         if not self._keep(mask):
             return []

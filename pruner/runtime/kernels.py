@@ -153,7 +153,24 @@ def _rows(masks: list[bitarray], n_words: int, what: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- kernel
-@njit(parallel=True, cache=True)
+def _compiled(**options):
+    """``njit`` with an on-disk cache where one can be written, without one where none can.
+
+    numba keeps compiled code in ``__pycache__`` beside this file or under the user's home; a
+    read-only install run by a user whose HOME cannot be written has neither, and numba then
+    refuses to build the function at all. The kernel is the same either way, only compiled
+    again in each process."""
+    def wrap(function):
+        try:
+            return njit(cache=True, **options)(function)
+        except RuntimeError as error:
+            if "cannot cache" not in str(error):
+                raise
+            return njit(cache=False, **options)(function)
+    return wrap
+
+
+@_compiled(parallel=True)
 def _decide_batch(masks, unit_deps, relevant, sink_deps, run, drop, outputs):
     """Decide n_messages messages, in parallel over messages.
 

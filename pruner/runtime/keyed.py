@@ -32,6 +32,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change
 from pruner.encode import Plan
 from pruner.runtime.engine import Engine, SinkRecord
@@ -64,12 +65,12 @@ class KeyedJob:
     """The keyed stages of one job: routing, and the S, D and R step functions."""
 
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, check_fingerprints: bool = True,
-                 on_stale: str = "full") -> None:
+                 on_stale: str = "stop") -> None:
         if mode not in ("pruned", "stateless", "full"):
             raise KeyedJobError(f"the keyed runtime runs pruned, stateless or full, not {mode!r}")
         self.spec = spec
-        self.plan = plan
         self.engine = Engine(spec, plan, mode, check_fingerprints=check_fingerprints, on_stale=on_stale)
+        self.plan = self.engine.plan           # a stale plan's replacement (see Engine), never the stale one
         self.row_sources = {t.name: t for t in spec.row_sources}
         self.udafs = {s.source: s for s in spec.pipeline if isinstance(s, UdafStep)}
         self.dimensions = {t.name: t for t in spec.dimensions}
@@ -291,8 +292,10 @@ class KeyedJob:
         elif before is None:
             result = self.engine.process(Change(INSERT, join.table, None, event["row"], None, line))
         else:
+            # strict equality (1, 1.0 and True differ), as every change mask is computed; the
+            # engine also diffs against the row it holds
             changed = frozenset(f for f in set(before) | set(event["row"])
-                                if before.get(f, _NONE) != event["row"].get(f, _NONE))
+                                if not same_value(before.get(f, _NONE), event["row"].get(f, _NONE)))
             result = self.engine.process(Change(UPDATE, join.table, before, event["row"], changed, line))
         return result if isinstance(result, list) else []
 

@@ -1,10 +1,19 @@
 """Loading a job's plugin classes at run time, and checking them against the plan.
 
 At run time the plugins are imported (that is their purpose); the compiler never does.
-Before a plan is used to prune, the plugin files and the spec are hashed and compared with
-the fingerprints the plan was compiled from. A mismatch means the plan may not describe the
-code that runs, so the runtime never prunes with it: by default it runs every unit and
-warns (``on_stale="full"``), or it stops (``on_stale="stop"``).
+Before a plan is used, in every mode, the plugin files and the spec are hashed and compared
+with the fingerprints the plan was compiled from. A mismatch means the plan may not describe
+the code that runs: its units may not even be the job's units any more (a Processor added to
+a UDTF, a step added to the spec). So a stale plan is never run. What happens instead is the
+``on_stale`` policy:
+
+- ``stop`` (the default): refuse, naming what changed and `pruner compile` as the fix;
+- ``full``: compile the job in memory (static analysis only, never importing it) to learn its
+  *current* units, and run every one of them on every message, pruning nothing;
+- ``compile``: compile in memory and prune with that plan (a warning says the plan file is
+  stale; the compile costs about a second per run).
+
+Either way the units that run are the current code's, never the stale plan's.
 """
 from __future__ import annotations
 
@@ -20,7 +29,7 @@ from typing import Any
 from pruner.encode import Plan
 from pruner.spec import JobSpec
 
-STALE_POLICIES = ("full", "stop")
+STALE_POLICIES = ("stop", "full", "compile")
 _IMPORTS = threading.RLock()
 
 
@@ -29,7 +38,11 @@ class StalePlanError(Exception):
 
 
 class StalePlanWarning(UserWarning):
-    """The plan is stale; every unit runs (nothing is pruned) until it is recompiled."""
+    """The plan file is stale; the job runs on a plan compiled in memory until it is recompiled."""
+
+
+class PluginLoadError(Exception):
+    """A plugin module cannot be imported (syntax error, an exception at import, a missing file)."""
 
 
 @dataclass(frozen=True)
@@ -64,8 +77,11 @@ def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
                 key = file.resolve().relative_to(base).as_posix()
             except ValueError:
                 key = file.resolve().as_posix()
-            current[key] = hashlib.sha256(file.read_bytes().decode("utf-8").encode(
-                "utf-8", "surrogatepass")).hexdigest()
+            data = file.read_bytes()
+            try:
+                current[key] = hashlib.sha256(data.decode("utf-8").encode("utf-8", "surrogatepass")).hexdigest()
+            except UnicodeDecodeError:      # not UTF-8: it cannot be what was compiled
+                current[key] = "not-utf-8:" + hashlib.sha256(data).hexdigest()
     known = plan.fingerprints.get("plugins", {})
     changed = [f for f in known if f in current and current[f] != known[f]]
     spec_digest = hashlib.sha256(spec.text.encode("utf-8")).hexdigest()
@@ -77,18 +93,88 @@ def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
 
 
 def enforce(staleness: Staleness, policy: str, plan_name: str) -> bool:
-    """True when pruning is allowed; warns or raises on a stale plan per `policy`."""
-    if policy not in STALE_POLICIES:
-        raise ValueError(f"on_stale must be one of {', '.join(STALE_POLICIES)}, got {policy!r}")
+    """True when the plan may be used as it is; raises (``stop``) or warns on a stale plan.
+
+    Only for callers that have no job to run (``pruner.runtime.load_plan``): a runtime uses
+    ``plan_to_run``, which also replaces a stale plan's units by the current ones.
+    """
+    _check_policy(policy)
     if not staleness.stale:
         return True
-    message = (f"plan {plan_name!r} does not match the code it would run ({staleness.describe()}); "
-               "recompile it with `pruner compile`")
+    message = _stale_message(plan_name, staleness)
     if policy == "stop":
         raise StalePlanError(message)
-    warnings.warn(message + "; running every unit on every message until then", StalePlanWarning,
-                  stacklevel=3)
+    warnings.warn(message, StalePlanWarning, stacklevel=3)
     return False
+
+
+def plan_to_run(plan: Plan, spec: JobSpec, policy: str = "stop") -> tuple[Plan, bool]:
+    """The plan a runtime may run for `spec`, and whether it may prune with it.
+
+    A fresh plan is returned as it is. A stale one is never run (see the module docstring):
+    ``stop`` raises StalePlanError; ``full`` and ``compile`` compile the job in memory and
+    return that plan, with pruning off (``full``) or on (``compile``), after a warning.
+    """
+    _check_policy(policy)
+    staleness = check_fingerprints(plan, spec)
+    if not staleness.stale:
+        return plan, True
+    fresh, why = _compile_in_memory(spec)
+    units = _unit_changes(plan, fresh) if fresh is not None else ""
+    message = _stale_message(plan.job, staleness, units)
+    if policy == "stop":
+        raise StalePlanError(message + (f"\n  and compiling it now fails: {why}" if why else ""))
+    if fresh is None:
+        raise StalePlanError(f"{message}\n  on_stale={policy} compiles the job in memory, which "
+                             f"fails: {why}")
+    if policy == "full":
+        warnings.warn(f"{message}; running every unit of the current code on every message (nothing "
+                      "pruned) until then", StalePlanWarning, stacklevel=3)
+        return fresh, False
+    warnings.warn(f"{message}; pruning with a plan compiled in memory until then", StalePlanWarning,
+                  stacklevel=3)
+    return fresh, True
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in STALE_POLICIES:
+        raise ValueError(f"on_stale must be one of {', '.join(STALE_POLICIES)}, got {policy!r}")
+
+
+def _stale_message(plan_name: str, staleness: Staleness, units: str = "") -> str:
+    return (f"plan {plan_name!r} does not match the job it would run ({staleness.describe()}"
+            f"{'; ' + units if units else ''}); recompile it with `pruner compile`")
+
+
+def _compile_in_memory(spec: JobSpec) -> tuple[Plan | None, str]:
+    """(the job's plan compiled from the files as they are now, or None and why not)."""
+    from pruner.compiler import build           # the compiler is only needed for a stale plan
+    from pruner.diagnostics import Severity
+    from pruner.spec import SpecError
+    from pruner.transform import SourceError
+
+    try:
+        result = build(spec.path)
+    except (SpecError, SourceError, OSError) as error:
+        return None, str(error)
+    errors = [d.render() for d in result.diagnostics() if d.severity is Severity.ERROR]
+    if errors:
+        return None, "; ".join(errors[:3]) + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
+    return result.plan, ""
+
+
+def _unit_changes(old: Plan, new: Plan) -> str:
+    """Which units the job has now that the plan does not, and the reverse."""
+    before = {(u.name, u.kind, u.step, u.class_ref) for u in old.units}
+    after = {(u.name, u.kind, u.step, u.class_ref) for u in new.units}
+    added = sorted(name for name, *_ in after - before)
+    removed = sorted(name for name, *_ in before - after)
+    parts = []
+    if added:
+        parts.append("units the plan does not have: " + ", ".join(added))
+    if removed:
+        parts.append("units the job no longer has: " + ", ".join(removed))
+    return "; ".join(parts)
 
 
 def load_class(spec: JobSpec, class_ref: str) -> Any:
@@ -106,12 +192,33 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
             if path in sys.path:
                 sys.path.remove(path)
             sys.path.insert(0, path)
-        _forget_stale_modules(folders)
-        module = importlib.import_module(module_name)
+        try:
+            _forget_stale_modules(folders)
+            module = importlib.import_module(module_name)
+        except Exception as error:      # plugin code raising at import is the plugin's error, not ours
+            raise PluginLoadError(f"cannot import {class_ref}: {_where(error, folders)}") from error
     try:
         return getattr(module, class_name)
     except AttributeError:
-        raise ImportError(f"{class_ref}: module {module_name!r} has no class {class_name!r}") from None
+        raise PluginLoadError(f"cannot load {class_ref}: module {module_name!r} has no class "
+                              f"{class_name!r}") from None
+
+
+def _where(error: BaseException, folders: list[str]) -> str:
+    """The error with the plugin file and line it comes from (the innermost frame in a plugin)."""
+    what = f"{type(error).__name__}: {error}"
+    if isinstance(error, SyntaxError) and error.filename:
+        return f"{error.filename}:{error.lineno}: SyntaxError: {error.msg}"
+    if isinstance(error, ModuleNotFoundError):
+        return what + " (is the module in the job's plugin folders?)"
+    place = ""
+    frame = error.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if any(filename.startswith(folder + "/") for folder in folders):
+            place = f"{filename}:{frame.tb_lineno}: "
+        frame = frame.tb_next
+    return place + what
 
 
 def _plugin_modules(folders: list[str]) -> dict[str, Path]:

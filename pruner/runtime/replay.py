@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from pruner.cdc import decode
+from pruner.cdc.decode import FORMATS
 from pruner.cdc.model import DeadLetter, DecodeStats
 from pruner.planfile import read_plan
 from pruner.runtime.engine import Engine, RunStats, SinkTable
@@ -16,6 +17,13 @@ from pruner.runtime.stores import sqlite_stores
 from pruner.spec import load_spec
 
 PROGRESS_EVERY_S = 2.0
+# When this many messages came and every one was a dead letter of the decoder, the input is
+# not in the format given: stop instead of dead-lettering the whole file.
+FIRST_MESSAGES_CHECKED = 50
+
+
+class WrongFormatError(Exception):
+    """The first messages of the input were all unusable: it is not in the format given."""
 
 
 @dataclass
@@ -51,7 +59,7 @@ class _Lines:
 
 
 def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], fmt: str, mode: str,
-           *, on_stale: str = "full", progress: IO[str] | None = None,
+           *, on_stale: str = "stop", progress: IO[str] | None = None,
            dim_store: str | Path | None = None, dedup=None) -> ReplayResult:
     """Decode and run `lines`; with `dim_store`, the dimension tables live in that SQLite file."""
     spec = load_spec(spec_path)
@@ -66,6 +74,10 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
     for item in decode(source, fmt, decode_stats):
         if isinstance(item, DeadLetter):
             dead.append(item)
+            if decode_stats.messages >= FIRST_MESSAGES_CHECKED and len(dead) == decode_stats.messages:
+                raise WrongFormatError(f"the first {len(dead)} messages are all unusable as {fmt} "
+                                       f"(line {dead[0].line}: {dead[0].reason}); "
+                                       f"{format_hint(list(source.recent.values()), fmt)}")
             continue
         result = engine.process(item)
         if isinstance(result, DeadLetter):
@@ -81,9 +93,26 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
                                f"{engine.stats.dropped:,} dropped ({rate:,.0f} changes/s)")
                 progress.flush()
     sink.apply_all(engine.finish())
+    dead.extend(engine.finish_dead_letters)
     if progress is not None and time.perf_counter() - start >= PROGRESS_EVERY_S:
         progress.write("\n")
     return ReplayResult(sink=sink, stats=engine.stats, decode_stats=decode_stats, dead_letters=dead)
+
+
+def format_hint(lines: list[str], fmt: str) -> str:
+    """A guess at the format of `lines` for an error message, from what each decoder makes of them."""
+    scores = []
+    for other in FORMATS:
+        if other == fmt:
+            continue
+        stats = DecodeStats()
+        for _ in decode(lines, other, stats):
+            pass
+        if stats.changes:
+            scores.append((stats.messages - stats.dead_letter, other))
+    if not scores:
+        return "no other format reads them either: is this a file of CDC messages, one JSON object per line?"
+    return f"does this look like {max(scores)[1]}? (try --format {max(scores)[1]})"
 
 
 def write_sink(result: ReplayResult, out: IO[str]) -> None:

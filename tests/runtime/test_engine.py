@@ -68,20 +68,91 @@ def test_a_fresh_plan_prunes(reference: Path) -> None:
     assert engine.stats.units["J1"][1] > 0            # J1 skipped when only `a` changed
 
 
-def test_a_stale_plan_never_prunes_and_warns_by_default(reference: Path) -> None:
+def _add_processor(job: Path, how: str) -> None:
+    """Change the job after compiling: a Processor P3 appended to UDTF2, or a new step running it."""
+    plugin = job / "plugins/reference_udtfs.py"
+    plugin.write_text(plugin.read_text().replace("class UDTF1(UDTF):", (
+        "class P3(Processor):\n    def process(self, row, out):\n        out['e'] = str(row['e']) + '!'\n\n\n"
+        "class UDTF1(UDTF):")))
+    if how == "processor":
+        plugin.write_text(plugin.read_text().replace("processors = [P2]", "processors = [P2, P3]"))
+    else:
+        plugin.write_text(plugin.read_text() + "\n\nclass UDTF3(UDTF):\n    processors = [P3]\n")
+        spec = job / "job.yaml"
+        spec.write_text(spec.read_text().replace(
+            "sink:", "  - udtf: UDTF3\n    class: reference_udtfs.UDTF3\nsink:"))
+
+
+_P3 = {"processor": "UDTF2.P3", "step": "UDTF3.P3"}      # the new unit's name
+
+
+def _fresh_rows(job: Path) -> list[dict]:
+    fresh = job.parent / "fresh.plan"
+    write_plan(build(job / "job.yaml").plan, fresh)
+    from pruner.planfile import read_plan
+    return _run(Engine(load_spec(job / "job.yaml"), read_plan(fresh), "full"), STREAM)[0]
+
+
+@pytest.mark.parametrize("how", ["processor", "step"])
+@pytest.mark.parametrize("mode", ["pruned", "stateless", "full", "batch"])
+def test_a_plan_that_does_not_match_the_job_is_refused_in_every_mode(reference: Path, how: str, mode: str) -> None:
+    _add_processor(reference, how)
+    with pytest.raises(StalePlanError) as caught:
+        _engine(reference, mode)
+    message = str(caught.value)
+    assert "plugins/reference_udtfs.py" in message and "pruner compile" in message
+    assert f"units the plan does not have: {_P3[how]}" in message
+    assert ("job.yaml" in message) == (how == "step")
+
+
+@pytest.mark.parametrize("how", ["processor", "step"])
+@pytest.mark.parametrize("mode", ["pruned", "stateless", "full", "batch"])
+def test_on_stale_full_runs_every_current_unit(reference: Path, how: str, mode: str) -> None:
+    _add_processor(reference, how)
+    with pytest.warns(StalePlanWarning, match="every unit of the current code"):
+        engine = _engine(reference, mode, on_stale="full")
+    rows, dead = _run(engine, STREAM)
+    assert not dead
+    assert all(skipped == 0 for _, skipped in engine.stats.units.values())
+    assert engine.stats.units[_P3[how]][0] > 0
+    assert rows == _fresh_rows(reference)
+    assert all(row["e"].endswith("!") for row in rows)
+
+
+@pytest.mark.parametrize("how", ["processor", "step"])
+@pytest.mark.parametrize("mode", ["pruned", "stateless"])
+def test_on_stale_compile_prunes_with_the_current_code(reference: Path, how: str, mode: str) -> None:
+    _add_processor(reference, how)
+    with pytest.warns(StalePlanWarning, match="compiled in memory"):
+        engine = _engine(reference, mode, on_stale="compile")
+    rows, _ = _run(engine, STREAM)
+    assert engine.stats.units["J1"][1] > 0            # pruning is on
+    assert rows == _fresh_rows(reference)
+
+
+def test_a_stale_plan_whose_job_no_longer_compiles_is_refused_with_why(reference: Path) -> None:
+    plugin = reference / "plugins/reference_udtfs.py"
+    plugin.write_text(plugin.read_text() + "\ndef broken(:\n")
+    for policy in ("stop", "full", "compile"):
+        with pytest.raises(StalePlanError, match="reference_udtfs.py") as caught:
+            _engine(reference, on_stale=policy)
+        assert "compiling it now fails" in str(caught.value) or "which fails" in str(caught.value)
+
+
+def test_a_code_only_change_with_on_stale_full_prunes_nothing(reference: Path) -> None:
     plugin = reference / "plugins/reference_udtfs.py"
     plugin.write_text(plugin.read_text() + "\n# edited after compiling\n")
     with pytest.warns(StalePlanWarning, match="recompile"):
-        engine = _engine(reference)
+        engine = _engine(reference, on_stale="full")
     rows, _ = _run(engine, STREAM)
     assert all(skipped == 0 for _, skipped in engine.stats.units.values())
-    assert rows == _run(_engine(reference, "full"), STREAM)[0]
+    assert rows == _run(_engine(reference, "full", on_stale="full"), STREAM)[0]
 
 
-def test_a_stale_plan_can_be_made_to_stop(reference: Path) -> None:
+def test_a_stale_plan_stops_by_default_naming_the_new_file(reference: Path) -> None:
     (reference / "plugins/extra.py").write_text("X = 1\n")
     with pytest.raises(StalePlanError, match="not in the plan: plugins/extra.py"):
-        _engine(reference, on_stale="stop")
+        _engine(reference)
 
 
 def test_a_changed_spec_makes_the_plan_stale(reference: Path) -> None:
@@ -89,8 +160,23 @@ def test_a_changed_spec_makes_the_plan_stale(reference: Path) -> None:
     spec.write_text(spec.read_text() + "\n# a comment is a change too\n")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _engine(reference)
+        _engine(reference, on_stale="full")
     assert any(issubclass(w.category, StalePlanWarning) and "job.yaml" in str(w.message) for w in caught)
+
+
+def test_replay_cli_refuses_a_stale_plan_and_writes_nothing(reference: Path, tmp_path: Path, capsys) -> None:
+    _add_processor(reference, "processor")
+    stream = tmp_path / "stream.jsonl"
+    stream.write_text(json.dumps({"op": "c", "before": None, "after": {"id": 1, "a": "x", "b": 1},
+                                  "source": {"table": "items"}}) + "\n")
+    sink = tmp_path / "sink.jsonl"
+    args = ["replay", str(reference / "job.yaml"), "--plan", str(reference / "job.plan"),
+            "--input", str(stream), "--format", "debezium-json", "--sink-out", str(sink), "--quiet"]
+    assert main(args) == 1
+    assert "units the plan does not have: UDTF2.P3" in capsys.readouterr().err
+    assert not sink.exists()
+    assert main([*args, "--on-stale", "full"]) == 0
+    assert json.loads(sink.read_text())["e"] == "X:1!"
 
 
 # ---------------------------------------------------------------------- dead letters lose nothing
@@ -172,7 +258,7 @@ def test_replay_dead_letters_bad_lines_and_goes_on(tmp_path: Path) -> None:
                  "--plan", str(ROOT / "compiled_plans/ecommerce.plan"), "--input", str(broken),
                  "--format", "debezium-json", "--dead-letter", str(dead), "--quiet",
                  "--sink-out", str(tmp_path / "sink.jsonl")])
-    assert code == 0
+    assert code == 3                       # done, with dead letters
     letters = [json.loads(line) for line in dead.read_text().splitlines()]
     assert [letter["line"] for letter in letters] == [2, 4]
     assert all(letter["reason"] for letter in letters)

@@ -3,6 +3,8 @@ plain-Python reference ``pruner.decide`` and a per-bit reference written here, o
 plans (1..200 bits, 0..50 units) and on the example plans."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -358,3 +360,28 @@ def test_decider_bad_input(reference):
     with pytest.raises(ValueError, match="at least 1"):
         Decider(reference, memo_keys=0)
     assert decider.memo_sizes() == (0, 0)                 # no failure was remembered
+
+
+# ---------------------------------------------------------------------- where numba may not cache
+def test_the_engine_and_the_cli_do_not_import_numba() -> None:
+    code = ("import sys, pruner.cli, pruner.runtime, pruner.runtime.replay, pruner.runtime.keyed, pruner.follow\n"
+            "assert 'numba' not in sys.modules, 'numba imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_the_kernel_runs_without_a_cache_directory() -> None:
+    """No writable cache location (a read-only install, a HOME that cannot be written): numba
+    finds no cache locator; the kernel is compiled without a cache, and decides the same."""
+    code = ("from numba.core import caching\n"
+            "caching.CacheImpl._locator_classes = []\n"
+            "from pruner.runtime.kernels import _decide_batch\n"
+            "assert type(_decide_batch._cache).__name__ == 'NullCache', _decide_batch._cache\n"
+            "from pruner.planfile import read_plan\n"
+            "from pruner.runtime.kernels import PlanArrays, decide_batch\n"
+            "import numpy as np\n"
+            "plan = read_plan('compiled_plans/reference.plan')\n"
+            "masks = np.array([[1 << plan.namespaces['items']['a']]], dtype=np.uint64)\n"
+            "batch = decide_batch(PlanArrays.from_plan(plan), masks)\n"
+            "print(batch.run.tolist())\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True, text=True)
+    assert out.stdout.strip() == "[[1, 0, 1]]"

@@ -1,0 +1,143 @@
+"""Output files of a run: checked before any work, written whole or not at all.
+
+A run that has processed a whole stream must not lose its work to an output path it could
+have refused at the start, and a failed run must not leave half a file or clobber an input.
+So, before anything runs, ``Outputs`` checks every path: not the input, not another output,
+not a directory, in a directory that exists and can be written (a temporary file is made and
+removed there). At the end every file is first written in full to a temporary file next to
+its target, and only when all of them are written are they renamed into place. A path that is
+not a regular file (``/dev/stdout``, a pipe) is written directly, as it cannot be renamed onto.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Callable
+
+
+class OutputError(Exception):
+    """An output path that cannot be used, or a write that failed (nothing was replaced)."""
+
+
+@dataclass
+class _Target:
+    option: str
+    path: Path
+    direct: bool                    # not a regular file: written in place, not renamed onto
+    temp: Path | None = None
+
+
+@dataclass
+class Outputs:
+    """The run's output files, by option name (``{"--sink-out": "sink.jsonl", ...}``).
+
+    ``inputs`` are the paths the run reads (``-`` for stdin is ignored): no output may be one.
+    """
+
+    paths: dict[str, str | os.PathLike | None]
+    inputs: dict[str, str | os.PathLike | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._targets: dict[str, _Target] = {}
+        seen: dict[tuple, str] = {}
+        for option, given in self.inputs.items():
+            if given is not None and str(given) != "-":
+                seen[_identity(Path(given))] = option
+        for option, given in self.paths.items():
+            if given is None:
+                continue
+            path = Path(given)
+            identity = _identity(path)
+            if identity in seen:
+                other = seen[identity]
+                raise OutputError(f"{option} {given} is the same file as {other}: "
+                                  f"{'it would be overwritten' if other in self.inputs else 'one would overwrite the other'}")
+            seen[identity] = option
+            self._targets[option] = _Target(option, path, _check(option, path))
+
+    def write(self, option: str, writer: Callable[[IO[str]], None]) -> None:
+        """Write one output in full, to a temporary file (or in place when it is not a file)."""
+        target = self._targets.get(option)
+        if target is None:
+            return
+        try:
+            if target.direct:
+                with target.path.open("w", encoding="utf-8") as handle:
+                    writer(handle)
+                return
+            fd, temp = tempfile.mkstemp(prefix=f".{target.path.name}.", suffix=".tmp", dir=target.path.parent)
+            target.temp = Path(temp)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                writer(handle)
+        except OSError as error:
+            self.discard()
+            raise OutputError(f"cannot write {option} {target.path}: {error.strerror or error}; "
+                              "nothing was replaced") from None
+
+    def commit(self) -> None:
+        """Rename every written file into place (keeping an existing file's permissions)."""
+        for target in self._targets.values():
+            if target.temp is None:
+                continue
+            try:
+                mode = target.path.stat().st_mode & 0o7777 if target.path.exists() else 0o666 & ~_umask()
+                os.chmod(target.temp, mode)
+                os.replace(target.temp, target.path)
+            except OSError as error:
+                self.discard()
+                raise OutputError(f"cannot write {target.option} {target.path}: "
+                                  f"{error.strerror or error}") from None
+            target.temp = None
+
+    def discard(self) -> None:
+        for target in self._targets.values():
+            if target.temp is not None:
+                target.temp.unlink(missing_ok=True)
+                target.temp = None
+
+
+def _identity(path: Path) -> tuple:
+    """What makes two paths the same file: device and inode when it exists, else the real path."""
+    try:
+        info = path.stat()
+    except OSError:
+        return ("path", os.path.realpath(path))
+    return ("inode", info.st_dev, info.st_ino)
+
+
+def _check(option: str, path: Path) -> bool:
+    """Refuse what cannot be written; True when the path is written in place (not a file)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        raise OutputError(f"{option} {path}: {error.strerror or error}") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise OutputError(f"{option} {path} is a directory; give a file name in it")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"{option} {path}: permission denied")
+        return True
+    parent = path.parent
+    if not parent.is_dir():
+        raise OutputError(f"{option} {path}: the directory {parent} does not exist"
+                          + ("" if parent.exists() else f" (create it with `mkdir -p {parent}`)"))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise OutputError(f"{option} {path}: cannot write in {parent}: {error.strerror or error}") from None
+    if info is not None and not os.access(path, os.W_OK):
+        raise OutputError(f"{option} {path}: the file exists and is not writable")
+    return False
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
