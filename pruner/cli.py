@@ -164,6 +164,10 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--dim-store", metavar="FILE.db",
                         help="keep the dimension tables in this SQLite file (created if missing; rows "
                              "already in it are used) instead of in memory")
+    replay.add_argument("--ignore-positions", action="store_true",
+                        help="apply every message even when the source position it carries (a PostgreSQL "
+                             "LSN in debezium-json) is older than its row's last change; by default such "
+                             "a redelivered message is skipped and counted")
     replay.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     replay.set_defaults(run=_run_replay)
 
@@ -374,7 +378,8 @@ def _run_replay(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         result = replay(args.spec, args.plan, lines, args.fmt, args.mode, on_stale=args.on_stale,
-                        progress=None if args.quiet else sys.stderr, dim_store=args.dim_store, dedup=dedup)
+                        progress=None if args.quiet else sys.stderr, dim_store=args.dim_store, dedup=dedup,
+                        source_order=not args.ignore_positions)
     except (SpecError, PlanError, StalePlanError, PluginLoadError, StoreError, WrongFormatError,
             ValueError) as error:
         print(f"\npruner replay: {error}" if not args.quiet else f"pruner replay: {error}", file=sys.stderr)

@@ -51,6 +51,7 @@ def decode_debezium(obj: dict[str, Any], line: int) -> list[Change]:
     ts_ms = optional_int(payload, "ts_ms", where)
     before = optional_object(payload, "before", where)
     after = optional_object(payload, "after", where)
+    position = _position(source)
 
     if kind == DELETE:
         if before is None:
@@ -58,11 +59,25 @@ def decode_debezium(obj: dict[str, Any], line: int) -> list[Change]:
                 "delete has no row image (before and after are null); with the Debezium Postgres "
                 "connector, check the table has REPLICA IDENTITY FULL"
                 if after is None else "delete has a null 'before' image")
-        return [Change(DELETE, table, before, None, None, line, database, ts_ms)]
+        return [Change(DELETE, table, before, None, None, line, database, ts_ms, position=position)]
     if after is None:
         raise BadMessage(f"{where}after is null on op {op!r}")
     if kind == UPDATE:
         changed = changed_fields(before, after) if before is not None else None
-        return [Change(UPDATE, table, before, after, changed, line, database, ts_ms)]
-    return [Change(kind, table, None, after, None, line, database, ts_ms)]
+        return [Change(UPDATE, table, before, after, changed, line, database, ts_ms, position=position)]
+    return [Change(kind, table, None, after, None, line, database, ts_ms, position=position)]
 
+
+
+def _position(source: dict[str, Any]) -> int | None:
+    """The change's LSN when the connector is PostgreSQL's: it orders every change of a row
+    (a row's next change waits for the lock the previous one held until it committed). MySQL
+    binlog file and position are not used: they do not compare across servers (a failover)."""
+    if source.get("connector") != "postgresql":
+        return None
+    lsn = source.get("lsn")
+    if lsn is None:
+        return None
+    if isinstance(lsn, bool) or not isinstance(lsn, int) or lsn < 0:
+        raise BadMessage(f"'source.lsn' must be a non-negative integer or null, got {lsn!r}")
+    return lsn

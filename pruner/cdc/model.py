@@ -33,6 +33,10 @@ class Change:
     database: str | None = None
     ts_ms: int | None = None
     partial: bool = False
+    # Where the source put the change, when the format says so in a way that orders the
+    # changes of one row: a PostgreSQL LSN (Debezium's postgresql connector). A change older
+    # than the last one applied to its row is a redelivery (see pruner.runtime.order).
+    position: int | None = None
 
     @property
     def row(self) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ from pruner.cdc.decode import FORMATS
 from pruner.cdc.model import DeadLetter, DecodeStats
 from pruner.planfile import read_plan
 from pruner.runtime.engine import Engine, RunStats, SinkTable
+from pruner.runtime.order import SourceOrder
 from pruner.runtime.stores import sqlite_stores
 from pruner.spec import load_spec
 
@@ -32,9 +33,11 @@ class ReplayResult:
     stats: RunStats
     decode_stats: DecodeStats
     dead_letters: list[DeadLetter]
+    older_skipped: int = 0          # redelivered messages older than their row's last change
 
     def stats_json(self) -> dict[str, Any]:
         data = self.stats.to_json()
+        data["older_skipped"] = self.older_skipped
         data["messages"] = self.decode_stats.messages
         data["changes"] = self.stats.messages
         data["dead_letter"] = len(self.dead_letters)
@@ -60,8 +63,11 @@ class _Lines:
 
 def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], fmt: str, mode: str,
            *, on_stale: str = "stop", progress: IO[str] | None = None,
-           dim_store: str | Path | None = None, dedup=None) -> ReplayResult:
-    """Decode and run `lines`; with `dim_store`, the dimension tables live in that SQLite file."""
+           dim_store: str | Path | None = None, dedup=None, source_order: bool = True) -> ReplayResult:
+    """Decode and run `lines`; with `dim_store`, the dimension tables live in that SQLite file.
+
+    With `source_order`, a message older than the last one applied to its row (by the
+    source position the format carries, see pruner.runtime.order) is skipped and counted."""
     spec = load_spec(spec_path)
     plan = read_plan(plan_path)
     stores = sqlite_stores(dim_store, list(spec.dimensions)) if dim_store is not None else None
@@ -70,6 +76,7 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
     decode_stats = DecodeStats()
     dead: list[DeadLetter] = []
     source = _Lines(lines)
+    order = SourceOrder(spec) if source_order else None
     last_report = start = time.perf_counter()
     for item in decode(source, fmt, decode_stats):
         if isinstance(item, DeadLetter):
@@ -79,10 +86,14 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
                                        f"(line {dead[0].line}: {dead[0].reason}); "
                                        f"{format_hint(list(source.recent.values()), fmt)}")
             continue
+        if order is not None and order.older(item):
+            continue
         result = engine.process(item)
         if isinstance(result, DeadLetter):
             dead.append(DeadLetter(item.line, result.reason, source.recent.get(item.line, "")))
             continue
+        if order is not None:
+            order.applied(item)
         sink.apply_all(result)
         if progress is not None:
             now = time.perf_counter()
@@ -96,7 +107,8 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
     dead.extend(engine.finish_dead_letters)
     if progress is not None and time.perf_counter() - start >= PROGRESS_EVERY_S:
         progress.write("\n")
-    return ReplayResult(sink=sink, stats=engine.stats, decode_stats=decode_stats, dead_letters=dead)
+    return ReplayResult(sink=sink, stats=engine.stats, decode_stats=decode_stats, dead_letters=dead,
+                        older_skipped=order.skipped if order is not None else 0)
 
 
 def format_hint(lines: list[str], fmt: str) -> str:
@@ -130,7 +142,9 @@ def summary(result: ReplayResult) -> str:
     stats = result.stats
     lines = [f"{result.decode_stats.messages:,} messages, {stats.messages:,} row changes, "
              f"{stats.dropped:,} dropped at the source, {len(result.dead_letters):,} dead letters, "
-             f"{stats.unknown_table:,} for tables the job does not use; {stats.records:,} sink records, "
+             f"{stats.unknown_table:,} for tables the job does not use, "
+             f"{result.older_skipped:,} older than their row's last change (redelivered) skipped; "
+             f"{stats.records:,} sink records, "
              f"{len(result.sink.rows):,} rows in the sink; {stats.seconds:.3f} s in the engine"]
     width = max([len(n) for n in stats.units] + [4])
     lines.append(f"{'UNIT':<{width}}  {'RUN':>9}  {'SKIPPED':>9}  PRUNED")

@@ -19,10 +19,14 @@ checks that the analyzer's sets cover them.
 
 Exploration aids (environment): ``ORACLE_NO_COND=1`` leaves out conditional writes;
 ``ORACLE_SKIP_OPS=parts:pk,parts:keyonly,...`` (table:op, op one of insert, update, delete,
-pk, blind, dup, nobefore, keyonly, redeliver, ghost) leaves out kinds of change, to look past a
-known bug. ``redeliver`` sends an earlier message of the table again (at-least-once delivery);
-``ghost`` updates, with a before image and a partial list of changed fields, a row the job
-never saw.
+pk, blind, dup, nobefore, keyonly, redeliver, ghost, again, resnap) leaves out kinds of change,
+to look past a known bug. Delivery faults: ``redeliver`` sends an earlier message of the table
+again (at-least-once delivery); ``again`` sends the table's last message again right away;
+``resnap`` re-sends an old row image as a snapshot row (Debezium ``op: r``) after later
+changes; ``ghost`` updates, with a before image and a partial list of changed fields, a row
+the job never saw; ``nobefore`` is an update without a before image; ``dup`` an update that
+changes nothing; ``keyonly`` a delete whose before image is only the key. Keys interleave in
+any order.
 ``save_fixture`` writes a counterexample to tests/runtime/fixtures/oracle/<name>/.
 """
 from __future__ import annotations
@@ -630,14 +634,28 @@ def streams(draw, job: Job, max_size: int = 40) -> list[Change]:
         rows = state[table]
         key_field = pk[table]
         op = draw(st.sampled_from(("insert", "insert", "update", "update", "update", "update",
-                                   "delete", "pk", "blind", "dup", "nobefore", "redeliver", "ghost")))
+                                   "delete", "pk", "blind", "dup", "nobefore", "redeliver", "ghost",
+                                   "again", "resnap")))
         if f"{table}:{op}" in SKIP_OPS:
             op = "update"
         if op in ("update", "delete", "pk", "dup", "nobefore") and not rows:
             op = "insert" if op != "delete" else "delete_unknown"
-        earlier = [c for c in changes if c.table == table] if op == "redeliver" else []
-        if op == "redeliver" and not earlier:
+        earlier = [c for c in changes if c.table == table] if op in ("redeliver", "again", "resnap") else []
+        if op == "resnap":
+            earlier = [c for c in earlier if c.after is not None]
+        if op in ("redeliver", "again", "resnap") and not earlier:
             op = "insert"
+        if op == "again":
+            # the table's last message delivered again right away (a consumer restarted before
+            # it committed its offset): the commonest at-least-once duplicate
+            op, earlier = "redeliver", earlier[-1:]
+        if op == "resnap":
+            # a snapshot row (Debezium op r) sent again after later changes of the row: an
+            # old image that is now an insert of a row the job holds
+            old_change = draw(st.sampled_from(earlier))
+            changes.append(Change(SNAPSHOT, table, None, old_change.after, None, line))
+            rows[old_change.after[key_field]] = old_change.after
+            continue
         unseen = [k for k in keys[table] if k not in rows] if op == "ghost" else []
         if op == "ghost" and not unseen:
             op = "update" if rows else "insert"
