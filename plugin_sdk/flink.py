@@ -52,6 +52,7 @@ from pyflink.datastream.state import ValueStateDescriptor  # noqa: E402
 from pyflink.table.udf import FunctionContext, TableFunction  # noqa: E402
 
 from pruner.cdc import decode  # noqa: E402
+from pruner.cdc.message import changed_fields  # noqa: E402
 from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter, DecodeStats  # noqa: E402
 from pruner.planfile import loads, read_plan  # noqa: E402
 from pruner.runtime.plugins import STALE_POLICIES  # noqa: E402
@@ -244,29 +245,65 @@ OPS = {RowKind.INSERT: "+I", RowKind.UPDATE_BEFORE: "-U", RowKind.UPDATE_AFTER: 
 KINDS = {v: k for k, v in OPS.items()}
 
 
-def changelog_rows(changes: Iterable[Change], table: str, columns: tuple[str, ...]) -> list[Row]:
+def changelog_rows(changes: Iterable[Change], table: str, columns: tuple[str, ...],
+                   key: tuple[str, ...]) -> list[Row]:
     """Changelog rows of one table for ``from_changelog_stream``: ``(_op, _changed, *columns)``
     with the row kind set. An update is a -U/+U pair; ``_changed`` is the comma-separated
-    changed fields, or ``*`` when unknown (inserts, deletes, updates with no before image)."""
+    changed fields, or ``*`` when every field counts as changed (an insert, a row not seen before).
+
+    The rows are normalized by primary key (`key`), as Flink's ChangelogNormalize does for a
+    CDC source with a primary key: the -U image is the row as last seen, never the message's
+    own before image, and ``_changed`` is the message's list plus every field that differs
+    from that row (strict JSON equality). A redelivered old message then prunes by what it
+    really changes; an insert of a row already seen is an update of it, a delete of a row not
+    seen is nothing. Without this, a stateless UDTF that trusts a redelivered message's own
+    diff would write part of an old row over the new one."""
     rows = []
+    held: dict[tuple, dict] = {}
 
     def make(kind: str, image: dict, changed: str) -> Row:
         row = Row(kind, changed, *[_cell(image.get(c)) for c in columns])
         row.set_row_kind(KINDS[kind])
         return row
 
+    def key_of(image: Any) -> tuple | None:
+        if not isinstance(image, dict) or any(f not in image for f in key):
+            return None
+        return tuple(image[f] for f in key)
+
+    def upsert(after: dict, listed: frozenset[str] | None) -> None:
+        k = key_of(after)
+        old = held.get(k) if k is not None else None
+        if old is None:
+            rows.append(make("+I", after, "*"))
+        else:
+            changed = "*" if listed is None else ",".join(sorted(set(listed) | changed_fields(old, after)))
+            rows.append(make("-U", old, changed))
+            rows.append(make("+U", after, changed))
+        if k is not None:
+            held[k] = after
+
+    def delete(image: Any) -> None:
+        old = held.pop(key_of(image), None)
+        if old is not None:
+            rows.append(make("-D", old, "*"))
+
     for change in changes:
         if change.table != table:
             continue
         if change.kind in (INSERT, SNAPSHOT):
-            rows.append(make("+I", change.after, "*"))
-        elif change.kind == DELETE and change.before is not None:
-            rows.append(make("-D", change.before, "*"))
+            upsert(dict(change.after), frozenset())
+        elif change.kind == DELETE:
+            delete(change.before)
         elif change.kind == UPDATE:
-            changed = "*" if change.changed is None or change.before is None else ",".join(sorted(change.changed))
-            if change.before is not None:
-                rows.append(make("-U", change.before, changed))
-            rows.append(make("+U", change.after, changed))
+            before_key, after_key = key_of(change.before), key_of(change.after)
+            old = held.get(after_key)
+            after = {**old, **change.after} if change.partial and old is not None else dict(change.after)
+            if before_key is not None and before_key != after_key:
+                delete(change.before)
+                upsert(after, None)
+            else:
+                upsert(after, change.changed)
     return rows
 
 
