@@ -419,9 +419,18 @@ def _write_json(data: object, out) -> None:
 def _run_follow(args: argparse.Namespace) -> int:
     from pruner.follow import FollowError, follow, lsn_text
     from pruner.planfile import PlanError
+    from pruner.outputs import OutputError, Outputs
     from pruner.runtime.plugins import PluginLoadError, StalePlanError
     from pruner.spec import SpecError
 
+    try:        # the sink file is appended to (it is also the recovery log): checked, not replaced
+        Outputs({"--sink-out": args.sink_out}, inputs={"--plan": args.plan, "the job spec": args.spec})
+        if os.path.exists(args.sink_out) and not os.path.isfile(args.sink_out):
+            raise OutputError(f"--sink-out {args.sink_out} is not a regular file: the sink of `pruner follow` "
+                              "is also where a restart reads back what was done")
+    except OutputError as error:
+        print(f"pruner follow: {error}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         stats = follow(args.spec, args.plan, args.dsn, args.sink_out, slot=args.slot, mode=args.mode,
                        on_stale=args.on_stale, idle_exit=args.idle_exit, max_transactions=args.max_transactions,

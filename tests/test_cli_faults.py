@@ -196,3 +196,18 @@ def test_compile_to_an_unwritable_place_is_an_error(tmp_path: Path, capsys) -> N
         assert main(["compile", str(ROOT / "examples/reference/job.yaml"), "-o", str(target), "--no-cache"]) == 1
         err = capsys.readouterr().err
         assert "no plan written" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------- follow's sink
+@pytest.mark.parametrize("where", ["missing dir", "a directory", "the spec", "/dev/full"])
+def test_follow_refuses_a_sink_it_cannot_use_before_connecting(tmp_path: Path, where: str, capsys) -> None:
+    """Checked before any connection (the DSN here reaches nothing). /dev/full would be read
+    back without end at start: the follow sink must be a regular file."""
+    spec = ROOT / "examples/reference/job.yaml"
+    sink = {"missing dir": str(tmp_path / "no/sink.jsonl"), "a directory": str(tmp_path),
+            "the spec": str(spec), "/dev/full": "/dev/full"}[where]
+    code = main(["follow", str(spec), "--plan", str(ROOT / "compiled_plans/reference.plan"),
+                 "--dsn", "postgresql://nobody@127.0.0.1:1/none", "--sink-out", sink, "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--sink-out" in err and "Traceback" not in err
