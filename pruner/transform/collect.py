@@ -594,6 +594,9 @@ def _propagate_to_aliased(index: ModuleIndex, changes: dict[tuple[int, str], set
                         if bound is not None and bound.kind == "expr" and not bound.path \
                                 and bound.node is not None and is_immutable_literal(bound.node):
                             continue      # a tuple of strings: nothing in it can change
+                        if kind == "change-elements" and bound is not None and bound.kind == "expr" \
+                                and not bound.path and _elements_immutable(index, bound.node):
+                            continue      # `for k in ["a", K]: keys.append(k)`: a string cannot change
                         if key not in index.unsafe_names:
                             index.unsafe_names.add(key)
                             changes[key] = {kind}
@@ -662,6 +665,34 @@ def is_immutable_literal(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Tuple):
         return all(isinstance(e, cst.Element) and is_immutable_literal(e.value) for e in node.elements)
     return isinstance(node, _SCALARS)
+
+
+def _elements_immutable(index: ModuleIndex, node: cst.CSTNode | None) -> bool:
+    """A list, set or tuple display whose every element is a scalar, or a name only ever bound
+    to one: what an element alias can reach cannot change in place."""
+    if not isinstance(node, (cst.List, cst.Set, cst.Tuple)):
+        return False
+    for element in node.elements:
+        if not isinstance(element, cst.Element):
+            return False
+        value = element.value
+        if is_immutable_literal(value):
+            continue
+        if not isinstance(value, cst.Name):
+            return False
+        scope = index.scopes.get(value)
+        try:
+            assignments = list(scope[value.value]) if scope is not None else []
+        except Exception:
+            return False
+        if not assignments:
+            return False
+        for assignment in assignments:
+            bound = index.bindings.get(id(getattr(assignment, "node", None)))
+            if bound is None or bound.kind != "expr" or bound.path or bound.node is None \
+                    or not is_immutable_literal(bound.node):
+                return False
+    return True
 
 
 def _immutable(node: cst.CSTNode) -> bool:

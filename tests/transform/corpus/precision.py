@@ -1289,4 +1289,18 @@ CASES = [
                         break
                 out["qty_band"] = label
         """, reads={"qty"}, writes={"qty_band"}, must={"qty_band"}),
+    # found by `make soak` (seed 3120328501): an element of a list of strings handed to a list
+    # it made is not a change of the list; its keys stay known
+    p("p-string-elements-appended-elsewhere", """
+        from plugin_sdk import Processor
+        K = "a"
+        KEYS = [K, "b"]
+        class P(Processor):
+            def process(self, row, out):
+                for i, k in enumerate(KEYS):
+                    picked = [K]
+                    picked.append(k)
+                if row.get("a") is not None:
+                    out.update({k: row.get(k) for k in KEYS})
+        """, reads={"a", "b"}, writes={"a", "b"}, must=set(), rows=[{"a": 1, "b": 2}, {"a": None, "b": 3}]),
 ]

@@ -426,6 +426,31 @@ CASES = [
                 SEEN.append(row["a"])
                 out["seen_count"] = len(SEEN)
         """, reads={"a"}, writes={"seen_count"}, prunable=False),
+    case("s-list-element-list-changed-through-alias", S, """
+        from plugin_sdk import Processor
+        BUCKET = []
+        GROUPS = [BUCKET, "b"]
+        class P(Processor):
+            def process(self, row, out):
+                for g in GROUPS:
+                    if isinstance(g, list):
+                        keep = [1]
+                        keep.append(g)
+                        g.append(row["a"])
+                out["n"] = len(GROUPS[0])
+        """, reads={"a"}, writes={"n"}, prunable=False),
+    case("s-list-element-rebound-name", S, """
+        from plugin_sdk import Processor
+        K = "a"
+        K = []
+        KEYS = [K, "b"]
+        class P(Processor):
+            def process(self, row, out):
+                for k in KEYS:
+                    if isinstance(k, list):
+                        k.append(row["a"])
+                out["n"] = len(KEYS[0])
+        """, reads={"a"}, writes={"n"}, prunable=False),
     case("s-global-index-setdefault", S, """
         from plugin_sdk import Processor
         INDEX = {}
