@@ -58,7 +58,7 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise BadMessage(f"number {shown} is beyond the range of a double: it would become Infinity, "
-                         "which RFC 8259 JSON has not")
+                         "and RFC 8259 JSON has no Infinity")
     return value
 
 
