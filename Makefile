@@ -72,8 +72,9 @@ bench-decisions: $(STAMP)
 # The differential oracles (pruned == stateless == full == batch on random jobs and streams)
 # with many examples and a random seed: not derandomized (CI=true would be). SEED=N runs one
 # seed again; SOAK_EXAMPLES=N is the main oracle's example count (the SQLite, keyed and dedup
-# oracles run N/5, N/3 and N/3 more, and the analyzer's two generated-module properties N/2
-# each: 1,100 gives 3,152 in all). A failing oracle example is written to
+# oracles run N/5, N/3 and N/3 more, the analyzer's two generated-module properties N/2 each,
+# and the decoder fuzzer FUZZ_EXAMPLES=N/2 for each of the six CDC formats: 1,100 gives 6,452
+# in all). A failing oracle example is written to
 # build/soak-failures/<test>-<job>-<digest>/ as a fixture folder (job.yaml, plugins/,
 # stream.json) with a CDC file for `pruner replay`, reproduce.sh and README.md: copy it to
 # tests/runtime/fixtures/oracle/ to keep it as a regression example. Tens of minutes, niced.
@@ -82,7 +83,7 @@ SOAK_FAILURES := build/soak-failures
 soak: $(STAMP)
 	@mkdir -p $(SOAK_FAILURES); \
 	seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
-	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n)); start=$$(date +%s); \
+	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n + 6 * (n / 2))); start=$$(date +%s); \
 	touch $(SOAK_FAILURES)/.started; \
 	echo "soak: seed $$seed, ORACLE_EXAMPLES=$$n: $$total examples in all (again: make soak SEED=$$seed SOAK_EXAMPLES=$$n)"; \
 	CI= ORACLE_EXAMPLES=$$n ORACLE_SEED=$$seed ORACLE_FAILURES="$(abspath $(SOAK_FAILURES))" \
@@ -92,7 +93,9 @@ soak: $(STAMP)
 	    tests/runtime/test_dedup.py::test_dedup_never_changes_the_sink \
 	    && CI= ANALYZER_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
 	    tests/transform/test_property.py::test_generated_modules_sound_and_exact \
-	    tests/transform/test_property.py::test_execution_oracle; \
+	    tests/transform/test_property.py::test_execution_oracle \
+	    && CI= FUZZ_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
+	    tests/cdc/test_fuzz.py::test_bad_lines_are_dead_letters_and_good_lines_decode_as_alone; \
 	status=$$?; \
 	echo "soak: seed $$seed, $$total examples, $$(($$(date +%s) - start)) s, pytest exit status $$status"; \
 	kept=$$(find $(SOAK_FAILURES) -mindepth 1 -maxdepth 1 -type d -newer $(SOAK_FAILURES)/.started); \

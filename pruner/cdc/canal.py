@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from pruner.cdc.message import BadMessage, Row, Skip, optional_int, optional_str, require_str
+from pruner.cdc.message import BadMessage, Row, Skip, optional_bool, optional_int, optional_str, require_str
 from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change
 
 _DML: Final = {"INSERT": INSERT, "UPDATE": UPDATE, "DELETE": DELETE, "INIT": SNAPSHOT}
@@ -28,7 +28,7 @@ def decode_canal(obj: dict[str, Any], line: int) -> list[Change] | Skip:
     if type_ == "TRUNCATE":
         # a DDL to Canal, but it deletes every row: skipping it would leave them in place
         raise BadMessage("truncate (type 'TRUNCATE') is not supported")
-    if obj.get("isDdl") is True or type_ in _DDL:
+    if optional_bool(obj, "isDdl") or type_ in _DDL:
         return Skip.DDL
     kind = _DML.get(type_)
     if kind is None:

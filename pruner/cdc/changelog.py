@@ -13,7 +13,10 @@ An update is two lines: a ``-U`` and, as the very next message, its ``+U`` of th
 table. The pair becomes ONE update ``Change`` (before = the ``-U`` row, after = the ``+U``
 row, changed = their diff) on the ``-U``'s line. A ``+U`` with no ``-U`` right before it
 (Flink's upsert streams send only ``+U``) is an update with ``changed=None``: every field
-counts as changed. A ``-U`` not followed by its ``+U`` is a dead letter.
+counts as changed. A ``-U`` not followed by its ``+U`` is a dead letter, also when the next
+message is a dead letter: that line may have been its ``+U``, so the ``-U`` is never paired
+across it (the ``+U`` after it, if any, is then a lone ``+U``). Blank lines between the two
+are not messages and do not part them.
 """
 from __future__ import annotations
 
@@ -83,14 +86,16 @@ def pair_updates(results: Iterable[tuple[int, str, Result]]) -> Iterator[tuple[i
                                 after.database, after.ts_ms)
                 yield before_line, before_raw, [merged]
                 continue
-            yield before_line, before_raw, _unpaired(before_line, before_raw)
+            why = (f"the next message, line {line}, is a dead letter" if isinstance(result, DeadLetter)
+                   else f"the next message, line {line}, is not its +U")
+            yield before_line, before_raw, _unpaired(before_line, before_raw, why)
         if isinstance(result, UpdateBefore):
             pending = (line, raw, result)
         else:
             yield line, raw, result
     if pending is not None:
         before_line, before_raw, _ = pending
-        yield before_line, before_raw, _unpaired(before_line, before_raw)
+        yield before_line, before_raw, _unpaired(before_line, before_raw, "the input ends")
 
 
 def _lone_update(result: Result, before: UpdateBefore) -> Change | None:
@@ -105,5 +110,5 @@ def _lone_update(result: Result, before: UpdateBefore) -> Change | None:
     return change
 
 
-def _unpaired(line: int, raw: str) -> DeadLetter:
-    return DeadLetter(line, "-U row is not followed by its +U row (same table, next message)", raw)
+def _unpaired(line: int, raw: str, why: str) -> DeadLetter:
+    return DeadLetter(line, f"-U row is not followed by its +U row (same table, next message): {why}", raw)

@@ -5,12 +5,23 @@ Each format has a module with one function ``(obj, line) -> list[Change] | Skip`
 format's function, turns every failure into a ``DeadLetter`` and keeps ``DecodeStats``. It
 never raises on bad input: every non-blank line ends as Changes, a DeadLetter or a counted
 skip (a changelog ``-U``/``+U`` pair ends as one Change).
+
+Input is never altered on the way in; what cannot be read exactly is a dead letter:
+- A line given as ``bytes`` is decoded as strict UTF-8; invalid bytes make it a dead letter
+  whose ``raw`` is the line with those bytes escaped (``\\xff``). A ``str`` line holding a
+  lone surrogate (bytes read with ``errors="surrogateescape"``) is one too.
+- A UTF-8 byte order mark at the start of the first line is ignored (one at the start of
+  another line makes it a dead letter); ``raw`` keeps it.
+- ``NaN``, ``Infinity`` and ``-Infinity`` (which ``json.loads`` accepts) are not JSON, and a
+  number beyond the double range (``1e400``) would turn into one: dead letters. So is a string
+  with an unpaired surrogate escape (``"\\ud800"``): it cannot be written back as UTF-8.
 """
 from __future__ import annotations
 
 import json
+import math
+import re
 from decimal import Decimal
-from functools import partial
 from typing import Any, Callable, Final, Iterable, Iterator
 
 from pruner.cdc.canal import decode_canal
@@ -32,28 +43,78 @@ _DECODERS: Final[dict[str, Callable[[dict[str, Any], int], Result]]] = {
     "wal2json": decode_wal2json,
 }
 FORMATS: Final = tuple(_DECODERS)
-# How each format's JSON is parsed: wal2json numerics are exact (numeric(30,10) never via float).
-_PARSE: Final[dict[str, Callable[[str], Any]]] = {"wal2json": partial(json.loads, parse_float=Decimal)}
 _JSON_WHITESPACE: Final = " \t\r\n"
+_BOM: Final = "\ufeff"
+# Only a line with such an escape can hold an unpaired surrogate once parsed: a cheap test first.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def decode(lines: Iterable[str], fmt: str, stats: DecodeStats | None = None) -> Iterator[Change | DeadLetter]:
+def _reject_constant(token: str) -> Any:
+    raise BadMessage(f"{token} is not a JSON value: RFC 8259 JSON has no NaN, Infinity or -Infinity")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise BadMessage(f"number {shown} is beyond the range of a double: it would become Infinity, "
+                         "and RFC 8259 JSON has no Infinity")
+    return value
+
+
+# How each format's JSON is parsed: wal2json numerics are exact (numeric(30,10) never via float).
+# One decoder object each: json.loads(text, **options) would build one per line.
+_PARSE: Final[dict[str, Callable[[str], Any]]] = {
+    "wal2json": json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode}
+_PARSE_FLOATS: Final = json.JSONDecoder(parse_float=_finite_float, parse_constant=_reject_constant).decode
+
+
+def decode(lines: Iterable[str] | Iterable[bytes], fmt: str,
+           stats: DecodeStats | None = None) -> Iterator[Change | DeadLetter]:
     """Decode ``lines`` (one message per line, 1-based line numbers) lazily, updating ``stats``.
 
-    Blank lines are skipped; a JSON ``null`` line (a tombstone) and control messages are
-    skipped and counted in ``skipped_empty``, DDL messages in ``skipped_ddl``.
+    ``lines`` are ``str`` (an open text file, ``text.splitlines()``) or ``bytes`` (an open
+    binary file, ``sys.stdin.buffer``), decoded as strict UTF-8. Blank lines are skipped; a
+    JSON ``null`` line (a tombstone) and control messages are skipped and counted in
+    ``skipped_empty``, DDL messages in ``skipped_ddl``.
     """
     decoder = _DECODERS.get(fmt)
     if decoder is None:
         raise ValueError(f"unknown CDC format {fmt!r}; expected one of: {', '.join(FORMATS)}")
-    if isinstance(lines, (str, bytes)):
+    if isinstance(lines, (str, bytes, bytearray)):
         raise TypeError("decode() takes an iterable of lines, not one string: "
-                        "pass text.splitlines() or an open text file")
+                        "pass text.splitlines() or an open file")
     return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(),
-                   _PARSE.get(fmt, json.loads))
+                   _PARSE.get(fmt, _PARSE_FLOATS))
 
 
-def _decode(lines: Iterable[str], decoder: Callable[[dict[str, Any], int], Result], pair: bool,
+def line_text(line: str | bytes) -> tuple[str, str | None]:
+    """A line's text without its line ending, and why it is not Unicode text (None when it is).
+
+    Text that is not Unicode comes back escaped (``\\xff`` for an invalid byte, ``\\udcff``
+    for a lone surrogate), so that a dead letter keeps every byte and can still be written.
+    """
+    if not isinstance(line, str):
+        data = line.rstrip(b"\r\n")
+        try:
+            return data.decode("utf-8"), None
+        except UnicodeDecodeError as error:
+            bad = data[error.start:error.end].hex(" ")
+            return (data.decode("utf-8", "backslashreplace"),
+                    f"invalid UTF-8 at byte {error.start + 1} of the line ({error.reason}: {bad})")
+    text = line.rstrip("\r\n")
+    if text.isascii():
+        return text, None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return (text.encode("utf-8", "backslashreplace").decode("utf-8"),
+                f"not Unicode text: lone surrogate U+{ord(text[error.start]):04X} at character "
+                f"{error.start + 1} of the line (bytes that are not UTF-8, read with surrogateescape?)")
+    return text, None
+
+
+def _decode(lines: Iterable[str] | Iterable[bytes], decoder: Callable[[dict[str, Any], int], Result], pair: bool,
             stats: DecodeStats, parse: Callable[[str], Any]) -> Iterator[Change | DeadLetter]:
     results = _decode_each(lines, decoder, stats, parse)
     if pair:
@@ -76,21 +137,32 @@ def _decode(lines: Iterable[str], decoder: Callable[[dict[str, Any], int], Resul
                 yield change
 
 
-def _decode_each(lines: Iterable[str], decoder: Callable[[dict[str, Any], int], Result],
+def _decode_each(lines: Iterable[str] | Iterable[bytes], decoder: Callable[[dict[str, Any], int], Result],
                  stats: DecodeStats, parse: Callable[[str], Any]) -> Iterator[tuple[int, str, Result]]:
-    for line, text in enumerate(lines, 1):
-        raw = text.rstrip("\r\n")
-        if not raw.strip(_JSON_WHITESPACE):
+    for line, item in enumerate(lines, 1):
+        raw, not_text = line_text(item)
+        body = raw[1:] if line == 1 and raw.startswith(_BOM) else raw
+        if not body.strip(_JSON_WHITESPACE):
             stats.skipped_empty += 1
             continue
         stats.messages += 1
-        yield line, raw, _decode_one(raw, line, decoder, parse)
+        if not_text is not None:
+            yield line, raw, DeadLetter(line, not_text, raw)
+        elif body.startswith(_BOM):
+            yield line, raw, DeadLetter(line, "a byte order mark (U+FEFF) starts the line: only the first "
+                                              "line may have one (files joined together?)", raw)
+        else:
+            yield line, raw, _decode_one(body, raw, line, decoder, parse)
 
 
-def _decode_one(raw: str, line: int, decoder: Callable[[dict[str, Any], int], Result],
-                parse: Callable[[str], Any] = json.loads) -> Result:
+def _decode_one(body: str, raw: str, line: int, decoder: Callable[[dict[str, Any], int], Result],
+                parse: Callable[[str], Any] = _PARSE_FLOATS) -> Result:
     try:
-        obj = parse(raw)
+        obj = parse(body)
+        if "\\u" in body and _SURROGATE_ESCAPE.search(body):
+            _refuse_unpaired_surrogates(obj)
+    except BadMessage as error:
+        return DeadLetter(line, error.reason, raw)
     except (ValueError, RecursionError) as error:   # ValueError also covers over-long integers
         return DeadLetter(line, f"invalid JSON: {error}", raw)
     if obj is None:
@@ -101,3 +173,26 @@ def _decode_one(raw: str, line: int, decoder: Callable[[dict[str, Any], int], Re
         return decoder(obj, line)
     except BadMessage as error:
         return DeadLetter(line, error.reason, raw)
+
+
+def _refuse_unpaired_surrogates(obj: Any) -> None:
+    """Raise ``BadMessage`` if a string (key or value) in ``obj`` holds an unpaired surrogate.
+
+    ``json.loads`` turns ``"\\ud800"`` into a one-character string that no UTF-8 writer can
+    write: it would fail at the end of a run, far from its line. Iterative: any nesting.
+    """
+    pending = [obj]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError as error:
+                    raise BadMessage(f"a string holds the unpaired surrogate \\u{ord(value[error.start]):04x}: "
+                                     "not Unicode text, it cannot be written as UTF-8") from None
+        elif isinstance(value, dict):
+            pending.extend(value)
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)

@@ -74,6 +74,15 @@ def optional_int(obj: Mapping[str, Any], key: str, where: str = "") -> int | Non
     return value
 
 
+def optional_bool(obj: Mapping[str, Any], key: str, where: str = "") -> bool | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise BadMessage(f"{where + key!r} must be a boolean or null, got {json_type(value)}")
+    return value
+
+
 def require_object(obj: Mapping[str, Any], key: str, where: str = "") -> Row:
     value = obj.get(key, _MISSING)
     if value is _MISSING:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from pruner.cdc.message import BadMessage, Skip, json_type, require_str, same_value
+from pruner.cdc.message import BadMessage, Skip, json_type, optional_str, require_str, same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change
 
 log = logging.getLogger("pruner.cdc.wal2json")
@@ -37,7 +37,7 @@ def decode_wal2json(obj: dict[str, Any], line: int) -> list[Change] | Skip:
     if action in _NO_ROW:
         return Skip.EMPTY
     table = require_str(obj, "table")
-    schema = obj.get("schema") if isinstance(obj.get("schema"), str) else None
+    schema = optional_str(obj, "schema")
     if action == "T":
         return [Change(TRUNCATE, table, None, None, None, line, schema)]
     kind = _DML.get(action)

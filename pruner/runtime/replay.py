@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from pruner.cdc import decode
-from pruner.cdc.decode import FORMATS
+from pruner.cdc.decode import FORMATS, line_text
 from pruner.cdc.model import DeadLetter, DecodeStats
 from pruner.planfile import read_plan
 from pruner.runtime.engine import Engine, RunStats, SinkTable
@@ -45,29 +46,49 @@ class ReplayResult:
         return data
 
 
-class _Lines:
-    """Iterates input lines and remembers each one's text, for dead letters."""
+class SinkValueError(ValueError):
+    """A sink value that RFC 8259 JSON cannot hold (a processor made NaN or Infinity)."""
 
-    def __init__(self, lines: Iterable[str]) -> None:
+
+class _Lines:
+    """Iterates input lines (``str`` or ``bytes``) and remembers the recent ones, for dead letters."""
+
+    def __init__(self, lines: Iterable[str] | Iterable[bytes]) -> None:
         self._lines = lines
-        self.recent: dict[int, str] = {}
+        self._recent: dict[int, str | bytes] = {}
         self.count = 0
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str | bytes]:
         for self.count, line in enumerate(self._lines, start=1):
-            self.recent[self.count] = line.rstrip("\n")
-            if len(self.recent) > 64:
-                self.recent.pop(min(self.recent))
+            self._recent[self.count] = line
+            if len(self._recent) > 64:
+                self._recent.pop(min(self._recent))
             yield line
 
+    def text(self, line: int) -> str:
+        """The text of a recent line, as ``decode()`` puts it in a dead letter: bytes that are
+        not UTF-8 escaped, never replaced."""
+        item = self._recent.get(line)
+        return "" if item is None else line_text(item)[0]
 
-def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], fmt: str, mode: str,
-           *, on_stale: str = "stop", progress: IO[str] | None = None,
+    def recent_texts(self) -> list[str]:
+        return [self.text(n) for n in sorted(self._recent)]
+
+
+def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | Iterable[bytes], fmt: str,
+           mode: str, *, on_stale: str = "stop", progress: IO[str] | None = None,
            dim_store: str | Path | None = None, dedup=None, source_order: bool = True) -> ReplayResult:
-    """Decode and run `lines`; with `dim_store`, the dimension tables live in that SQLite file.
+    """Decode and run `lines` (``str`` or ``bytes``, see ``decode()``); with `dim_store`, the
+    dimension tables live in that SQLite file.
 
     With `source_order`, a message older than the last one applied to its row (by the
-    source position the format carries, see pruner.runtime.order) is skipped and counted."""
+    source position the format carries, see pruner.runtime.order) is skipped and counted.
+
+    Raises ``SinkValueError`` (a ``ValueError``) at the end if a sink row holds NaN or Infinity,
+    which a processor computed (the input cannot carry them: ``decode()`` dead-letters them):
+    RFC 8259 JSON has no such value, and writing it as null or as a string would alter it.
+    Raises ``WrongFormatError`` when the first messages are all unusable.
+    """
     spec = load_spec(spec_path)
     plan = read_plan(plan_path)
     stores = sqlite_stores(dim_store, list(spec.dimensions)) if dim_store is not None else None
@@ -84,13 +105,13 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
             if decode_stats.messages >= FIRST_MESSAGES_CHECKED and len(dead) == decode_stats.messages:
                 raise WrongFormatError(f"the first {len(dead)} messages are all unusable as {fmt} "
                                        f"(line {dead[0].line}: {dead[0].reason}); "
-                                       f"{format_hint(list(source.recent.values()), fmt)}")
+                                       f"{format_hint(source.recent_texts(), fmt)}")
             continue
         if order is not None and order.older(item):
             continue
         result = engine.process(item)
         if isinstance(result, DeadLetter):
-            dead.append(DeadLetter(item.line, result.reason, source.recent.get(item.line, "")))
+            dead.append(DeadLetter(item.line, result.reason, source.text(item.line)))
             continue
         if order is not None:
             order.applied(item)
@@ -107,6 +128,7 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
     dead.extend(engine.finish_dead_letters)
     if progress is not None and time.perf_counter() - start >= PROGRESS_EVERY_S:
         progress.write("\n")
+    check_sink(sink)
     return ReplayResult(sink=sink, stats=engine.stats, decode_stats=decode_stats, dead_letters=dead,
                         older_skipped=order.skipped if order is not None else 0)
 
@@ -127,15 +149,48 @@ def format_hint(lines: list[str], fmt: str) -> str:
     return f"does this look like {max(scores)[1]}? (try --format {max(scores)[1]})"
 
 
+def check_sink(sink: SinkTable) -> None:
+    """Raise ``SinkValueError`` naming the key and field of the first sink value that is NaN
+    or Infinity (at any depth); what is overwritten or deleted before the end is never written,
+    so it does not count."""
+    for key, row in sink.rows.items():
+        for name in sink.fields:
+            bad = _non_finite(row.get(name))
+            if bad is not None:
+                shown = dict(zip(sink.key_fields, key))
+                token = "NaN" if math.isnan(bad) else "Infinity" if bad > 0 else "-Infinity"
+                raise SinkValueError(
+                    f"the sink row with key {shown} has {token} in field {name!r}: RFC 8259 JSON has "
+                    f"no NaN or Infinity, so the sink is not written; make the processor that sets "
+                    f"{name!r} give null or a finite number")
+
+
+def _non_finite(value: Any) -> float | None:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return item
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return None
+
+
 def write_sink(result: ReplayResult, out: IO[str]) -> None:
+    """One JSON object per sink row, by key. Strict RFC 8259 JSON: a NaN or Infinity raises
+    ``SinkValueError`` (see ``check_sink``) before anything is written."""
+    check_sink(result.sink)
     for row in result.sink.sorted_rows():
-        out.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+        out.write(json.dumps(row, default=str, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def write_dead_letters(result: ReplayResult, out: IO[str]) -> None:
     for letter in result.dead_letters:
         out.write(json.dumps({"line": letter.line, "reason": letter.reason, "raw": letter.raw},
-                             ensure_ascii=False) + "\n")
+                             ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def summary(result: ReplayResult) -> str:
@@ -166,7 +221,9 @@ def summary(result: ReplayResult) -> str:
     return "\n".join(lines)
 
 
-def open_input(path: str) -> Iterable[str]:
+def open_input(path: str) -> Iterable[bytes]:
+    """The input's lines as bytes (``-``: standard input): ``decode()`` reads them as strict
+    UTF-8, so a line that is not UTF-8 becomes a dead letter, never altered data."""
     if path == "-":
-        return sys.stdin
-    return Path(path).open(encoding="utf-8", errors="replace")
+        return sys.stdin.buffer
+    return Path(path).open("rb")
