@@ -4,6 +4,10 @@
 each with its place in the spec (``pipeline[2].on``), its line, and what was expected.
 Unknown keys are errors. YAML 1.1 booleans (``on``/``off``/``yes``/``no``) are read as
 plain strings, so a DimJoin's ``on:`` stays ``on``.
+
+Reading is bounded: nesting deeper than ``MAX_DEPTH``, aliases that expand to more than
+``MAX_ALIAS_NODES`` nodes (a "billion laughs" file) and aliases of a node inside itself are
+refused as soon as the parser meets them, as is every YAML error, with its line.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from typing import Any, Final, Union
 
 import yaml
 
+MAX_DEPTH: Final = 32              # a job spec is 5 or 6 levels deep
+MAX_ALIAS_NODES: Final = 10_000     # nodes reached through aliases, all aliases together
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CLASS_REF: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -105,14 +111,71 @@ class SpecError(Exception):
 
 
 # ---------------------------------------------------------------------- YAML loading
+class _TooBig(yaml.MarkedYAMLError):
+    """A document past a reading bound (depth, alias expansion), refused where it is met."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false (any case) are booleans."""
+    """SafeLoader with YAML 1.2 booleans (only true/false, any case) and bounded composing.
+
+    ``compose_node`` keeps the depth and, per node, its size with every alias expanded; an
+    alias adds its target's size to the running count of aliased nodes. The sizes are
+    counted, never expanded, so a billion-laughs file is refused after a few hundred events.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliased = 0
+        self._size: dict[int, int] = {}     # id(node) -> nodes below it, aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self._size.get(id(node))
+            if size is None:
+                raise _TooBig(None, None, "an alias of a node inside itself (a recursive structure)", mark)
+            self._aliased += size
+            if self._aliased > MAX_ALIAS_NODES:
+                raise _TooBig(None, None, f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes; "
+                                          "a job spec needs few or none", mark)
+            return node
+        if self._depth >= MAX_DEPTH:
+            raise _TooBig(None, None, f"nested more than {MAX_DEPTH} levels deep; a job spec needs 5 or 6", mark)
+        self._depth += 1
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        self._size[id(node)] = 1 + sum(self._size[id(n)] for n in _children(node))
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as error:    # !!int x, 2020-13-45, ...
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value: {error}",
+                                                    node.start_mark) from None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """The nodes written directly inside `node` (an alias among them is its target)."""
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _construct_mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[object, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"a key must be a plain value, not {_kind(key)}", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping", node.start_mark,
@@ -134,11 +197,15 @@ _Loader.add_implicit_resolver(
 
 
 def _marks(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
-    """Line (1-based) of every node by its path, keys included (path + ('<key>',))."""
+    """Line (1-based) of every node by its path, keys included (path + ('<key>',)).
+
+    Recursive: the loader bounds the depth and what aliases add."""
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
+            if not isinstance(key, str):        # a list or mapping as a key: it has no path
+                continue
             out[path + (key, "<key>")] = key_node.start_mark.line + 1
             _marks(value_node, path + (key,), out)
     elif isinstance(node, yaml.SequenceNode):
@@ -149,20 +216,33 @@ def _marks(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
 def load_spec(path: str | Path) -> JobSpec:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(path, [f"cannot read the file: {error}"]) from None
+        data = path.read_bytes()
+    except OSError as error:
+        reason = "it is a folder, not a file" if path.is_dir() else error.strerror or error
+        raise SpecError(path, [f"cannot read the file: {reason}"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise SpecError(path, [f"cannot read the file: line {line} is not UTF-8 text "
+                               f"(byte {data[error.start]:#04x} at offset {error.start})"]) from None
     return parse_spec(text, path)
 
 
 def parse_spec(text: str, path: Path) -> JobSpec:
+    if not text.strip():
+        raise SpecError(path, ["the file is empty; a job spec is a mapping with name, plugins, sources, "
+                               "pipeline and sink"])
+    loader = None
     try:
-        data = yaml.load(text, Loader=_Loader)
-        node = yaml.compose(text, Loader=_Loader)
+        loader = _Loader(text)          # its reader already refuses unprintable characters
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise SpecError(path, [f"{where}not valid YAML ({getattr(error, 'problem', None) or error})"]) from None
+        raise SpecError(path, [_yaml_problem(error, text)]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple, int] = {}
     if node is not None:
         _marks(node, (), lines)
@@ -172,6 +252,22 @@ def parse_spec(text: str, path: Path) -> JobSpec:
         raise SpecError(path, checker.problems)
     assert spec is not None
     return spec
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    """A YAML error as one line: where (line, column) and what."""
+    if isinstance(error, yaml.reader.ReaderError):
+        before = text[:error.position]
+        line, column = before.count("\n") + 1, error.position - before.rfind("\n")
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        return (f"line {line}, column {column}: not valid YAML (the character U+{ord(character):04X} "
+                "is not allowed in YAML text)")
+    mark = getattr(error, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    what = str(getattr(error, "problem", None) or error).replace("\n", " ")
+    if "'\\t'" in what:
+        what += ": YAML indents with spaces, not tabs"
+    return f"{where}{what}" if isinstance(error, _TooBig) else f"{where}not valid YAML ({what})"
 
 
 # ---------------------------------------------------------------------- validation
