@@ -5,6 +5,18 @@ each with its place in the spec (``pipeline[2].on``), its line, and what was exp
 Unknown keys are errors. YAML 1.1 booleans (``on``/``off``/``yes``/``no``) are read as
 plain strings, so a DimJoin's ``on:`` stays ``on``.
 
+Typed sources: a source or dimension table may declare the types of some or all of its
+fields, ``types: {id: bigint, title: string, created_at: timestamp}`` (one per line for
+``decimal(12,2)``, or quoted: a comma ends an entry of a ``{...}`` mapping). The types are
+tinyint, smallint, int, bigint (each may be ``unsigned``), decimal(p,s), double, string,
+bool, timestamp, date, json and bytes, with the aliases integer, numeric, float, text and
+boolean; ``pruner.cdc.types`` says what each accepts from each CDC format. Decoded rows are
+coerced to them and a value that does not fit is a dead letter; untyped fields are not
+checked, and a table without ``types`` is read as it always was. A typed primary-key field
+is an integer, string or bytes type. A key must be typed alike wherever rows are matched
+by it (every row source, a DimJoin's ``on`` field and the dimension's key, a udaf's ``key``
+and the row key), or ``"18"`` and ``18`` would be two keys.
+
 Reading is bounded: nesting deeper than ``MAX_DEPTH``, aliases that expand to more than
 ``MAX_ALIAS_NODES`` nodes (a "billion laughs" file) and aliases of a node inside itself are
 refused as soon as the parser meets them, as is every YAML error, with its line.
@@ -13,13 +25,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Final, Union
 
 import yaml
 
+from pruner.cdc.types import ColumnType, parse_type
+
 MAX_DEPTH: Final = 32              # a job spec is 5 or 6 levels deep
 MAX_ALIAS_NODES: Final = 10_000     # nodes reached through aliases, all aliases together
+_KEY_KINDS: Final = frozenset({"int", "string", "bytes"})   # types whose values compare exactly
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CLASS_REF: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -30,6 +46,13 @@ class TableSpec:
     name: str
     primary_key: tuple[str, ...]
     fields: tuple[str, ...]
+    types: tuple[tuple[str, ColumnType], ...] = ()     # (field, type) of the typed fields
+
+    def type_of(self, field: str) -> ColumnType | None:
+        for name, column in self.types:
+            if name == field:
+                return column
+        return None
 
 
 @dataclass(frozen=True)
@@ -93,6 +116,11 @@ class JobSpec:
     @property
     def row_sources(self) -> tuple[TableSpec, ...]:
         return tuple(s for s in self.sources if s.name not in self.aggregated_sources)
+
+    @cached_property
+    def types(self) -> dict[str, dict[str, ColumnType]]:
+        """Table -> field -> type, for the tables that declare types (``decode(..., types)``)."""
+        return {t.name: dict(t.types) for t in (*self.sources, *self.dimensions) if t.types}
 
     def table(self, name: str) -> TableSpec:
         for table in (*self.sources, *self.dimensions):
@@ -327,8 +355,9 @@ class _Checker:
                     found.append(name)
         return tuple(found)
 
-    def table(self, name: str, value: Any, where: tuple) -> TableSpec | None:
-        data = self.mapping(value, where, {"primary_key", "fields"}, {"primary_key", "fields"})
+    def table(self, name: str, value: Any, where: tuple, *, typed: bool = True) -> TableSpec | None:
+        allowed = {"primary_key", "fields", "types"} if typed else {"primary_key", "fields"}
+        data = self.mapping(value, where, {"primary_key", "fields"}, allowed)
         if data is None:
             return None
         fields = self.names(data.get("fields"), where + ("fields",)) if "fields" in data else ()
@@ -336,13 +365,44 @@ class _Checker:
         for i, k in enumerate(key):
             if fields and k not in fields:
                 self.fail(where + ("primary_key", i), f"primary key field {k!r} is not in fields")
-        return TableSpec(name, key, fields)
+        types = self.types(data["types"], where + ("types",), fields, key) if typed and "types" in data else ()
+        return TableSpec(name, key, fields, types)
+
+    def types(self, value: Any, where: tuple, fields: tuple[str, ...],
+              key: tuple[str, ...]) -> tuple[tuple[str, ColumnType], ...]:
+        if value is None or value == {}:
+            return ()
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a mapping of field -> type, e.g. {{id: bigint, title: string}}, "
+                             f"got {_kind(value)}")
+            return ()
+        found = []
+        for name, text in value.items():
+            field_name = self.name(name, where + (name, "<key>"), "a field name")
+            if field_name is None:
+                continue
+            if fields and field_name not in fields:
+                self.fail(where + (name, "<key>"), f"{field_name!r} is not in fields; types are for the "
+                                                   "table's fields")
+                continue
+            try:
+                column = parse_type(text)
+            except ValueError as error:
+                self.fail(where + (name,), str(error))
+                continue
+            if field_name in key and column.kind not in _KEY_KINDS:
+                self.fail(where + (name,), f"primary key field {field_name!r} cannot be {column.spelled}: a key "
+                                           "is compared exactly, so its type is an integer type, string or bytes")
+                continue
+            found.append((field_name, column))
+        return tuple(found)
 
     def tables(self, value: Any, where: tuple, *, required: bool) -> tuple[TableSpec, ...]:
         if value is None and not required:
             return ()
         if not isinstance(value, dict) or (required and not value):
-            self.fail(where, f"expected a mapping of table name -> {{primary_key, fields}}, got {_kind(value)}")
+            self.fail(where, f"expected a mapping of table name -> {{primary_key, fields, types}}, "
+                             f"got {_kind(value)}")
             return ()
         found = []
         for name, table in value.items():
@@ -387,8 +447,9 @@ class _Checker:
                                      {"name", "primary_key", "fields"})
             if sink_data is not None and "name" in sink_data:
                 sink_name = self.name(sink_data["name"], ("sink", "name"), "a sink name")
-                table = self.table(sink_name or "sink", {k: v for k, v in sink_data.items() if k != "name"},
-                                   ("sink",))
+                table = self.table(sink_name or "sink",      # its unknown keys are reported above
+                                   {k: v for k, v in sink_data.items() if k in ("primary_key", "fields")},
+                                   ("sink",), typed=False)
                 sink = table
         pipeline = self.pipeline(job.get("pipeline"), ("pipeline",)) if "pipeline" in job else ()
         if name is None or sink is None:
@@ -497,8 +558,21 @@ class _Checker:
                               f"field {f!r} comes from both {owners[f]!r} and {table.name!r}; "
                               "rename it in one of them")
                 owners.setdefault(f, table.name)
+        row_types = self.row_key_types(spec)
         for step in spec.pipeline:
             here = ("pipeline", step.index)
+            if isinstance(step, DimJoinStep) and step.table in dims:
+                for row_field, dim_field in step.on:
+                    holders = [t for t in row_sources if row_field in t.fields]
+                    if holders and dim_field in dims[step.table].fields:
+                        self.same_type(here + ("on", row_field), f"{holders[0].name}.{row_field}",
+                                       holders[0].type_of(row_field), f"{step.table}.{dim_field}",
+                                       dims[step.table].type_of(dim_field))
+            if isinstance(step, UdafStep) and step.source in tables and len(spec.sink.primary_key) == 1:
+                source = tables[step.source]
+                if step.key in source.fields and spec.sink.primary_key[0] in row_types:
+                    self.same_type(here + ("key",), f"{source.name}.{step.key}", source.type_of(step.key),
+                                   f"the row key {spec.sink.primary_key[0]}", row_types[spec.sink.primary_key[0]])
             if isinstance(step, DimJoinStep):
                 dim = dims.get(step.table)
                 if dim is None:
@@ -530,6 +604,32 @@ class _Checker:
                     self.fail(here, "a udaf needs a single-field row key (the sink's primary key)")
 
 
+    def row_key_types(self, spec: JobSpec) -> dict[str, ColumnType | None]:
+        """The type of each row-key field; a problem if the row sources type it differently."""
+        found: dict[str, ColumnType | None] = {}
+        first: dict[str, str] = {}
+        for table in spec.row_sources:
+            for f in spec.sink.primary_key:
+                if f not in table.fields:
+                    continue
+                if f not in found:
+                    found[f], first[f] = table.type_of(f), table.name
+                else:
+                    self.same_type(("sources", table.name, "types") if table.types else ("sources", table.name),
+                                   f"{table.name}.{f}", table.type_of(f), f"{first[f]}.{f}", found[f])
+        return found
+
+    def same_type(self, where: tuple, left: str, left_type: ColumnType | None,
+                  right: str, right_type: ColumnType | None) -> None:
+        """Two fields whose values are matched as keys must be typed alike (or both untyped)."""
+        if left_type is None and right_type is None:
+            return
+        if left_type is not None and right_type is not None and left_type.kind == right_type.kind:
+            return
+        self.fail(where, f"{left} ({_spelled(left_type)}) and {right} ({_spelled(right_type)}) are matched as "
+                         "keys: type both alike, or neither (\"18\" and 18 would be two keys)")
+
+
 def _dotted(path: tuple) -> str:
     out = ""
     for part in path:
@@ -540,6 +640,10 @@ def _dotted(path: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def _spelled(column: ColumnType | None) -> str:
+    return column.spelled if column is not None else "untyped"
 
 
 def _kind(value: Any) -> str:

@@ -200,6 +200,40 @@ def test_plugins_are_relative_to_the_spec_not_the_cwd(tmp_path: Path, monkeypatc
     assert spec.plugins == (ROOT / "examples" / "reference" / "plugins",)
 
 
+# ---------------------------------------------------------------------- typed sources
+def test_typed_spec_loads_and_compiles_cleanly():
+    from pruner.compiler import build
+
+    path = SPECS / "good" / "typed.yaml"
+    spec = load_spec(path)
+    items = spec.table("items")
+    assert [(f, c.kind, c.spelled) for f, c in items.types] == [
+        ("id", "int", "bigint"), ("b", "int", "int"), ("price", "decimal", "decimal(12,2)"),
+        ("active", "bool", "bool"), ("created_at", "timestamp", "timestamp")]
+    assert items.type_of("a") is None and items.type_of("price").scale == 2
+    assert set(spec.types) == {"items", "images", "sellers"}
+    assert spec.types["sellers"]["b"].kind == "int"
+    assert build(path).diagnostics() == ()
+
+
+def test_tables_without_types_are_as_before():
+    spec = load_spec(ROOT / "examples" / "reference" / "job.yaml")
+    assert spec.types == {} and all(t.types == () for t in (*spec.sources, *spec.dimensions))
+
+
+def test_types_in_block_style_and_with_aliases(tmp_path: Path):
+    path = tmp_path / "job.yaml"
+    path.write_text(_spec_text("  - udtf: U1\n    class: fixture_plugins.Enrich\n").replace(
+        "  items: {primary_key: [id], fields: [id, a, b]}\n",
+        "  items:\n    primary_key: [id]\n    fields: &f [id, a, b]\n    types:\n      id: BIGINT UNSIGNED\n"
+        "      a: numeric(30, 10)\n").replace(
+        "dimensions:\n", "dimensions:\n  other: {primary_key: [id], fields: *f, types: {id: bigint}}\n"))
+    spec = load_spec(path)
+    assert spec.table("items").type_of("id").high == 2 ** 64 - 1
+    assert spec.table("items").type_of("a").precision == 30
+    assert spec.table("other").fields == ("id", "a", "b")
+
+
 # ---------------------------------------------------------------------- bounded reading
 def _refused(tmp_path: Path, text: str | bytes, name: str = "job.yaml") -> tuple[str, float]:
     import time

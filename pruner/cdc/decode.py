@@ -5,21 +5,27 @@ Each format has a module with one function ``(obj, line) -> list[Change] | Skip`
 format's function, turns every failure into a ``DeadLetter`` and keeps ``DecodeStats``. It
 never raises on bad input: every non-blank line ends as Changes, a DeadLetter or a counted
 skip (a changelog ``-U``/``+U`` pair ends as one Change).
+
+With ``types`` (a job's typed tables, ``JobSpec.types``), numbers are read exactly and every
+Change is coerced to its table's types (``pruner.cdc.types``): a value that does not fit makes
+its message a dead letter.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
-from typing import Any, Callable, Final, Iterable, Iterator
+from typing import Any, Callable, Final, Iterable, Iterator, Mapping
 
 from pruner.cdc.canal import decode_canal
-from pruner.cdc.changelog import Result, decode_changelog, pair_updates
+from pruner.cdc.changelog import Result, UpdateBefore, decode_changelog, pair_updates
 from pruner.cdc.debezium import decode_debezium
 from pruner.cdc.maxwell import decode_maxwell
 from pruner.cdc.message import BadMessage, Skip, json_type
 from pruner.cdc.model import UPDATE, Change, DeadLetter, DecodeStats
 from pruner.cdc.ogg import decode_ogg
+from pruner.cdc.types import ColumnType, coerce, coerce_row
 from pruner.cdc.wal2json import decode_wal2json
 
 CHANGELOG_JSON: Final = "changelog-json"
@@ -33,15 +39,18 @@ _DECODERS: Final[dict[str, Callable[[dict[str, Any], int], Result]]] = {
 }
 FORMATS: Final = tuple(_DECODERS)
 # How each format's JSON is parsed: wal2json numerics are exact (numeric(30,10) never via float).
-_PARSE: Final[dict[str, Callable[[str], Any]]] = {"wal2json": partial(json.loads, parse_float=Decimal)}
+_EXACT: Final = partial(json.loads, parse_float=Decimal)
+_PARSE: Final[dict[str, Callable[[str], Any]]] = {"wal2json": _EXACT}
 _JSON_WHITESPACE: Final = " \t\r\n"
 
 
-def decode(lines: Iterable[str], fmt: str, stats: DecodeStats | None = None) -> Iterator[Change | DeadLetter]:
+def decode(lines: Iterable[str], fmt: str, stats: DecodeStats | None = None,
+           types: Mapping[str, Mapping[str, ColumnType]] | None = None) -> Iterator[Change | DeadLetter]:
     """Decode ``lines`` (one message per line, 1-based line numbers) lazily, updating ``stats``.
 
     Blank lines are skipped; a JSON ``null`` line (a tombstone) and control messages are
-    skipped and counted in ``skipped_empty``, DDL messages in ``skipped_ddl``.
+    skipped and counted in ``skipped_empty``, DDL messages in ``skipped_ddl``. ``types``:
+    table -> field -> type, for the tables that have types.
     """
     decoder = _DECODERS.get(fmt)
     if decoder is None:
@@ -49,8 +58,23 @@ def decode(lines: Iterable[str], fmt: str, stats: DecodeStats | None = None) -> 
     if isinstance(lines, (str, bytes)):
         raise TypeError("decode() takes an iterable of lines, not one string: "
                         "pass text.splitlines() or an open text file")
-    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(),
-                   _PARSE.get(fmt, json.loads))
+    parse = _PARSE.get(fmt, json.loads)
+    if types:
+        decoder, parse = _typed(decoder, types, fmt), _EXACT
+    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(), parse)
+
+
+def _typed(decoder: Callable[[dict[str, Any], int], Result], types: Mapping[str, Mapping[str, ColumnType]],
+           fmt: str) -> Callable[[dict[str, Any], int], Result]:
+    """`decoder` whose Changes (and changelog -U rows) come out coerced to their tables' types."""
+    def decode_typed(obj: dict[str, Any], line: int) -> Result:
+        result = decoder(obj, line)
+        if isinstance(result, list):
+            return [coerce(change, types.get(change.table), fmt) for change in result]
+        if isinstance(result, UpdateBefore):
+            return replace(result, row=coerce_row(result.row, types.get(result.table), fmt, result.table))
+        return result
+    return decode_typed
 
 
 def _decode(lines: Iterable[str], decoder: Callable[[dict[str, Any], int], Result], pair: bool,

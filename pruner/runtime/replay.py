@@ -63,7 +63,7 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str], f
     dead: list[DeadLetter] = []
     source = _Lines(lines)
     last_report = start = time.perf_counter()
-    for item in decode(source, fmt, decode_stats):
+    for item in decode(source, fmt, decode_stats, spec.types):
         if isinstance(item, DeadLetter):
             dead.append(item)
             continue

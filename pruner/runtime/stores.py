@@ -13,8 +13,8 @@ A store may hold rows before the job starts (a dimension loaded by another proce
 engine reads them as if it had seen their inserts.
 
 Rows are stored as JSON text: values must be what CDC decoders produce (None, bool, int,
-float including NaN/inf, str, lists and objects of those) or ``decimal.Decimal`` and ``bytes``,
-which are tagged so they come back as they went in.
+float including NaN/inf, str, lists and objects of those) or ``decimal.Decimal``, ``bytes``,
+``datetime`` and ``date`` (typed sources), which are tagged so they come back as they went in.
 Keys are brought to their one form (``pruner.runtime.keys.normal_key``: ``1 == 1.0``, as in a
 Python dict) and stored as SQLite values; what SQLite cannot hold as it is (an integer past 64
 bits, a Decimal, a string starting with NUL) is stored as tagged text.
@@ -25,6 +25,7 @@ import base64
 import json
 import sqlite3
 from collections.abc import Iterator, MutableMapping
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -34,6 +35,8 @@ from pruner.spec import TableSpec
 
 _TAG_DECIMAL: Final = "\x00decimal"         # tags no real column name starts with NUL
 _TAG_BYTES: Final = "\x00bytes"
+_TAG_DATETIME: Final = "\x00datetime"
+_TAG_DATE: Final = "\x00date"
 _KEY_TAGS: Final = {"\x00int:": int, "\x00decimal:": Decimal, "\x00str:": str}   # key values as tagged text
 _INT64: Final = range(-(2 ** 63), 2 ** 63)
 
@@ -167,6 +170,10 @@ def _key_value(stored: Any) -> Any:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):           # before date: a datetime is a date
+        return {_TAG_DATETIME: value.isoformat()}
+    if isinstance(value, date):
+        return {_TAG_DATE: value.isoformat()}
     if isinstance(value, Decimal):
         return {_TAG_DECIMAL: str(value)}
     if isinstance(value, (bytes, bytearray)):
@@ -182,4 +189,8 @@ def _decode(obj: dict[str, Any]) -> Any:
             return Decimal(obj[_TAG_DECIMAL])
         if _TAG_BYTES in obj:
             return base64.b64decode(obj[_TAG_BYTES])
+        if _TAG_DATETIME in obj:
+            return datetime.fromisoformat(obj[_TAG_DATETIME])
+        if _TAG_DATE in obj:
+            return date.fromisoformat(obj[_TAG_DATE])
     return obj
