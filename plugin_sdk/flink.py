@@ -126,7 +126,7 @@ def _tag_source(job: FlinkJob, fmt: str):
     def route(message: str) -> Iterator[tuple]:
         keyed = state.get("job") or state.setdefault("job", job.keyed())
         state["line"] += 1
-        for change in decode([message], fmt, DecodeStats()):
+        for change in decode([message], fmt, DecodeStats(), keyed.spec.types):
             if isinstance(change, DeadLetter):
                 log.warning("message %s not used: %s", state["line"], change.reason)
                 continue

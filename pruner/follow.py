@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from pruner.cdc.message import BadMessage, Skip
 from pruner.cdc.model import DeadLetter
+from pruner.cdc.types import coerce
 from pruner.cdc.wal2json import decode_wal2json
 from pruner.planfile import read_plan
 from pruner.runtime.engine import Engine, SinkRecord, SinkTable
@@ -103,6 +104,7 @@ class Follower:
     def __init__(self, spec_path: str | Path, plan_path: str | Path, sink_path: str | Path,
                  mode: str = "pruned", on_stale: str = "stop") -> None:
         self.spec = load_spec(spec_path)
+        self.types = self.spec.types
         self.engine = Engine(self.spec, read_plan(plan_path), mode, on_stale=on_stale)
         self.sink_path = Path(sink_path)
         self.stats = FollowStats()
@@ -123,10 +125,12 @@ class Follower:
         try:
             obj = json.loads(raw, parse_float=Decimal)
             result = decode_wal2json(obj, self.stats.changes + 1)
+            if isinstance(result, Skip):
+                return []
+            return [coerce(change, self.types.get(change.table), "wal2json") for change in result]
         except (ValueError, BadMessage) as error:
             self.stats.dead_letters.append(f"{getattr(error, 'reason', error)}: {raw[:200]}")
             return []
-        return [] if isinstance(result, Skip) else result
 
     def transaction(self, end_lsn: int, xid: Any, changes: list[str]) -> bool:
         """Apply one committed transaction (its wal2json changes as text) and write its line;

@@ -4,16 +4,38 @@
 each with its place in the spec (``pipeline[2].on``), its line, and what was expected.
 Unknown keys are errors. YAML 1.1 booleans (``on``/``off``/``yes``/``no``) are read as
 plain strings, so a DimJoin's ``on:`` stays ``on``.
+
+Typed sources: a source or dimension table may declare the types of some or all of its
+fields, ``types: {id: bigint, title: string, created_at: timestamp}`` (one per line for
+``decimal(12,2)``, or quoted: a comma ends an entry of a ``{...}`` mapping). The types are
+tinyint, smallint, int, bigint (each may be ``unsigned``), decimal(p,s), double, string,
+bool, timestamp, date, json and bytes, with the aliases integer, numeric, float, text and
+boolean; ``pruner.cdc.types`` says what each accepts from each CDC format. Decoded rows are
+coerced to them and a value that does not fit is a dead letter; untyped fields are not
+checked, and a table without ``types`` is read as it always was. A typed primary-key field
+is an integer, string or bytes type. A key must be typed alike wherever rows are matched
+by it (every row source, a DimJoin's ``on`` field and the dimension's key, a udaf's ``key``
+and the row key), or ``"18"`` and ``18`` would be two keys.
+
+Reading is bounded: nesting deeper than ``MAX_DEPTH``, aliases that expand to more than
+``MAX_ALIAS_NODES`` nodes (a "billion laughs" file) and aliases of a node inside itself are
+refused as soon as the parser meets them, as is every YAML error, with its line.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Final, Union
 
 import yaml
 
+from pruner.cdc.types import ColumnType, parse_type
+
+MAX_DEPTH: Final = 32              # a job spec is 5 or 6 levels deep
+MAX_ALIAS_NODES: Final = 10_000     # nodes reached through aliases, all aliases together
+_KEY_KINDS: Final = frozenset({"int", "string", "bytes"})   # types whose values compare exactly
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CLASS_REF: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -24,6 +46,13 @@ class TableSpec:
     name: str
     primary_key: tuple[str, ...]
     fields: tuple[str, ...]
+    types: tuple[tuple[str, ColumnType], ...] = ()     # (field, type) of the typed fields
+
+    def type_of(self, field: str) -> ColumnType | None:
+        for name, column in self.types:
+            if name == field:
+                return column
+        return None
 
 
 @dataclass(frozen=True)
@@ -88,6 +117,11 @@ class JobSpec:
     def row_sources(self) -> tuple[TableSpec, ...]:
         return tuple(s for s in self.sources if s.name not in self.aggregated_sources)
 
+    @cached_property
+    def types(self) -> dict[str, dict[str, ColumnType]]:
+        """Table -> field -> type, for the tables that declare types (``decode(..., types)``)."""
+        return {t.name: dict(t.types) for t in (*self.sources, *self.dimensions) if t.types}
+
     def table(self, name: str) -> TableSpec:
         for table in (*self.sources, *self.dimensions):
             if table.name == name:
@@ -105,14 +139,71 @@ class SpecError(Exception):
 
 
 # ---------------------------------------------------------------------- YAML loading
+class _TooBig(yaml.MarkedYAMLError):
+    """A document past a reading bound (depth, alias expansion), refused where it is met."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans: only true/false (any case) are booleans."""
+    """SafeLoader with YAML 1.2 booleans (only true/false, any case) and bounded composing.
+
+    ``compose_node`` keeps the depth and, per node, its size with every alias expanded; an
+    alias adds its target's size to the running count of aliased nodes. The sizes are
+    counted, never expanded, so a billion-laughs file is refused after a few hundred events.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliased = 0
+        self._size: dict[int, int] = {}     # id(node) -> nodes below it, aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self._size.get(id(node))
+            if size is None:
+                raise _TooBig(None, None, "an alias of a node inside itself (a recursive structure)", mark)
+            self._aliased += size
+            if self._aliased > MAX_ALIAS_NODES:
+                raise _TooBig(None, None, f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes; "
+                                          "a job spec needs few or none", mark)
+            return node
+        if self._depth >= MAX_DEPTH:
+            raise _TooBig(None, None, f"nested more than {MAX_DEPTH} levels deep; a job spec needs 5 or 6", mark)
+        self._depth += 1
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        self._size[id(node)] = 1 + sum(self._size[id(n)] for n in _children(node))
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as error:    # !!int x, 2020-13-45, ...
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read this value: {error}",
+                                                    node.start_mark) from None
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    """The nodes written directly inside `node` (an alias among them is its target)."""
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _construct_mapping_without_duplicates(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: dict[object, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark,
+                f"a key must be a plain value, not {_kind(key)}", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 "while reading a mapping", node.start_mark,
@@ -134,11 +225,15 @@ _Loader.add_implicit_resolver(
 
 
 def _marks(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
-    """Line (1-based) of every node by its path, keys included (path + ('<key>',))."""
+    """Line (1-based) of every node by its path, keys included (path + ('<key>',)).
+
+    Recursive: the loader bounds the depth and what aliases add."""
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
+            if not isinstance(key, str):        # a list or mapping as a key: it has no path
+                continue
             out[path + (key, "<key>")] = key_node.start_mark.line + 1
             _marks(value_node, path + (key,), out)
     elif isinstance(node, yaml.SequenceNode):
@@ -149,20 +244,33 @@ def _marks(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
 def load_spec(path: str | Path) -> JobSpec:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(path, [f"cannot read the file: {error}"]) from None
+        data = path.read_bytes()
+    except OSError as error:
+        reason = "it is a folder, not a file" if path.is_dir() else error.strerror or error
+        raise SpecError(path, [f"cannot read the file: {reason}"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise SpecError(path, [f"cannot read the file: line {line} is not UTF-8 text "
+                               f"(byte {data[error.start]:#04x} at offset {error.start})"]) from None
     return parse_spec(text, path)
 
 
 def parse_spec(text: str, path: Path) -> JobSpec:
+    if not text.strip():
+        raise SpecError(path, ["the file is empty; a job spec is a mapping with name, plugins, sources, "
+                               "pipeline and sink"])
+    loader = None
     try:
-        data = yaml.load(text, Loader=_Loader)
-        node = yaml.compose(text, Loader=_Loader)
+        loader = _Loader(text)          # its reader already refuses unprintable characters
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise SpecError(path, [f"{where}not valid YAML ({getattr(error, 'problem', None) or error})"]) from None
+        raise SpecError(path, [_yaml_problem(error, text)]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     lines: dict[tuple, int] = {}
     if node is not None:
         _marks(node, (), lines)
@@ -172,6 +280,22 @@ def parse_spec(text: str, path: Path) -> JobSpec:
         raise SpecError(path, checker.problems)
     assert spec is not None
     return spec
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    """A YAML error as one line: where (line, column) and what."""
+    if isinstance(error, yaml.reader.ReaderError):
+        before = text[:error.position]
+        line, column = before.count("\n") + 1, error.position - before.rfind("\n")
+        character = error.character if isinstance(error.character, str) else chr(error.character)
+        return (f"line {line}, column {column}: not valid YAML (the character U+{ord(character):04X} "
+                "is not allowed in YAML text)")
+    mark = getattr(error, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    what = str(getattr(error, "problem", None) or error).replace("\n", " ")
+    if "'\\t'" in what:
+        what += ": YAML indents with spaces, not tabs"
+    return f"{where}{what}" if isinstance(error, _TooBig) else f"{where}not valid YAML ({what})"
 
 
 # ---------------------------------------------------------------------- validation
@@ -231,8 +355,9 @@ class _Checker:
                     found.append(name)
         return tuple(found)
 
-    def table(self, name: str, value: Any, where: tuple) -> TableSpec | None:
-        data = self.mapping(value, where, {"primary_key", "fields"}, {"primary_key", "fields"})
+    def table(self, name: str, value: Any, where: tuple, *, typed: bool = True) -> TableSpec | None:
+        allowed = {"primary_key", "fields", "types"} if typed else {"primary_key", "fields"}
+        data = self.mapping(value, where, {"primary_key", "fields"}, allowed)
         if data is None:
             return None
         fields = self.names(data.get("fields"), where + ("fields",)) if "fields" in data else ()
@@ -240,13 +365,44 @@ class _Checker:
         for i, k in enumerate(key):
             if fields and k not in fields:
                 self.fail(where + ("primary_key", i), f"primary key field {k!r} is not in fields")
-        return TableSpec(name, key, fields)
+        types = self.types(data["types"], where + ("types",), fields, key) if typed and "types" in data else ()
+        return TableSpec(name, key, fields, types)
+
+    def types(self, value: Any, where: tuple, fields: tuple[str, ...],
+              key: tuple[str, ...]) -> tuple[tuple[str, ColumnType], ...]:
+        if value is None or value == {}:
+            return ()
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a mapping of field -> type, e.g. {{id: bigint, title: string}}, "
+                             f"got {_kind(value)}")
+            return ()
+        found = []
+        for name, text in value.items():
+            field_name = self.name(name, where + (name, "<key>"), "a field name")
+            if field_name is None:
+                continue
+            if fields and field_name not in fields:
+                self.fail(where + (name, "<key>"), f"{field_name!r} is not in fields; types are for the "
+                                                   "table's fields")
+                continue
+            try:
+                column = parse_type(text)
+            except ValueError as error:
+                self.fail(where + (name,), str(error))
+                continue
+            if field_name in key and column.kind not in _KEY_KINDS:
+                self.fail(where + (name,), f"primary key field {field_name!r} cannot be {column.spelled}: a key "
+                                           "is compared exactly, so its type is an integer type, string or bytes")
+                continue
+            found.append((field_name, column))
+        return tuple(found)
 
     def tables(self, value: Any, where: tuple, *, required: bool) -> tuple[TableSpec, ...]:
         if value is None and not required:
             return ()
         if not isinstance(value, dict) or (required and not value):
-            self.fail(where, f"expected a mapping of table name -> {{primary_key, fields}}, got {_kind(value)}")
+            self.fail(where, f"expected a mapping of table name -> {{primary_key, fields, types}}, "
+                             f"got {_kind(value)}")
             return ()
         found = []
         for name, table in value.items():
@@ -291,8 +447,9 @@ class _Checker:
                                      {"name", "primary_key", "fields"})
             if sink_data is not None and "name" in sink_data:
                 sink_name = self.name(sink_data["name"], ("sink", "name"), "a sink name")
-                table = self.table(sink_name or "sink", {k: v for k, v in sink_data.items() if k != "name"},
-                                   ("sink",))
+                table = self.table(sink_name or "sink",      # its unknown keys are reported above
+                                   {k: v for k, v in sink_data.items() if k in ("primary_key", "fields")},
+                                   ("sink",), typed=False)
                 sink = table
         pipeline = self.pipeline(job.get("pipeline"), ("pipeline",)) if "pipeline" in job else ()
         if name is None or sink is None:
@@ -401,8 +558,21 @@ class _Checker:
                               f"field {f!r} comes from both {owners[f]!r} and {table.name!r}; "
                               "rename it in one of them")
                 owners.setdefault(f, table.name)
+        row_types = self.row_key_types(spec)
         for step in spec.pipeline:
             here = ("pipeline", step.index)
+            if isinstance(step, DimJoinStep) and step.table in dims:
+                for row_field, dim_field in step.on:
+                    holders = [t for t in row_sources if row_field in t.fields]
+                    if holders and dim_field in dims[step.table].fields:
+                        self.same_type(here + ("on", row_field), f"{holders[0].name}.{row_field}",
+                                       holders[0].type_of(row_field), f"{step.table}.{dim_field}",
+                                       dims[step.table].type_of(dim_field))
+            if isinstance(step, UdafStep) and step.source in tables and len(spec.sink.primary_key) == 1:
+                source = tables[step.source]
+                if step.key in source.fields and spec.sink.primary_key[0] in row_types:
+                    self.same_type(here + ("key",), f"{source.name}.{step.key}", source.type_of(step.key),
+                                   f"the row key {spec.sink.primary_key[0]}", row_types[spec.sink.primary_key[0]])
             if isinstance(step, DimJoinStep):
                 dim = dims.get(step.table)
                 if dim is None:
@@ -434,6 +604,32 @@ class _Checker:
                     self.fail(here, "a udaf needs a single-field row key (the sink's primary key)")
 
 
+    def row_key_types(self, spec: JobSpec) -> dict[str, ColumnType | None]:
+        """The type of each row-key field; a problem if the row sources type it differently."""
+        found: dict[str, ColumnType | None] = {}
+        first: dict[str, str] = {}
+        for table in spec.row_sources:
+            for f in spec.sink.primary_key:
+                if f not in table.fields:
+                    continue
+                if f not in found:
+                    found[f], first[f] = table.type_of(f), table.name
+                else:
+                    self.same_type(("sources", table.name, "types") if table.types else ("sources", table.name),
+                                   f"{table.name}.{f}", table.type_of(f), f"{first[f]}.{f}", found[f])
+        return found
+
+    def same_type(self, where: tuple, left: str, left_type: ColumnType | None,
+                  right: str, right_type: ColumnType | None) -> None:
+        """Two fields whose values are matched as keys must be typed alike (or both untyped)."""
+        if left_type is None and right_type is None:
+            return
+        if left_type is not None and right_type is not None and left_type.kind == right_type.kind:
+            return
+        self.fail(where, f"{left} ({_spelled(left_type)}) and {right} ({_spelled(right_type)}) are matched as "
+                         "keys: type both alike, or neither (\"18\" and 18 would be two keys)")
+
+
 def _dotted(path: tuple) -> str:
     out = ""
     for part in path:
@@ -444,6 +640,10 @@ def _dotted(path: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def _spelled(column: ColumnType | None) -> str:
+    return column.spelled if column is not None else "untyped"
 
 
 def _kind(value: Any) -> str:

@@ -198,3 +198,116 @@ def test_plugins_are_relative_to_the_spec_not_the_cwd(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     spec = load_spec(ROOT / "examples" / "reference" / "job.yaml")
     assert spec.plugins == (ROOT / "examples" / "reference" / "plugins",)
+
+
+# ---------------------------------------------------------------------- typed sources
+def test_typed_spec_loads_and_compiles_cleanly():
+    from pruner.compiler import build
+
+    path = SPECS / "good" / "typed.yaml"
+    spec = load_spec(path)
+    items = spec.table("items")
+    assert [(f, c.kind, c.spelled) for f, c in items.types] == [
+        ("id", "int", "bigint"), ("b", "int", "int"), ("price", "decimal", "decimal(12,2)"),
+        ("active", "bool", "bool"), ("created_at", "timestamp", "timestamp")]
+    assert items.type_of("a") is None and items.type_of("price").scale == 2
+    assert set(spec.types) == {"items", "images", "sellers"}
+    assert spec.types["sellers"]["b"].kind == "int"
+    assert build(path).diagnostics() == ()
+
+
+def test_tables_without_types_are_as_before():
+    spec = load_spec(ROOT / "examples" / "reference" / "job.yaml")
+    assert spec.types == {} and all(t.types == () for t in (*spec.sources, *spec.dimensions))
+
+
+def test_types_in_block_style_and_with_aliases(tmp_path: Path):
+    path = tmp_path / "job.yaml"
+    path.write_text(_spec_text("  - udtf: U1\n    class: fixture_plugins.Enrich\n").replace(
+        "  items: {primary_key: [id], fields: [id, a, b]}\n",
+        "  items:\n    primary_key: [id]\n    fields: &f [id, a, b]\n    types:\n      id: BIGINT UNSIGNED\n"
+        "      a: numeric(30, 10)\n").replace(
+        "dimensions:\n", "dimensions:\n  other: {primary_key: [id], fields: *f, types: {id: bigint}}\n"))
+    spec = load_spec(path)
+    assert spec.table("items").type_of("id").high == 2 ** 64 - 1
+    assert spec.table("items").type_of("a").precision == 30
+    assert spec.table("other").fields == ("id", "a", "b")
+
+
+# ---------------------------------------------------------------------- bounded reading
+def _refused(tmp_path: Path, text: str | bytes, name: str = "job.yaml") -> tuple[str, float]:
+    import time
+
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    start = time.perf_counter()
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    seconds = time.perf_counter() - start
+    assert len(caught.value.problems) == 1 and "\n" not in caught.value.problems[0]
+    return caught.value.problems[0], seconds
+
+
+@pytest.mark.parametrize("text", ["a: " + "[" * 5000 + "]" * 5000 + "\n",
+                                  "a: " + "{b: " * 5000 + "1" + "}" * 5000 + "\n",
+                                  "".join(" " * i + f"k{i}:\n" for i in range(5000)) + " " * 5000 + "x: 1\n"],
+                         ids=["flow-lists", "flow-mappings", "block-mappings"])
+def test_deep_nesting_is_refused_fast_with_its_line(tmp_path: Path, text: str):
+    problem, seconds = _refused(tmp_path, text)
+    assert "nested more than 32 levels deep" in problem and problem.startswith("line ")
+    assert seconds < 5
+
+
+def test_the_billion_laughs_is_refused_fast(tmp_path: Path):
+    lines = ["a: &a [" + ", ".join(["lol"] * 9) + "]"]
+    for i in range(1, 9):
+        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 9) + "]")
+    text = "\n".join(lines) + "\n"
+    assert len(text) < 700
+    problem, seconds = _refused(tmp_path, text)
+    assert "aliases expand to more than 10,000 nodes" in problem and problem.startswith("line ")
+    assert seconds < 5
+
+
+def test_an_alias_inside_itself_is_refused(tmp_path: Path):
+    problem, _ = _refused(tmp_path, "name: &n [x, *n]\n")
+    assert problem == "line 1, column 14: an alias of a node inside itself (a recursive structure)"
+
+
+@pytest.mark.parametrize("text, says", [
+    ("name: x\n\tplugins: [p]\n", "YAML indents with spaces, not tabs"),
+    ("name: x\n  plugins: [p]\n", "line 2, column 10: not valid YAML (mapping values are not allowed here)"),
+    ("name: [x\n", "not valid YAML"),
+    ("name: x\n---\nname: y\n", "line 2, column 1: not valid YAML (but found another document)"),
+    ("? [a, b]\n: 1\n", "line 1, column 3: not valid YAML (a key must be a plain value, not a list)"),
+    ("name: 2020-13-45\n", "line 1, column 7: not valid YAML (cannot read this value: month must be in 1..12)"),
+    ("name: !!int abc\n", "cannot read this value"),
+    ("name: x\nplugins: \x01\n", "line 2, column 10: not valid YAML (the character U+0001 is not allowed"),
+    ("", "the file is empty"),
+    ("  \n\n", "the file is empty"),
+    ("# only a comment\n", "expected a mapping with keys name, pipeline, plugins, sink, sources, got nothing"),
+])
+def test_every_yaml_error_is_a_spec_error(tmp_path: Path, text: str, says: str):
+    problem, _ = _refused(tmp_path, text)
+    assert says in problem
+
+
+def test_files_that_cannot_be_read_are_spec_errors(tmp_path: Path):
+    problem, _ = _refused(tmp_path, b"name: caf\xe9\nplugins: \xff\n")
+    assert problem == "cannot read the file: line 1 is not UTF-8 text (byte 0xe9 at offset 9)"
+    (tmp_path / "folder.yaml").mkdir()
+    with pytest.raises(SpecError, match="cannot read the file: it is a folder, not a file"):
+        load_spec(tmp_path / "folder.yaml")
+    with pytest.raises(SpecError, match="cannot read the file: No such file or directory"):
+        load_spec(tmp_path / "missing.yaml")
+
+
+def test_small_aliases_still_work(tmp_path: Path):
+    path = tmp_path / "job.yaml"
+    path.write_text(_spec_text("  - udtf: U1\n    class: fixture_plugins.Enrich\n",
+                               fields="&fields [id, a, b]").replace("sink: {", "extra_fields: *fields\nsink: {"))
+    with pytest.raises(SpecError, match="unknown key 'extra_fields'"):   # read, then checked as usual
+        load_spec(path)

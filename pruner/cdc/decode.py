@@ -15,22 +15,28 @@ Input is never altered on the way in; what cannot be read exactly is a dead lett
 - ``NaN``, ``Infinity`` and ``-Infinity`` (which ``json.loads`` accepts) are not JSON, and a
   number beyond the double range (``1e400``) would turn into one: dead letters. So is a string
   with an unpaired surrogate escape (``"\\ud800"``): it cannot be written back as UTF-8.
+
+With ``types`` (a job's typed tables, ``JobSpec.types``), numbers are read exactly and every
+Change is coerced to its table's types (``pruner.cdc.types``): a value that does not fit makes
+its message a dead letter.
 """
 from __future__ import annotations
 
 import json
 import math
 import re
+from dataclasses import replace
 from decimal import Decimal
-from typing import Any, Callable, Final, Iterable, Iterator
+from typing import Any, Callable, Final, Iterable, Iterator, Mapping
 
 from pruner.cdc.canal import decode_canal
-from pruner.cdc.changelog import Result, decode_changelog, pair_updates
+from pruner.cdc.changelog import Result, UpdateBefore, decode_changelog, pair_updates
 from pruner.cdc.debezium import decode_debezium
 from pruner.cdc.maxwell import decode_maxwell
 from pruner.cdc.message import BadMessage, Skip, json_type
 from pruner.cdc.model import UPDATE, Change, DeadLetter, DecodeStats
 from pruner.cdc.ogg import decode_ogg
+from pruner.cdc.types import ColumnType, coerce, coerce_row
 from pruner.cdc.wal2json import decode_wal2json
 
 CHANGELOG_JSON: Final = "changelog-json"
@@ -64,19 +70,20 @@ def _finite_float(text: str) -> float:
 
 # How each format's JSON is parsed: wal2json numerics are exact (numeric(30,10) never via float).
 # One decoder object each: json.loads(text, **options) would build one per line.
-_PARSE: Final[dict[str, Callable[[str], Any]]] = {
-    "wal2json": json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode}
+_EXACT: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode
+_PARSE: Final[dict[str, Callable[[str], Any]]] = {"wal2json": _EXACT}
 _PARSE_FLOATS: Final = json.JSONDecoder(parse_float=_finite_float, parse_constant=_reject_constant).decode
 
 
-def decode(lines: Iterable[str] | Iterable[bytes], fmt: str,
-           stats: DecodeStats | None = None) -> Iterator[Change | DeadLetter]:
+def decode(lines: Iterable[str] | Iterable[bytes], fmt: str, stats: DecodeStats | None = None,
+           types: Mapping[str, Mapping[str, ColumnType]] | None = None) -> Iterator[Change | DeadLetter]:
     """Decode ``lines`` (one message per line, 1-based line numbers) lazily, updating ``stats``.
 
     ``lines`` are ``str`` (an open text file, ``text.splitlines()``) or ``bytes`` (an open
     binary file, ``sys.stdin.buffer``), decoded as strict UTF-8. Blank lines are skipped; a
     JSON ``null`` line (a tombstone) and control messages are skipped and counted in
-    ``skipped_empty``, DDL messages in ``skipped_ddl``.
+    ``skipped_empty``, DDL messages in ``skipped_ddl``. ``types``: table -> field -> type, for
+    the tables that have types.
     """
     decoder = _DECODERS.get(fmt)
     if decoder is None:
@@ -84,8 +91,22 @@ def decode(lines: Iterable[str] | Iterable[bytes], fmt: str,
     if isinstance(lines, (str, bytes, bytearray)):
         raise TypeError("decode() takes an iterable of lines, not one string: "
                         "pass text.splitlines() or an open file")
-    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(),
-                   _PARSE.get(fmt, _PARSE_FLOATS))
+    parse = _PARSE.get(fmt, _PARSE_FLOATS)
+    if types:
+        decoder, parse = _typed(decoder, types, fmt), _EXACT
+    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(), parse)
+
+def _typed(decoder: Callable[[dict[str, Any], int], Result], types: Mapping[str, Mapping[str, ColumnType]],
+           fmt: str) -> Callable[[dict[str, Any], int], Result]:
+    """`decoder` whose Changes (and changelog -U rows) come out coerced to their tables' types."""
+    def decode_typed(obj: dict[str, Any], line: int) -> Result:
+        result = decoder(obj, line)
+        if isinstance(result, list):
+            return [coerce(change, types.get(change.table), fmt) for change in result]
+        if isinstance(result, UpdateBefore):
+            return replace(result, row=coerce_row(result.row, types.get(result.table), fmt, result.table))
+        return result
+    return decode_typed
 
 
 def line_text(line: str | bytes) -> tuple[str, str | None]:

@@ -8,6 +8,7 @@ the key and what was expected, so decoders stay short and their errors stay unif
 from __future__ import annotations
 
 import enum
+from decimal import Decimal
 from typing import Any, Final, Mapping
 
 Row = dict[str, Any]
@@ -36,7 +37,7 @@ def json_type(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, Decimal)):
         return "number"
     if isinstance(value, str):
         return "string"

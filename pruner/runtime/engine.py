@@ -36,6 +36,7 @@ from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
+from pruner.runtime.keys import BadKey, row_key
 from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
 MODES = ("pruned", "stateless", "full", "batch")
@@ -721,19 +722,10 @@ class Engine:
 
     # ------------------------------------------------------------------ keys and transactions
     def _key(self, image: Any, fields: tuple[str, ...]) -> tuple:
-        if not isinstance(image, dict):
-            raise _BadChange(f"row image is not an object: {type(image).__name__}")
         try:
-            key = tuple(image[f] for f in fields)
-        except KeyError as missing:
-            raise _BadChange(f"row has no key field {missing.args[0]!r}") from None
-        try:
-            hash(key)
-        except TypeError:
-            raise _BadChange(f"key {key!r} is not a scalar value") from None
-        if any(v is None for v in key):
-            raise _BadChange(f"key field is null: {dict(zip(fields, key))}")
-        return key
+            return row_key(image, fields)
+        except BadKey as bad:
+            raise _BadChange(str(bad)) from None
 
     def _set(self, target: dict, key: Any, value: Any) -> None:
         if self._undo is not None:

@@ -36,6 +36,7 @@ from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change
 from pruner.encode import Plan
 from pruner.runtime.engine import Engine, SinkRecord
+from pruner.runtime.keys import BadKey, normal_value, row_key
 from pruner.spec import DimJoinStep, JobSpec, RenameStep, UdafStep
 
 
@@ -392,25 +393,20 @@ class _Bad(Exception):
 
 
 def _key(image: Any, fields: tuple[str, ...]) -> tuple:
-    if not isinstance(image, dict):
-        raise _Bad(f"row image is not an object: {type(image).__name__}")
     try:
-        key = tuple(image[f] for f in fields)
-    except KeyError as missing:
-        raise _Bad(f"row has no key field {missing.args[0]!r}") from None
-    if any(v is None or not isinstance(v, (int, float, str, bytes)) for v in key):
-        raise _Bad(f"key {key!r} is null or not a scalar")
-    return _normal(key)
+        return row_key(image, fields)
+    except BadKey as bad:
+        raise _Bad(str(bad)) from None
 
 
 def _row_key(image: dict | None, field: str) -> tuple | None:
     """The row an aggregated row belongs to, or None (no image, no or a null key field)."""
-    if not isinstance(image, dict):
+    if not isinstance(image, dict) or image.get(field) is None:
         return None
-    value = image.get(field)
-    if value is None or not isinstance(value, (int, float, str, bytes)):
+    try:
+        return row_key(image, (field,))
+    except BadKey:
         return None
-    return _normal((value,))
 
 
 def _split_on_key(change: Change, fields: tuple[str, ...]) -> list[tuple[tuple, Change]]:
@@ -423,14 +419,12 @@ def _split_on_key(change: Change, fields: tuple[str, ...]) -> list[tuple[tuple, 
 
 
 def _normal(key: tuple) -> tuple:
-    """Keys as a dict compares them (1 == 1.0 == True), so equal keys route alike."""
+    """A lookup key as the engine's keys are (``keys.normal_value``), so equal keys route alike;
+    a null stays null and a value no key can have (a list) routes by its text, matching nothing."""
     out = []
     for v in key:
-        if isinstance(v, bool):
-            v = int(v)
-        elif isinstance(v, float) and v.is_integer():
-            v = int(v)
-        elif not (v is None or isinstance(v, (int, float, str, bytes))):
-            v = ("<unhashable>", repr(v))
-        out.append(v)
+        try:
+            out.append(None if v is None else normal_value(v))
+        except BadKey:
+            out.append(("<unhashable>", repr(v)))
     return tuple(out)

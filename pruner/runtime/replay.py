@@ -99,7 +99,7 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | 
     source = _Lines(lines)
     order = SourceOrder(spec) if source_order else None
     last_report = start = time.perf_counter()
-    for item in decode(source, fmt, decode_stats):
+    for item in decode(source, fmt, decode_stats, spec.types):
         if isinstance(item, DeadLetter):
             dead.append(item)
             if decode_stats.messages >= FIRST_MESSAGES_CHECKED and len(dead) == decode_stats.messages:

@@ -13,9 +13,11 @@ A store may hold rows before the job starts (a dimension loaded by another proce
 engine reads them as if it had seen their inserts.
 
 Rows are stored as JSON text: values must be what CDC decoders produce (None, bool, int,
-float including NaN/inf, str, lists and objects of those) or ``decimal.Decimal`` and ``bytes``,
-which are tagged so they come back as they went in. Key values must be None, int, float, str or
-bytes, and compare as in a Python dict (``1 == 1.0``).
+float including NaN/inf, str, lists and objects of those) or ``decimal.Decimal``, ``bytes``,
+``datetime`` and ``date`` (typed sources), which are tagged so they come back as they went in.
+Keys are brought to their one form (``pruner.runtime.keys.normal_key``: ``1 == 1.0``, as in a
+Python dict) and stored as SQLite values; what SQLite cannot hold as it is (an integer past 64
+bits, a Decimal, a string starting with NUL) is stored as tagged text.
 """
 from __future__ import annotations
 
@@ -23,14 +25,20 @@ import base64
 import json
 import sqlite3
 from collections.abc import Iterator, MutableMapping
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from pruner.runtime.keys import BadKey, normal_key
 from pruner.spec import TableSpec
 
-_TAG_DECIMAL = "\x00decimal"         # tags no real column name starts with NUL
-_TAG_BYTES = "\x00bytes"
+_TAG_DECIMAL: Final = "\x00decimal"         # tags no real column name starts with NUL
+_TAG_BYTES: Final = "\x00bytes"
+_TAG_DATETIME: Final = "\x00datetime"
+_TAG_DATE: Final = "\x00date"
+_KEY_TAGS: Final = {"\x00int:": int, "\x00decimal:": Decimal, "\x00str:": str}   # key values as tagged text
+_INT64: Final = range(-(2 ** 63), 2 ** 63)
 
 
 class StoreError(Exception):
@@ -68,43 +76,57 @@ class SqliteTable(MutableMapping):
 
     # ------------------------------------------------------------------ the mapping protocol
     def __getitem__(self, key: tuple) -> dict[str, Any]:
-        found = self.connection.execute(self._get, self._params(key)).fetchone()
+        found = self._find(key)
         if found is None:
             raise KeyError(key)
-        return json.loads(found[0], object_hook=_decode)
+        return json.loads(found, object_hook=_decode)
 
     def get(self, key: tuple, default: Any = None) -> Any:
-        found = self.connection.execute(self._get, self._params(key)).fetchone()
-        return default if found is None else json.loads(found[0], object_hook=_decode)
+        found = self._find(key)
+        return default if found is None else json.loads(found, object_hook=_decode)
 
     def __contains__(self, key: object) -> bool:
         try:
-            params = self._params(key)        # type: ignore[arg-type]
-        except (TypeError, StoreError):
+            return self._find(key) is not None        # type: ignore[arg-type]
+        except StoreError:
             return False
-        return self.connection.execute(self._get, params).fetchone() is not None
 
     def __setitem__(self, key: tuple, row: dict[str, Any]) -> None:
+        try:
+            params = self._params(key)
+        except BadKey as bad:
+            raise StoreError(f"{self.table}: key {key!r} cannot be stored: {bad}") from None
         text = json.dumps(row, default=_encode, ensure_ascii=False, separators=(",", ":"))
-        self.connection.execute(self._put, (*self._params(key), text))
+        self.connection.execute(self._put, (*params, text))
 
     def __delitem__(self, key: tuple) -> None:
-        if self.connection.execute(self._delete, self._params(key)).rowcount == 0:
+        try:
+            params = self._params(key)
+        except BadKey:
+            raise KeyError(key) from None
+        if self.connection.execute(self._delete, params).rowcount == 0:
             raise KeyError(key)
 
     def __iter__(self) -> Iterator[tuple]:
-        return iter([tuple(r) for r in self.connection.execute(self._keys)])
+        return iter([tuple(_key_value(v) for v in r) for r in self.connection.execute(self._keys)])
 
     def __len__(self) -> int:
         return self.connection.execute(self._count).fetchone()[0]
 
+    def _find(self, key: tuple) -> str | None:
+        """The stored row's text, or None; a key no row can have (a null, a NaN, a list) finds none."""
+        try:
+            params = self._params(key)
+        except BadKey:
+            return None
+        found = self.connection.execute(self._get, params).fetchone()
+        return found[0] if found is not None else None
+
     def _params(self, key: tuple) -> tuple:
+        """The SQLite values of `key`, in its normal form; ``BadKey`` if it cannot be a key."""
         if not isinstance(key, tuple) or len(key) != len(self.key_fields):
             raise StoreError(f"{self.table}: a key is a tuple of {len(self.key_fields)} value(s), got {key!r}")
-        for value in key:
-            if value is not None and not isinstance(value, (int, float, str, bytes)):
-                raise StoreError(f"{self.table}: key value {value!r} ({type(value).__name__}) cannot be stored")
-        return key
+        return tuple(_key_param(v) for v in normal_key(key))
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
@@ -128,7 +150,30 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _key_param(value: int | float | Decimal | str | bytes) -> Any:
+    """One normal key value as a SQLite value: itself, or tagged text where SQLite cannot hold it."""
+    if type(value) is int and value not in _INT64:
+        return f"\x00int:{value}"
+    if type(value) is Decimal:
+        return f"\x00decimal:{value}"
+    if type(value) is str and value.startswith("\x00"):
+        return f"\x00str:{value}"
+    return value
+
+
+def _key_value(stored: Any) -> Any:
+    if type(stored) is str and stored.startswith("\x00"):
+        for tag, kind in _KEY_TAGS.items():
+            if stored.startswith(tag):
+                return kind(stored[len(tag):])
+    return stored
+
+
 def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):           # before date: a datetime is a date
+        return {_TAG_DATETIME: value.isoformat()}
+    if isinstance(value, date):
+        return {_TAG_DATE: value.isoformat()}
     if isinstance(value, Decimal):
         return {_TAG_DECIMAL: str(value)}
     if isinstance(value, (bytes, bytearray)):
@@ -144,4 +189,8 @@ def _decode(obj: dict[str, Any]) -> Any:
             return Decimal(obj[_TAG_DECIMAL])
         if _TAG_BYTES in obj:
             return base64.b64decode(obj[_TAG_BYTES])
+        if _TAG_DATETIME in obj:
+            return datetime.fromisoformat(obj[_TAG_DATETIME])
+        if _TAG_DATE in obj:
+            return date.fromisoformat(obj[_TAG_DATE])
     return obj
