@@ -50,6 +50,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -241,7 +242,13 @@ def _plain(value: Any) -> Any:
 
 
 def _float(number: Decimal) -> float | Decimal:
-    return number if number.is_snan() else float(number)    # a signalling NaN is no JSON number: left be
+    if number.is_snan():
+        return number                  # a signalling NaN is no JSON number: left be
+    value = float(number)
+    if value in (math.inf, -math.inf) and number.is_finite():
+        raise BadMessage(f"number {number} is beyond the range of a double: it would become Infinity, "
+                         "and RFC 8259 JSON has no Infinity")
+    return value
 
 
 # --- one function per kind: (value, column, text format?, format) -> value, or _Wrong ----------
@@ -317,7 +324,10 @@ def _double(value: Any, column: ColumnType, text: bool, fmt: str) -> float:
             raise _Wrong("a number a double holds exactly")
         return number
     if isinstance(value, Decimal) and not value.is_snan():
-        return float(value)
+        number = float(value)
+        if number in (math.inf, -math.inf) and value.is_finite():
+            raise _Wrong("a number within the range of a double")
+        return number
     if text and isinstance(value, str):
         if value in _SPECIAL_DOUBLES:
             return _SPECIAL_DOUBLES[value]

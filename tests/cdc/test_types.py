@@ -257,11 +257,12 @@ def test_decimals_are_exact_through_a_json_format() -> None:
 
 def test_untyped_fields_and_tables_read_as_without_types() -> None:
     lines = [debezium("c", None, {"id": 1, "w": 3.140000104904175, "neg": -0.0, "s": "18"}),
-             json.dumps({"op": "c", "source": {"table": "other"}, "before": None, "after": {"v": 1e400}})]
+             '{"op": "c", "source": {"table": "other"}, "before": null, "after": {"v": 1e400}}']
     untyped = list(decode(lines, "debezium-json"))
     typed = list(decode(lines, "debezium-json", DecodeStats(), types(id="bigint")))
-    assert [c.after for c in typed] == [c.after for c in untyped]
-    assert repr(typed[0].after["neg"]) == "-0.0" and typed[1].after["v"] == math.inf
+    assert [getattr(c, "after", None) for c in typed] == [getattr(c, "after", None) for c in untyped]
+    assert repr(typed[0].after["neg"]) == "-0.0"
+    assert "beyond the range of a double" in typed[1].reason and "beyond the range of a double" in untyped[1].reason
 
 
 def test_a_debezium_update_whose_values_differ_only_in_sign_of_zero_is_changed() -> None:
