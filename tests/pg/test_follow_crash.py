@@ -207,6 +207,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_no_transaction(pg, tmp_path
     # 2. the sink table equals the full mode's and the batch job's
     spec = load_spec(JOB)
     assert _json(sink_table(sink, spec).sorted_rows()) == _json(sink_table(full, spec).sorted_rows()) == _json(_batch(dsn))
+    _sql(dsn, *(f"SELECT pg_drop_replication_slot('{_s(dsn, name)}')" for name in ("s", "reference")))   # slots are server-wide
 
 
 def _first_difference(got: list, expected: list) -> str:
@@ -214,3 +215,4 @@ def _first_difference(got: list, expected: list) -> str:
     return (f"{len(got)} lines, {len(expected)} transactions; first difference at {at}: "
             f"got {got[at:at + 3]}, expected {expected[at:at + 3]}; "
             f"missing {sorted(set(expected) - set(got))[:10]}, twice {sorted({x for x in got if got.count(x) > 1})[:10]}")
+
