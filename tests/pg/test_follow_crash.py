@@ -27,7 +27,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from pruner.follow import follow, read_sink, sink_table
+from pruner.follow import Follower, FollowError, follow, read_sink, sink_table
 from pruner.spec import load_spec
 from tests.pg.test_follow import JOB, PLAN, ROOT, _batch, _database, _json, _reference_tables, _s, _slot, _sql
 
@@ -216,3 +216,24 @@ def _first_difference(got: list, expected: list) -> str:
             f"got {got[at:at + 3]}, expected {expected[at:at + 3]}; "
             f"missing {sorted(set(expected) - set(got))[:10]}, twice {sorted({x for x in got if got.count(x) > 1})[:10]}")
 
+
+def test_a_second_follower_on_the_same_sink_file_is_refused(tmp_path: Path) -> None:
+    """It would cut the line the first one is writing and interleave its own."""
+    sink = tmp_path / "sink.jsonl"
+    first = Follower(JOB, PLAN, sink)
+    with pytest.raises(FollowError, match="in use by another"):
+        Follower(JOB, PLAN, sink)
+    first.close()
+    Follower(JOB, PLAN, sink).close()                  # free again once the first is gone
+
+
+def test_reading_a_sink_leaves_a_torn_line_to_the_follower(tmp_path: Path) -> None:
+    """A reader must not cut the line a running follower is writing; the next follower cuts it."""
+    sink = tmp_path / "sink.jsonl"
+    line = json.dumps({"end_lsn": 5, "xid": 1, "records": [], "changes": []})
+    sink.write_text(line + "\n" + line[:20])
+    assert [entry["end_lsn"] for entry in read_sink(sink)] == [5]
+    assert sink.read_text() == line + "\n" + line[:20]
+    follower = Follower(JOB, PLAN, sink)
+    follower.close()
+    assert sink.read_text() == line + "\n" and follower.done_lsn == 5
