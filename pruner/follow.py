@@ -276,6 +276,12 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
                 progress.flush()
         if follower.done_lsn:
             cursor.send_feedback(flush_lsn=follower.done_lsn, force=True)
+    except psycopg2.Error as error:
+        # the sink is whole (a line is written before its acknowledgement): say so, not a traceback
+        raise FollowError(f"the stream of slot {slot!r} broke off ({str(error).strip()}); the sink is whole "
+                          f"up to {lsn_text(follower.done_lsn)}: start again to go on from there. The server "
+                          "ends a stream that sends no reply for wal_sender_timeout (default 60 s): a "
+                          "transaction that takes longer to process needs a larger setting") from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -172,7 +172,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_no_transaction(pg, tmp_path
     try:
         for kill in range(KILLS):
             moments.append(_kill_at_random(command, sink, moments_rng, tmp_path / f"follow.{kill}.err"))
-            unacknowledged += _acknowledged(dsn) < _last_end_lsn(sink)   # the next start gets lines again
+            unacknowledged += _acknowledged(dsn) < _last_end_lsn(sink)   # the next start must not repeat them
             make_torn, cut = torn_rng.random() < 0.25, torn_rng.random()
             if sink.exists() and not sink.read_bytes().endswith(b"\n"):
                 torn_seen += 1                             # killed in the middle of a write
@@ -237,3 +237,35 @@ def test_reading_a_sink_leaves_a_torn_line_to_the_follower(tmp_path: Path) -> No
     follower = Follower(JOB, PLAN, sink)
     follower.close()
     assert sink.read_text() == line + "\n" and follower.done_lsn == 5
+
+
+def test_the_stream_lost_between_the_write_and_the_acknowledgement(pg, tmp_path: Path, monkeypatch) -> None:
+    """A transaction that takes longer than the server's wal_sender_timeout to process: the
+    server ends the stream after its line is written, before the acknowledgement. The follower
+    stops with an error that says so (not a traceback); started again, it asks for what follows
+    its last line, so the unacknowledged transaction is neither lost nor written twice."""
+    dsn = _database(pg)
+    _reference_tables(dsn)
+    _slot(dsn, "s")
+    _slot(dsn, "reference")
+    _sql(dsn, *("BEGIN; " + "; ".join(_transaction(random.Random(n))) + "; COMMIT" for n in range(12)))
+    real, calls = Follower.transaction, []
+
+    def slow(self, end_lsn, xid, changes):
+        written = real(self, end_lsn, xid, changes)
+        calls.append(xid)
+        if len(calls) == 5:
+            time.sleep(2.5)                            # the server gives up after 1 s without a reply
+        return written
+
+    monkeypatch.setattr(Follower, "transaction", slow)
+    sink = tmp_path / "sink.jsonl"
+    with pytest.raises(FollowError, match="stream .* broke off"):
+        follow(JOB, PLAN, dsn + "?options=-c%20wal_sender_timeout%3D1000", sink, slot=_s(dsn, "s"), idle_exit=1.0)
+    monkeypatch.setattr(Follower, "transaction", real)
+    lines = read_sink(sink)                            # the fifth, and what had come before the server gave up
+    assert len(lines) >= 5 and _acknowledged(dsn) < lines[4]["end_lsn"]
+    follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), idle_exit=1.0)
+    follow(JOB, PLAN, dsn, tmp_path / "full.jsonl", slot=_s(dsn, "reference"), mode="full", idle_exit=1.0)
+    assert [(line["xid"], line["changes"]) for line in _lines(sink)] == \
+        [(line["xid"], line["changes"]) for line in read_sink(tmp_path / "full.jsonl")]
