@@ -77,15 +77,18 @@ bench-decisions: $(STAMP)
 # in all). A failing oracle example is written to
 # build/soak-failures/<test>-<job>-<digest>/ as a fixture folder (job.yaml, plugins/,
 # stream.json) with a CDC file for `pruner replay`, reproduce.sh and README.md: copy it to
-# tests/runtime/fixtures/oracle/ to keep it as a regression example. Tens of minutes, niced.
+# tests/runtime/fixtures/oracle/ to keep it as a regression example. Then `pruner follow` is
+# killed with SIGKILL SOAK_FOLLOW_KILLS times (default 40) under a live workload, with the
+# same seed (tests/pg/test_follow_crash.py; FOLLOW_KILLS, FOLLOW_SEED). Tens of minutes, niced.
 SOAK_EXAMPLES ?= 1100
+SOAK_FOLLOW_KILLS ?= 40
 SOAK_FAILURES := build/soak-failures
-soak: $(STAMP)
+soak: $(STAMP) pg-deps
 	@mkdir -p $(SOAK_FAILURES); \
 	seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
 	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n + 6 * (n / 2))); start=$$(date +%s); \
 	touch $(SOAK_FAILURES)/.started; \
-	echo "soak: seed $$seed, ORACLE_EXAMPLES=$$n: $$total examples in all (again: make soak SEED=$$seed SOAK_EXAMPLES=$$n)"; \
+	echo "soak: seed $$seed, ORACLE_EXAMPLES=$$n: $$total examples in all, $(SOAK_FOLLOW_KILLS) kills of pruner follow (again: make soak SEED=$$seed SOAK_EXAMPLES=$$n)"; \
 	CI= ORACLE_EXAMPLES=$$n ORACLE_SEED=$$seed ORACLE_FAILURES="$(abspath $(SOAK_FAILURES))" \
 	nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed --hypothesis-show-statistics \
 	    tests/runtime/test_oracle.py \
@@ -95,7 +98,9 @@ soak: $(STAMP)
 	    tests/transform/test_property.py::test_generated_modules_sound_and_exact \
 	    tests/transform/test_property.py::test_execution_oracle \
 	    && CI= FUZZ_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
-	    tests/cdc/test_fuzz.py::test_bad_lines_are_dead_letters_and_good_lines_decode_as_alone; \
+	    tests/cdc/test_fuzz.py::test_bad_lines_are_dead_letters_and_good_lines_decode_as_alone \
+	    && CI= FOLLOW_KILLS=$(SOAK_FOLLOW_KILLS) FOLLOW_SEED=$$seed nice $(BIN)/python -m pytest -q -s \
+	    tests/pg/test_follow_crash.py; \
 	status=$$?; \
 	echo "soak: seed $$seed, $$total examples, $$(($$(date +%s) - start)) s, pytest exit status $$status"; \
 	kept=$$(find $(SOAK_FAILURES) -mindepth 1 -maxdepth 1 -type d -newer $(SOAK_FAILURES)/.started); \

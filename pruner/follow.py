@@ -18,11 +18,14 @@ Exactly once across stops, crashes and restarts:
 - on start, a torn last line is cut off, the job's state is rebuilt by running the ``changes``
   of every line through the engine again (their records are already in the file), and
   streaming starts at the last ``end_lsn``; a transaction at or before it that the server
-  sends again is skipped.
+  sends again is skipped;
+- the sink file is locked while a follower runs (a second one on it stops with an error), and
+  its directory is fsynced once it exists, so a new file survives a power cut with its lines.
 Ctrl-C (SIGINT) or SIGTERM stops after the transaction in hand, with the slot where the sink is.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -68,15 +71,17 @@ def lsn_text(lsn: int) -> str:
 
 
 def read_sink(path: Path) -> list[dict[str, Any]]:
-    """The sink file's transactions; a torn last line (a crash mid-write) is cut off."""
+    """The sink file's transactions. A torn last line (a crash mid-write) is left out but not
+    removed: a follower may be writing it now; the next follower to start cuts it."""
+    return _read_lines(path)[0]
+
+
+def _read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """The complete lines and their size in bytes (where a torn last line starts)."""
     if not path.exists():
-        return []
-    with path.open("rb+") as file:
-        data = file.read()
-        if data and not data.endswith(b"\n"):
-            cut = data.rfind(b"\n") + 1
-            file.truncate(cut)
-            data = data[:cut]
+        return [], 0
+    data = path.read_bytes()
+    data = data[:data.rfind(b"\n") + 1]
     lines = []
     for number, line in enumerate(data.splitlines(), 1):
         try:
@@ -86,7 +91,7 @@ def read_sink(path: Path) -> list[dict[str, Any]]:
             raise FollowError(f"{path}:{number}: not a sink line of `pruner follow` ({error}); "
                               "give another --sink-out or remove the file") from None
         lines.append(entry)
-    return lines
+    return lines, len(data)
 
 
 def sink_table(path: Path, spec) -> SinkTable:
@@ -110,11 +115,19 @@ class Follower:
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.done_lsn = 0
-        self._recover()
-        self.out: IO[str] = self.sink_path.open("a", encoding="utf-8")
+        self.out: IO[str] = _open_sink(self.sink_path)
+        try:
+            self._recover()
+        except BaseException:
+            self.out.close()
+            raise
 
     def _recover(self) -> None:
-        for entry in read_sink(self.sink_path):
+        lines, complete = _read_lines(self.sink_path)
+        if os.fstat(self.out.fileno()).st_size > complete:      # a torn last line: never acknowledged
+            os.ftruncate(self.out.fileno(), complete)
+            os.fsync(self.out.fileno())
+        for entry in lines:
             for raw in entry["changes"]:
                 for change in self._decode(raw):
                     self.engine.process(change)
@@ -158,6 +171,26 @@ class Follower:
 
     def close(self) -> None:
         self.out.close()
+
+
+def _open_sink(path: Path) -> IO[str]:
+    """The sink file, open for appending and locked: a second follower on it would cut the
+    line this one is writing and interleave its own lines. The lock goes with the process,
+    so a killed follower leaves none behind."""
+    out = path.open("a", encoding="utf-8")
+    try:
+        fcntl.flock(out.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        out.close()
+        raise FollowError(f"{path} is in use by another `pruner follow` (one follower per sink file); "
+                          "stop it or give another --sink-out") from None
+    # a new file's name must be durable too, not only its lines
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    return out
 
 
 def _json_default(value: Any) -> Any:
@@ -247,6 +280,12 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
                 progress.flush()
         if follower.done_lsn:
             cursor.send_feedback(flush_lsn=follower.done_lsn, force=True)
+    except psycopg2.Error as error:
+        # the sink is whole (a line is written before its acknowledgement): say so, not a traceback
+        raise FollowError(f"the stream of slot {slot!r} broke off ({str(error).strip()}); the sink is whole "
+                          f"up to {lsn_text(follower.done_lsn)}: start again to go on from there. The server "
+                          "ends a stream that sends no reply for wal_sender_timeout (default 60 s): a "
+                          "transaction that takes longer to process needs a larger setting") from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

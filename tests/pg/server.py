@@ -59,7 +59,7 @@ class PgServer:
                 self.port = probe.getsockname()[1]
             options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='' "
                        "-c wal_level=logical -c fsync=off -c full_page_writes=off "
-                       "-c max_replication_slots=16 -c max_wal_senders=16")
+                       "-c max_replication_slots=64 -c max_wal_senders=16")
             try:
                 self._run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(self.root / "postgres.log"),
                           "-w", "-t", "30", "-o", options, "start")
