@@ -41,6 +41,7 @@ from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
 MODES = ("pruned", "stateless", "full", "batch")
 _MISSING = object()
+_ADDED, _DISCARDED = object(), object()        # undo entries of a set changed in place
 _EXACT_EQ = frozenset({str, int, bool, type(None)})     # types whose == is same_value
 _UNMATCHED = ("<no dimension key>", object())
 
@@ -425,10 +426,9 @@ class Engine:
         members = self.agg_members[table]
         current = members.get(row_key)
         if adding:
-            new = set(current or ()) | {pk}
-            self._set(members, row_key, new)
+            self._add_member(members, row_key, pk)
         elif current is not None and pk in current:
-            self._set(members, row_key, current - {pk})
+            self._discard_member(members, row_key, pk)
         return {row_key}
 
     # ------------------------------------------------------------------ masks and decisions
@@ -636,8 +636,8 @@ class Engine:
         previous = self.lookup_of[unit.index].get(key, _MISSING)
         if previous != lookup:
             if previous is not _MISSING:
-                self._set(index, previous, index.get(previous, set()) - {key})
-            self._set(index, lookup, index.get(lookup, set()) | {key})
+                self._discard_member(index, previous, key)
+            self._add_member(index, lookup, key)
             self._set(self.lookup_of[unit.index], key, lookup)
         found = self.tables[step.table].get(lookup) if lookup is not _UNMATCHED else None
         return {f: (found.get(f) if found is not None else None) for f in step.fields}
@@ -662,7 +662,7 @@ class Engine:
             previous = lookups.get(key, _MISSING)
             if previous is not _MISSING:
                 index = self.dim_index[unit_index]
-                self._set(index, previous, index.get(previous, set()) - {key})
+                self._discard_member(index, previous, key)
                 self._del(lookups, key)
         if key in self.outputs:
             self._del(self.outputs, key)
@@ -737,9 +737,31 @@ class Engine:
             self._undo.append((target, key, target.get(key, _MISSING)))
         target.pop(key, None)
 
+    def _add_member(self, groups: dict, group: Any, member: Any) -> None:
+        """Add `member` to the set `groups[group]` in place (a copy per change would make a bulk
+        load onto one dimension row quadratic); the undo log can take it back."""
+        found = groups.get(group)
+        if found is None:
+            self._set(groups, group, {member})
+        elif member not in found:
+            found.add(member)
+            if self._undo is not None:
+                self._undo.append((found, member, _ADDED))
+
+    def _discard_member(self, groups: dict, group: Any, member: Any) -> None:
+        found = groups.get(group)
+        if found is not None and member in found:
+            found.discard(member)
+            if self._undo is not None:
+                self._undo.append((found, member, _DISCARDED))
+
     def _rollback(self) -> None:
         for target, key, old in reversed(self._undo or []):
-            if old is _MISSING:
+            if old is _ADDED:
+                target.discard(key)
+            elif old is _DISCARDED:
+                target.add(key)
+            elif old is _MISSING:
                 target.pop(key, None)
             else:
                 target[key] = old

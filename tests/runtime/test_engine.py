@@ -289,3 +289,22 @@ def test_the_plugin_sdk_entry_point_runs_a_job(reference: Path) -> None:
     rows, dead = _run(job, STREAM)
     assert not dead and rows == [{"id": 1, "a": "A2", "b": 1, "c": "y", "d": "A2:1", "e": "A2:1"}]
     assert job.stats.units["J1"][1] > 0
+
+
+def test_a_rolled_back_message_leaves_the_lookup_indexes_as_they_were(reference: Path) -> None:
+    """The DimJoin index (lookup key -> row keys) is changed in place; a unit failing after the
+    join registered the row must take the registration back (P2 runs after J1)."""
+    import copy
+    plugin = reference / "plugins/reference_udtfs.py"
+    text = plugin.read_text()
+    plugin.write_text(text.replace('out["e"] = str(row["d"]).upper()',
+                                   'if row["a"] == "BOOM":\n            raise ValueError("late")\n'
+                                   '        out["e"] = str(row["d"]).upper()'))
+    write_plan(build(reference / "job.yaml").plan, reference / "job.plan")
+    engine = _engine(reference)
+    _run(engine, STREAM)
+    before = copy.deepcopy((engine.dim_index, engine.lookup_of, engine.tables, engine.outputs))
+    for change in (insert("items", {"id": 9, "a": "BOOM", "b": 1}, line=20),
+                   update("items", {"id": 1, "a": "A2", "b": 1}, {"id": 1, "a": "BOOM", "b": 2}, line=21)):
+        assert isinstance(engine.process(change), DeadLetter)
+        assert (engine.dim_index, engine.lookup_of, engine.tables, engine.outputs) == before
