@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from pruner.planfile import write_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 STREAM = ROOT / "examples/ecommerce/stream.debezium.jsonl"
-
-
-@pytest.fixture()
-def reference(tmp_path: Path) -> Path:
-    job = tmp_path / "reference"
-    shutil.copytree(ROOT / "examples/reference", job, ignore=shutil.ignore_patterns(".pruner-cache"))
-    write_plan(build(job / "job.yaml").plan, job / "job.plan")
-    return job
 
 
 def _items(*rows: dict) -> str:

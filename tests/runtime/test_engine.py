@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from pathlib import Path
 
@@ -19,15 +18,6 @@ from pruner.spec import load_spec
 ROOT = Path(__file__).resolve().parents[2]
 ECOMMERCE_STREAM = ROOT / "examples/ecommerce/stream.debezium.jsonl"
 CLOCK_FIELDS = ("indexed_at", "index_lag_ms")   # IndexStamp stamps wall-clock time
-
-
-@pytest.fixture()
-def reference(tmp_path: Path) -> Path:
-    """A private copy of the reference job (its plugins can be edited), compiled."""
-    job = tmp_path / "reference"
-    shutil.copytree(ROOT / "examples/reference", job, ignore=shutil.ignore_patterns(".pruner-cache"))
-    write_plan(build(job / "job.yaml").plan, job / "job.plan")
-    return job
 
 
 def _engine(job: Path, mode: str = "pruned", **options) -> Engine:
