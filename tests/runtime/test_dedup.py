@@ -20,7 +20,6 @@ from pruner.planfile import write_plan
 from pruner.runtime.engine import Dedup, Engine, SinkTable
 from pruner.spec import load_spec
 from tests.runtime.oracle_jobs import run_oracle
-from tests.runtime.test_engine import reference  # noqa: F401 (fixture)
 from tests.runtime.test_oracle import ORACLE, draw_case
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,7 +14,7 @@ from pruner.compiler import build
 from pruner.planfile import write_plan
 from pruner.runtime.stores import SqliteTable, StoreError, connect, sqlite_stores
 from pruner.spec import TableSpec, load_spec
-from tests.runtime.test_engine import STREAM, _engine, _run, insert, reference, update  # noqa: F401 (fixture)
+from tests.runtime.test_engine import STREAM, _engine, _run, insert, update
 
 SELLERS = TableSpec("sellers", ("b",), ("b", "c"))
 PAIR = TableSpec("pairs", ("x", "y"), ("x", "y", "v"))
