@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import warnings
 from pathlib import Path
@@ -15,6 +16,7 @@ from pruner.diagnostics import BY_CODE, Severity
 from pruner.transform import Analysis, SourceError, transform
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_DEAD_LETTERS = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130           # as a shell reports a command stopped by Ctrl-C
 _STALE_HELP = ("when the plan does not match the job's code or spec: stop with an error naming what "
                "changed (default); full: compile the job in memory and run every current unit, pruning "
                "nothing; compile: compile in memory and prune with that (a stale plan's units never run)")
@@ -30,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             return args.run(args)
+    except KeyboardInterrupt:
+        print(f"\npruner {args.command}: interrupted; no output was written or replaced", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `pruner analyze ... | head`: the reader left; that is not an error of ours.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -126,9 +131,9 @@ def _parser() -> argparse.ArgumentParser:
                "outputs are checked before the run (not the input, not each other, writable) and "
                "written whole at the end: a failed run leaves no half file and replaces nothing.\n\n"
                "exit status: 0 done; 1 error (nothing written); 2 usage error; 3 done, but more "
-               "messages than --max-dead-letters were dead letters. When the first "
-               f"{_first_checked()} messages are all unusable the run stops early (1) with a guess at "
-               "the format.\n\n"
+               "messages than --max-dead-letters were dead letters; 130 interrupted. When the first "
+               f"{_first_checked()} messages are all unusable and another format reads them, the run "
+               "stops early (1) naming that format.\n\n"
                "example:\n  pruner replay examples/ecommerce/job.yaml --plan compiled_plans/ecommerce.plan \\\n"
                "      --input examples/ecommerce/stream.debezium.jsonl --format debezium-json "
                "--sink-out sink.jsonl --stats-out stats.json",
@@ -230,7 +235,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
 def _run_compile(args: argparse.Namespace) -> int:
     from pruner.compiler import build
-    from pruner.planfile import write_plan
+    from pruner.outputs import OutputError, Outputs
+    from pruner.planfile import dumps
     from pruner.spec import SpecError
 
     cache_dir = None if args.no_cache else (args.cache_dir or Path(args.spec).parent / ".pruner-cache")
@@ -248,20 +254,36 @@ def _run_compile(args: argparse.Namespace) -> int:
         reason = f"{len(errors)} errors" if errors else f"{len(guesses)} warnings with --strict"
         print(f"pruner compile: {reason}; no plan written", file=sys.stderr)
         return EXIT_ERRORS
+    if args.output == "":
+        print("pruner compile: -o needs a file or directory name", file=sys.stderr)
+        return EXIT_USAGE
     output = Path(args.output) if args.output else Path("compiled_plans") / f"{result.spec.name}.plan"
     if output.is_dir() or (args.output and args.output.endswith(("/", os.sep))):
         output = output / f"{result.spec.name}.plan"          # -o DIR: DIR/<job>.plan, as cp does
-    try:
-        write_plan(result.plan, output)
-    except OSError as error:
-        print(f"pruner compile: cannot write {output}: {error.strerror or error}; no plan written",
-              file=sys.stderr)
+    try:        # never onto the spec or a plugin; in place on a device; else whole or not at all
+        if not output.parent.exists() and not str(output.absolute()).startswith(("/dev/", "/proc/")):
+            output.parent.mkdir(parents=True)
+        outputs = Outputs({"-o": output}, inputs=_job_files(result.spec))
+        outputs.write("-o", lambda out: out.write(dumps(result.plan).decode("ascii")))
+        outputs.commit()
+    except (OSError, OutputError) as error:
+        message = error if isinstance(error, OutputError) else f"cannot write {output}: {error.strerror or error}"
+        print(f"pruner compile: {message}; no plan written", file=sys.stderr)
         return EXIT_ERRORS
     plan = result.plan
     live = [u for u in plan.units if not u.dead]
     print(f"compiled {plan.job}: {len(plan.units)} units ({len(live)} live), {plan.n_bits} bits "
           f"({plan.n_bits - 1} source fields + wildcard), {len(plan.sink)} sink fields -> {output}")
     return EXIT_OK
+
+
+def _job_files(spec) -> dict[str, Path]:
+    """The files a job is made of (its spec and plugin modules): never an output."""
+    files = {"the job spec": spec.path}
+    for folder in spec.plugins:
+        for file in Path(folder).rglob("*.py"):
+            files[f"plugin {file}"] = file
+    return files
 
 
 def _run_explain(args: argparse.Namespace) -> int:
@@ -326,10 +348,13 @@ def _write_graph(plan, args: argparse.Namespace) -> int:
     else:
         output = dot.encode()
     if args.output:
+        from pruner.outputs import OutputError, Outputs
         try:
-            Path(args.output).write_bytes(output)
-        except OSError as error:
-            print(f"pruner explain: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
+            outputs = Outputs({"-o": args.output}, inputs={"the plan": args.plan})
+            outputs.write("-o", lambda out: out.write(output.decode("utf-8")))
+            outputs.commit()
+        except OutputError as error:
+            print(f"pruner explain: {error}", file=sys.stderr)
             return EXIT_ERRORS
     else:
         sys.stdout.buffer.write(output)
@@ -368,6 +393,9 @@ def _run_replay(args: argparse.Namespace) -> int:
                            "--dead-letter": args.dead_letter},
                           inputs={"--input": args.input, "--plan": args.plan, "the job spec": args.spec,
                                   "--dim-store": args.dim_store})
+        if args.dim_store and os.path.exists(args.dim_store) and not os.path.isfile(args.dim_store):
+            raise OutputError(f"--dim-store {args.dim_store} is not a regular file (an SQLite database file "
+                              "is created there if missing)")
     except OutputError as error:
         print(f"pruner replay: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -385,7 +413,12 @@ def _run_replay(args: argparse.Namespace) -> int:
         print(f"\npruner replay: {error}" if not args.quiet else f"pruner replay: {error}", file=sys.stderr)
         return EXIT_ERRORS
     except OSError as error:
-        print(f"pruner replay: cannot read {args.input}: {error.strerror or error}", file=sys.stderr)
+        print(f"pruner replay: cannot read {error.filename or args.input}: {error.strerror or error}",
+              file=sys.stderr)
+        return EXIT_ERRORS
+    except sqlite3.Error as error:
+        print(f"pruner replay: the --dim-store {args.dim_store} failed: {error}; nothing was written",
+              file=sys.stderr)
         return EXIT_ERRORS
     try:
         outputs.write("--sink-out", lambda out: write_sink(result, out))
@@ -405,7 +438,7 @@ def _run_replay(args: argparse.Namespace) -> int:
             if dead == result.decode_stats.messages:
                 hint = " " + format_hint([letter.raw for letter in result.dead_letters[:64]], args.fmt)
             where = f" (written to {args.dead_letter})" if args.dead_letter else " (see them with --dead-letter FILE)"
-            print(f"pruner replay: {dead:,} dead letters{where}, more than --max-dead-letters "
+            print(f"pruner replay: {dead:,} dead letter{'s' if dead != 1 else ''}{where}, more than --max-dead-letters "
                   f"{args.max_dead_letters}: exit status {EXIT_DEAD_LETTERS}.{hint}", file=sys.stderr)
         return EXIT_DEAD_LETTERS
     return EXIT_OK

@@ -5,8 +5,10 @@ have refused at the start, and a failed run must not leave half a file or clobbe
 So, before anything runs, ``Outputs`` checks every path: not the input, not another output,
 not a directory, in a directory that exists and can be written (a temporary file is made and
 removed there). At the end every file is first written in full to a temporary file next to
-its target, and only when all of them are written are they renamed into place. A path that is
-not a regular file (``/dev/stdout``, a pipe) is written directly, as it cannot be renamed onto.
+its target, and only when all of them are written are they renamed into place; if one rename
+fails, the files already replaced are put back. A symbolic link is followed: its target is
+written, the link stays. A path that is not a regular file (a device, a pipe) or is under
+``/dev`` or ``/proc`` (``/dev/stdout``) is written in place, as it cannot be renamed onto.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class _Target:
     path: Path
     direct: bool                    # not a regular file: written in place, not renamed onto
     temp: Path | None = None
+    backup: Path | None = None      # while committing: a link to the file it replaced
 
 
 @dataclass
@@ -50,6 +53,8 @@ class Outputs:
             if given is None:
                 continue
             path = Path(given)
+            if not _special(path):
+                path = Path(os.path.realpath(path))       # a link's target is written, the link stays
             identity = _identity(path)
             if identity in seen:
                 other = seen[identity]
@@ -78,25 +83,58 @@ class Outputs:
                               "nothing was replaced") from None
 
     def commit(self) -> None:
-        """Rename every written file into place (keeping an existing file's permissions)."""
-        for target in self._targets.values():
-            if target.temp is None:
-                continue
-            try:
-                mode = target.path.stat().st_mode & 0o7777 if target.path.exists() else 0o666 & ~_umask()
+        """Rename every written file into place (keeping an existing file's permissions). All
+        or nothing: when one rename fails, the files already replaced get their old content back."""
+        done: list[_Target] = []
+        try:
+            for target in self._targets.values():
+                if target.temp is None:
+                    continue
+                existed = target.path.exists()
+                mode = target.path.stat().st_mode & 0o7777 if existed else 0o666 & ~_umask()
                 os.chmod(target.temp, mode)
+                if existed:
+                    target.backup = _link_aside(target.path)
                 os.replace(target.temp, target.path)
-            except OSError as error:
-                self.discard()
-                raise OutputError(f"cannot write {target.option} {target.path}: "
-                                  f"{error.strerror or error}") from None
-            target.temp = None
+                target.temp = None
+                done.append(target)
+        except OSError as error:
+            for replaced in reversed(done):
+                if replaced.backup is not None:
+                    os.replace(replaced.backup, replaced.path)
+                    replaced.backup = None
+            self.discard()
+            raise OutputError(f"cannot write {target.option} {target.path}: {error.strerror or error}; "
+                              "nothing was replaced") from None
+        for target in done:
+            if target.backup is not None:
+                target.backup.unlink(missing_ok=True)
+                target.backup = None
 
     def discard(self) -> None:
         for target in self._targets.values():
-            if target.temp is not None:
-                target.temp.unlink(missing_ok=True)
-                target.temp = None
+            for name in ("temp", "backup"):
+                left = getattr(target, name)
+                if left is not None:
+                    left.unlink(missing_ok=True)
+                    setattr(target, name, None)
+
+
+def _special(path: Path) -> bool:
+    """Under /dev or /proc (/dev/stdout, /proc/self/fd/1): written in place, never resolved."""
+    return str(path.absolute()).startswith(("/dev/", "/proc/"))
+
+
+def _link_aside(path: Path) -> Path:
+    """A hard link to `path` under a temporary name next to it (to put it back)."""
+    for attempt in range(100):
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.old")
+        try:
+            os.link(path, aside)
+            return aside
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free name for a backup of {path}")
 
 
 def _identity(path: Path) -> tuple:
@@ -118,7 +156,9 @@ def _check(option: str, path: Path) -> bool:
         raise OutputError(f"{option} {path}: {error.strerror or error}") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise OutputError(f"{option} {path} is a directory; give a file name in it")
-    if info is not None and not stat.S_ISREG(info.st_mode):
+    if info is not None and not stat.S_ISREG(info.st_mode) or _special(path):
+        if info is None:
+            raise OutputError(f"{option} {path}: no such file (under /dev or /proc nothing is created)")
         if not os.access(path, os.W_OK):
             raise OutputError(f"{option} {path}: permission denied")
         return True

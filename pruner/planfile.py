@@ -70,7 +70,7 @@ def loads(data: bytes, source: str = "plan") -> Plan:
     try:
         body = json.loads(body_bytes)
         plan = _from_json(body)
-    except (ValueError, KeyError, TypeError, IndexError) as error:
+    except (ValueError, KeyError, TypeError, IndexError, RecursionError) as error:
         raise PlanError(f"{source}: corrupt plan body ({type(error).__name__}: {error})") from None
     if header.get("job") != plan.job or header.get("compiler_version") != plan.compiler_version:
         raise PlanError(f"{source}: plan header does not match its body")
@@ -104,6 +104,8 @@ def _umask() -> int:
 def read_plan(path: str | Path) -> Plan:
     path = Path(path)
     try:
+        if not path.is_file() and path.exists():        # /dev/zero would be read forever
+            raise PlanError(f"{path}: not a plan file (not a regular file)")
         data = path.read_bytes()
     except OSError as error:
         raise PlanError(f"{path}: cannot read the plan file: {error.strerror or error}") from None
@@ -158,7 +160,7 @@ def _from_json(body: dict[str, Any]) -> Plan:
     namespaces = {_str(ns): {_str(f): _int(b) for f, b in _dict(fields).items()}
                   for ns, fields in _dict(encoding["namespaces"]).items()}
     bits = [b for fields in namespaces.values() for b in fields.values()] + [wildcard]
-    if sorted(bits) != list(range(n_bits)):
+    if len(bits) != n_bits or sorted(bits) != list(range(n_bits)):
         raise ValueError("the encoding table does not give each of the n_bits bits to exactly "
                          "one field (or the wildcard)")
     units = []

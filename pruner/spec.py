@@ -244,6 +244,8 @@ def _marks(node: yaml.Node, path: tuple, out: dict[tuple, int]) -> None:
 def load_spec(path: str | Path) -> JobSpec:
     path = Path(path)
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise SpecError(path, ["cannot read the file: not a regular file (a device or a pipe)"])
         data = path.read_bytes()
     except OSError as error:
         reason = "it is a folder, not a file" if path.is_dir() else error.strerror or error

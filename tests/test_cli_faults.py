@@ -202,3 +202,163 @@ def test_follow_refuses_a_sink_it_cannot_use_before_connecting(tmp_path: Path, w
     assert code == 2
     err = capsys.readouterr().err
     assert "--sink-out" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------- found by the adversary (issue 13)
+def test_compile_and_explain_never_write_onto_the_job_or_the_plan(reference: Path, capsys) -> None:
+    spec, plugin, plan = reference / "job.yaml", reference / "plugins/reference_udtfs.py", reference / "job.plan"
+    kept = {p: p.read_bytes() for p in (spec, plugin, plan)}
+    for target in (spec, plugin):
+        assert main(["compile", str(spec), "-o", str(target), "--no-cache"]) == 1
+        assert "is the same file as" in capsys.readouterr().err
+    assert main(["explain", str(plan), "--graph", "dot", "-o", str(plan)]) == 1
+    assert {p: p.read_bytes() for p in kept} == kept
+
+
+def test_outputs_that_are_not_files_are_written_in_place(reference: Path, tmp_path: Path) -> None:
+    """A FIFO (and a device, as root) stays what it is: written through, never renamed onto."""
+    import threading
+    fifo = tmp_path / "plan.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert main(["compile", str(reference / "job.yaml"), "-o", str(fifo), "--no-cache"]) == 0
+    reader.join(10)
+    assert got and got[0].startswith(b"CDC-PRUNER-PLAN") and fifo.is_fifo()
+    if os.geteuid() == 0:
+        null = tmp_path / "null"
+        os.mknod(null, 0o666 | 0o020000, os.makedev(1, 3))          # a character device: /dev/null's
+        assert main(["compile", str(reference / "job.yaml"), "-o", str(null), "--no-cache"]) == 0
+        assert null.is_char_device()
+
+
+def test_an_output_through_a_link_writes_the_target_and_keeps_the_link(reference: Path, tmp_path: Path) -> None:
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    target, link = tmp_path / "target.jsonl", tmp_path / "link.jsonl"
+    target.write_text("old\n")
+    link.symlink_to(target)
+    assert _replay(reference, stream, "--sink-out", str(link)) == 0
+    assert link.is_symlink() and json.loads(target.read_text())["d"] == "x:1"
+
+
+def test_a_rename_failing_at_the_end_puts_back_what_was_already_replaced(reference: Path, tmp_path: Path,
+                                                                        monkeypatch, capsys) -> None:
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    sink, stats = tmp_path / "sink.jsonl", tmp_path / "stats.json"
+    sink.write_text("OLD sink\n")
+    stats.write_text("OLD stats\n")
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(dst) == str(stats) and ".tmp" in str(src):
+            raise PermissionError(1, "Operation not permitted")      # chattr +a does this
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    assert _replay(reference, stream, "--sink-out", str(sink), "--stats-out", str(stats)) == 1
+    assert "nothing was replaced" in capsys.readouterr().err
+    assert sink.read_text() == "OLD sink\n" and stats.read_text() == "OLD stats\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "reference", "sink.jsonl", "stats.json"]
+
+
+def test_decimals_that_differ_only_in_trailing_zeros_are_a_change_in_every_mode(reference: Path,
+                                                                              tmp_path: Path) -> None:
+    """wal2json numerics are exact decimals; 12.5 -> 12.50 prints differently (d = f"{a}:{b}")."""
+    def col(name, value):
+        return {"name": name, "type": "numeric", "value": value}
+    insert = {"action": "I", "table": "items", "columns": [col("id", 1), col("a", "@12.5"), col("b", 1)]}
+    update = {"action": "U", "table": "items", "columns": [col("id", 1), col("a", "@12.50"), col("b", 1)],
+              "identity": [col("id", 1), col("a", "@12.5"), col("b", 1)]}
+    stream = tmp_path / "in.jsonl"
+    stream.write_text("\n".join(json.dumps(m).replace('"@', "").replace('0"', "0").replace('5"', "5")
+                                for m in (insert, update)) + "\n")
+    assert '"value":12.50' in stream.read_text().replace(" ", "")
+    for mode in ("pruned", "stateless", "full", "batch"):
+        sink = tmp_path / f"{mode}.jsonl"
+        assert main(["replay", str(reference / "job.yaml"), "--plan", str(reference / "job.plan"), "--input",
+                     str(stream), "--format", "wal2json", "--mode", mode, "--quiet", "--sink-out", str(sink)]) == 0
+        assert json.loads(sink.read_text())["d"] == "12.50:1", mode
+
+
+@pytest.mark.parametrize("item_id, expect", [(True, "row 1"), (1.0, "row 1"), ([1], "dead letter")])
+def test_a_udaf_key_is_a_normal_key_or_a_dead_letter(tmp_path: Path, item_id, expect) -> None:
+    lines = STREAM.read_text().splitlines()[:200]
+    extra = json.dumps({"op": "c", "before": None, "source": {"table": "item_images"},
+                        "after": {"id": 901, "item_id": item_id, "url": "u901", "position": 0, "is_main": True}})
+    stream = tmp_path / "in.jsonl"
+    stream.write_text("\n".join([*lines, extra]) + "\n")
+    ids = {}
+    for mode in ("pruned", "full", "batch"):
+        sink, dead = tmp_path / f"{mode}.jsonl", tmp_path / f"{mode}.dead"
+        code = main(["replay", str(ROOT / "examples/ecommerce/job.yaml"), "--plan", str(ROOT / "compiled_plans/ecommerce.plan"),
+                     "--input", str(stream), "--format", "debezium-json", "--mode", mode, "--quiet",
+                     "--sink-out", str(sink), "--dead-letter", str(dead)])
+        rows = [json.loads(line) for line in sink.read_text().splitlines()]
+        ids[mode] = [repr(r["id"]) for r in rows]
+        letters = [json.loads(line) for line in dead.read_text().splitlines()]
+        if expect == "dead letter":
+            assert code == 3 and [d["line"] for d in letters] == [201] and "item_id" in letters[0]["reason"]
+        else:
+            assert code == 0 and not letters
+    assert ids["pruned"] == ids["full"] == ids["batch"] and all(i.isdigit() for i in ids["full"])
+
+
+def test_bad_messages_of_the_right_format_do_not_stop_the_run(reference: Path, tmp_path: Path) -> None:
+    bad = [json.dumps({"op": "c", "before": None, "after": {"id": i, "a": "x", "b": 1}, "source": {"table": "items"}})
+           .replace('"b": 1', '"b": NaN') for i in range(60)]
+    stream = tmp_path / "in.jsonl"
+    stream.write_text("\n".join(bad) + "\n" + _items({"id": 1000, "a": "x", "b": 1}))
+    sink = tmp_path / "sink.jsonl"
+    assert _replay(reference, stream, "--sink-out", str(sink)) == 3
+    assert [json.loads(line)["id"] for line in sink.read_text().splitlines()] == [1000]
+
+
+def test_a_canal_message_of_several_rows_is_one_transaction(reference: Path, tmp_path: Path) -> None:
+    message = {"type": "INSERT", "table": "items", "database": "d", "isDdl": False,
+               "data": [{"id": "1", "a": "x", "b": "1"}, {"id": None, "a": "y", "b": "1"}]}
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(json.dumps(message) + "\n")
+    sink, dead = tmp_path / "sink.jsonl", tmp_path / "dead.jsonl"
+    code = main(["replay", str(reference / "job.yaml"), "--plan", str(reference / "job.plan"), "--input",
+                 str(stream), "--format", "canal-json", "--quiet", "--sink-out", str(sink), "--dead-letter", str(dead)])
+    assert code == 3 and sink.read_text() == ""          # the first row is not applied alone
+    assert [json.loads(line)["line"] for line in dead.read_text().splitlines()] == [1]
+
+
+def test_unreadable_inputs_are_errors_fast(reference: Path, tmp_path: Path, capsys) -> None:
+    assert main(["compile", "/dev/zero"]) == 1
+    assert "not a regular file" in capsys.readouterr().err
+    assert main(["explain", "/dev/zero", "--source", "items"]) == 1
+    assert "not a regular file" in capsys.readouterr().err
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    if os.geteuid() == 0:
+        full = tmp_path / "full"
+        os.mknod(full, 0o666 | 0o020000, os.makedev(1, 7))          # /dev/full's device
+        assert _replay(reference, stream, "--dim-store", str(full)) == 2
+        assert "not a regular file" in capsys.readouterr().err
+        assert not (tmp_path / "full-journal").exists()
+
+
+def test_a_plugin_path_that_is_a_folder_is_named_not_the_input(reference: Path, tmp_path: Path, capsys) -> None:
+    (reference / "plugins/odd.py").mkdir()
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    assert _replay(reference, stream) == 1
+    err = capsys.readouterr().err
+    assert "plugins/odd.py" in err and str(stream) not in err and "Traceback" not in err
+
+
+def test_ctrl_c_is_exit_130_without_a_traceback(reference: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    import pruner.runtime.replay as replay_module
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(replay_module, "replay", interrupted)
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    assert _replay(reference, stream) == 130
+    assert "interrupted" in capsys.readouterr().err

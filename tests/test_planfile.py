@@ -284,3 +284,23 @@ def test_a_body_that_is_not_json_with_a_valid_checksum_is_refused(data: bytes):
     text = MAGIC + json.dumps(header).encode() + b"\n[1, 2\n"
     with pytest.raises(PlanError):
         loads(text + b"sha256:" + hashlib.sha256(text).hexdigest().encode() + b"\n")
+
+
+def test_a_signed_body_nested_beyond_the_recursion_limit_is_refused(data: bytes):
+    header, body = _split(data)
+    text = _sign(header, body).decode()
+    nested = "[" * 100_000 + "]" * 100_000
+    start = text.index("\n", len(MAGIC)) + 1
+    body_text = text[start:text.rindex("sha256:")]
+    forged = MAGIC.decode() + text[len(MAGIC):start] + body_text.replace('"notes":[]', f'"notes":{nested}', 1)
+    forged = forged.encode()
+    forged += b"sha256:" + hashlib.sha256(forged).hexdigest().encode() + b"\n"
+    with pytest.raises(PlanError, match="corrupt plan body"):
+        loads(forged)
+
+
+def test_a_signed_plan_claiming_a_billion_bits_is_refused_at_once(data: bytes):
+    header, body = _split(data)
+    body["encoding"]["n_bits"] = 10 ** 9
+    with pytest.raises(PlanError, match="n_bits"):
+        loads(_sign(header, body))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
+from decimal import Decimal
 from typing import Any, Final, Mapping
 
 Row = dict[str, Any]
@@ -111,7 +112,8 @@ def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> froze
 
 
 def same_value(a: object, b: object) -> bool:
-    """Exact JSON equality: ``1``, ``1.0`` and ``true`` differ, and ``-0.0`` differs from ``0.0``.
+    """Exact JSON equality: ``1``, ``1.0`` and ``true`` differ, ``-0.0`` differs from ``0.0``,
+    and an exact decimal ``12.5`` from ``12.50`` (a Processor may print either).
 
     Python's ``==`` would call them equal, and calling a change "unchanged" is the one
     mistake the pruner cannot afford; a spurious "changed" only costs a unit run. Iterative,
@@ -124,6 +126,9 @@ def same_value(a: object, b: object) -> bool:
             return False
         if isinstance(x, float):
             if repr(x) != repr(y):      # NaN equals NaN, -0.0 differs from 0.0: as the JSON text
+                return False
+        elif isinstance(x, Decimal):
+            if x.as_tuple() != y.as_tuple():    # 12.5 differs from 12.50, -0 from 0: as the text
                 return False
         elif isinstance(x, dict):
             assert isinstance(y, dict)

@@ -74,7 +74,7 @@ _MAX_DECIMAL_PRECISION: Final = 1000                  # PostgreSQL's limit; MySQ
 _TYPE: Final = re.compile(r"^\s*([a-z]+)\s*(?:\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?\s*(unsigned)?\s*$", re.IGNORECASE)
 _INTEGER_TEXT: Final = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL_TEXT: Final = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-_SPECIAL_DOUBLES: Final = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+_SPECIAL_DOUBLES: Final = frozenset({"NaN", "Infinity", "-Infinity"})
 _FRACTION: Final = re.compile(r"[.,]([0-9]{7,})")          # finer than a microsecond
 _BOOL_TEXT: Final = {"1": True, "0": False, "true": True, "false": False}
 
@@ -329,8 +329,8 @@ def _double(value: Any, column: ColumnType, text: bool, fmt: str) -> float:
             raise _Wrong("a number within the range of a double")
         return number
     if text and isinstance(value, str):
-        if value in _SPECIAL_DOUBLES:
-            return _SPECIAL_DOUBLES[value]
+        if value in _SPECIAL_DOUBLES:     # a value of the column, but not one JSON can carry on
+            raise _Wrong("a finite number (RFC 8259 JSON has no NaN or Infinity)")
         if len(value) <= 4400 and _DECIMAL_TEXT.match(value):
             return float(value)
     raise _Wrong()

@@ -36,7 +36,7 @@ from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
-from pruner.runtime.keys import BadKey, row_key
+from pruner.runtime.keys import BadKey, normal_key, row_key
 from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
 MODES = ("pruned", "stateless", "full", "batch")
@@ -256,16 +256,25 @@ class Engine:
     # ------------------------------------------------------------------ the entry points
     def process(self, change: Change) -> list[SinkRecord] | DeadLetter:
         """Apply one change; return its sink records, or a dead letter (state unchanged)."""
+        return self.process_all((change,))
+
+    def process_all(self, changes: Iterable[Change]) -> list[SinkRecord] | DeadLetter:
+        """Apply the changes of one message (a Canal message holds several rows) as one
+        transaction: all their sink records, or one dead letter and the state unchanged."""
         start = time.perf_counter()
-        self.stats.messages += 1
         self._undo = []
+        records: list[SinkRecord] = []
+        first = None
         try:
-            records = self._dispatch(change)
+            for change in changes:
+                first = first or change
+                self.stats.messages += 1
+                records += self._dispatch(change)
         except (UnitFailed, _BadChange) as error:
             self._rollback()
             self.stats.dead_letter += 1
             self.stats.seconds += time.perf_counter() - start
-            return DeadLetter(change.line, str(error), "")
+            return DeadLetter(first.line, str(error), "")
         self._undo = None
         self.stats.records += len(records)
         self.stats.seconds += time.perf_counter() - start
@@ -422,7 +431,12 @@ class Engine:
         step = self.udafs[table]
         if step.key not in image:
             raise _BadChange(f"{table} row has no {step.key!r} (the field that names its {self.spec.sink.name} row)")
-        row_key = (image[step.key],)
+        if image[step.key] is None:
+            return set()             # names no row (an orphan): in no aggregate
+        try:
+            row_key = normal_key((image[step.key],))
+        except BadKey as error:
+            raise _BadChange(f"{table} row: {step.key!r} does not name a {self.spec.sink.name} row: {error}") from None
         members = self.agg_members[table]
         current = members.get(row_key)
         if adding:

@@ -17,8 +17,12 @@ Either way the units that run are the current code's, never the stale plan's.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import sys
 import threading
 import warnings
@@ -77,7 +81,11 @@ def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
                 key = file.resolve().relative_to(base).as_posix()
             except ValueError:
                 key = file.resolve().as_posix()
-            data = file.read_bytes()
+            try:
+                data = file.read_bytes()
+            except OSError as error:        # a folder named x.py, an unreadable file
+                current[key] = f"unreadable: {error.strerror or error}"
+                continue
             try:
                 current[key] = hashlib.sha256(data.decode("utf-8").encode("utf-8", "surrogatepass")).hexdigest()
             except UnicodeDecodeError:      # not UTF-8: it cannot be what was compiled
@@ -194,7 +202,8 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
             sys.path.insert(0, path)
         try:
             _forget_stale_modules(folders)
-            module = importlib.import_module(module_name)
+            with _from_source(folders):
+                module = importlib.import_module(module_name)
         except Exception as error:      # plugin code raising at import is the plugin's error, not ours
             raise PluginLoadError(f"cannot import {class_ref}: {_where(error, folders)}") from error
     try:
@@ -202,6 +211,40 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
     except AttributeError:
         raise PluginLoadError(f"cannot load {class_ref}: module {module_name!r} has no class "
                               f"{class_name!r}") from None
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles the file's bytes as they are now: never a ``__pycache__`` .pyc (Python trusts one
+    whose recorded mtime and size match, so a same-size edit within the same second, or files
+    copied with their times, would run old code under a fresh fingerprint), and writes none."""
+
+    def path_stats(self, path: str):
+        raise OSError("no bytecode for plugins")   # SourceLoader then neither reads nor writes it
+
+
+class _PluginFinder(importlib.abc.MetaPathFinder):
+    """Finds the job's plugin modules (before sys.path does) and loads them with _SourceOnlyLoader."""
+
+    def __init__(self, folders: list[str]) -> None:
+        self.modules = _plugin_modules(folders)
+
+    def find_spec(self, name, path=None, target=None):
+        file = self.modules.get(name)
+        if file is None:
+            return None
+        package = [str(file.parent)] if file.name == "__init__.py" else None
+        return importlib.util.spec_from_file_location(
+            name, file, loader=_SourceOnlyLoader(name, str(file)), submodule_search_locations=package)
+
+
+@contextlib.contextmanager
+def _from_source(folders: list[str]):
+    finder = _PluginFinder(folders)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def _where(error: BaseException, folders: list[str]) -> str:

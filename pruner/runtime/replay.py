@@ -11,7 +11,7 @@ from typing import IO, Any, Iterable, Iterator
 
 from pruner.cdc import decode
 from pruner.cdc.decode import FORMATS, line_text
-from pruner.cdc.model import DeadLetter, DecodeStats
+from pruner.cdc.model import Change, DeadLetter, DecodeStats
 from pruner.planfile import read_plan
 from pruner.runtime.engine import Engine, RunStats, SinkTable
 from pruner.runtime.order import SourceOrder
@@ -99,23 +99,36 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | 
     source = _Lines(lines)
     order = SourceOrder(spec) if source_order else None
     last_report = start = time.perf_counter()
+    def run(message: list[Change]) -> None:
+        """One message's changes (a Canal message holds several rows) as one transaction."""
+        if order is not None:
+            message = [change for change in message if not order.older(change)]
+            if not message:
+                return
+        result = engine.process_all(message)
+        if isinstance(result, DeadLetter):
+            dead.append(DeadLetter(message[0].line, result.reason, source.text(message[0].line)))
+            return
+        if order is not None:
+            for change in message:
+                order.applied(change)
+        sink.apply_all(result)
+
+    message: list[Change] = []
     for item in decode(source, fmt, decode_stats, spec.types):
+        if message and (isinstance(item, DeadLetter) or item.line != message[0].line):
+            run(message)
+            message = []
         if isinstance(item, DeadLetter):
             dead.append(item)
-            if decode_stats.messages >= FIRST_MESSAGES_CHECKED and len(dead) == decode_stats.messages:
-                raise WrongFormatError(f"the first {len(dead)} messages are all unusable as {fmt} "
-                                       f"(line {dead[0].line}: {dead[0].reason}); "
-                                       f"{format_hint(source.recent_texts(), fmt)}")
+            if decode_stats.messages == FIRST_MESSAGES_CHECKED and decode_stats.dead_letter == decode_stats.messages:
+                guess = guess_format(source.recent_texts(), fmt)
+                if guess is not None:           # bad messages of the right format are only dead letters
+                    raise WrongFormatError(f"the first {len(dead)} messages are all unusable as {fmt} "
+                                           f"(line {dead[0].line}: {dead[0].reason}); does this look like "
+                                           f"{guess}? (try --format {guess})")
             continue
-        if order is not None and order.older(item):
-            continue
-        result = engine.process(item)
-        if isinstance(result, DeadLetter):
-            dead.append(DeadLetter(item.line, result.reason, source.text(item.line)))
-            continue
-        if order is not None:
-            order.applied(item)
-        sink.apply_all(result)
+        message.append(item)
         if progress is not None:
             now = time.perf_counter()
             if now - last_report >= PROGRESS_EVERY_S:
@@ -124,6 +137,8 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | 
                 progress.write(f"\r{source.count:,} lines, {engine.stats.messages:,} changes, "
                                f"{engine.stats.dropped:,} dropped ({rate:,.0f} changes/s)")
                 progress.flush()
+    if message:
+        run(message)
     sink.apply_all(engine.finish())
     dead.extend(engine.finish_dead_letters)
     if progress is not None and time.perf_counter() - start >= PROGRESS_EVERY_S:
@@ -133,8 +148,8 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | 
                         older_skipped=order.skipped if order is not None else 0)
 
 
-def format_hint(lines: list[str], fmt: str) -> str:
-    """A guess at the format of `lines` for an error message, from what each decoder makes of them."""
+def guess_format(lines: list[str], fmt: str) -> str | None:
+    """The other format that reads most of `lines`, if any reads one."""
     scores = []
     for other in FORMATS:
         if other == fmt:
@@ -144,9 +159,16 @@ def format_hint(lines: list[str], fmt: str) -> str:
             pass
         if stats.changes:
             scores.append((stats.messages - stats.dead_letter, other))
-    if not scores:
-        return "no other format reads them either: is this a file of CDC messages, one JSON object per line?"
-    return f"does this look like {max(scores)[1]}? (try --format {max(scores)[1]})"
+    return max(scores)[1] if scores else None
+
+
+def format_hint(lines: list[str], fmt: str) -> str:
+    """A guess at the format of `lines` for an error message."""
+    guess = guess_format(lines, fmt)
+    if guess is None:
+        return ("no other format reads them either: is this a file of CDC messages, one JSON object "
+                "per line, in UTF-8?")
+    return f"does this look like {guess}? (try --format {guess})"
 
 
 def check_sink(sink: SinkTable) -> None:
@@ -196,7 +218,8 @@ def write_dead_letters(result: ReplayResult, out: IO[str]) -> None:
 def summary(result: ReplayResult) -> str:
     stats = result.stats
     lines = [f"{result.decode_stats.messages:,} messages, {stats.messages:,} row changes, "
-             f"{stats.dropped:,} dropped at the source, {len(result.dead_letters):,} dead letters, "
+             f"{stats.dropped:,} dropped at the source, {len(result.dead_letters):,} "
+             f"dead letter{'' if len(result.dead_letters) == 1 else 's'}, "
              f"{stats.unknown_table:,} for tables the job does not use, "
              f"{result.older_skipped:,} older than their row's last change (redelivered) skipped; "
              f"{stats.records:,} sink records, "

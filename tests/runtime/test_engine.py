@@ -298,3 +298,25 @@ def test_a_rolled_back_message_leaves_the_lookup_indexes_as_they_were(reference:
                    update("items", {"id": 1, "a": "A2", "b": 1}, {"id": 1, "a": "BOOM", "b": 2}, line=21)):
         assert isinstance(engine.process(change), DeadLetter)
         assert (engine.dim_index, engine.lookup_of, engine.tables, engine.outputs) == before
+
+
+def test_a_stale_bytecode_cache_never_runs_instead_of_the_source(reference: Path) -> None:
+    """Python trusts a __pycache__ .pyc whose recorded mtime and size match the source: a
+    same-size edit in the same second (or files copied with their times) would run the old
+    code under a fresh fingerprint. Plugins are compiled from their bytes as they are."""
+    import importlib.util
+    import os
+    import py_compile
+    plugin = reference / "plugins/reference_udtfs.py"
+    old = plugin.read_text().replace('f"{row[\'a\']}:{row[\'b\']}"', 'f"{row[\'a\']}:{row[\'b\']}:OLD"')
+    new = old.replace(":OLD", ":NEW")
+    assert old != plugin.read_text() and len(old) == len(new)
+    plugin.write_text(old)
+    stamp = plugin.stat().st_mtime_ns
+    py_compile.compile(str(plugin), cfile=importlib.util.cache_from_source(str(plugin)), doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    plugin.write_text(new)
+    os.utime(plugin, ns=(stamp, stamp))
+    write_plan(build(reference / "job.yaml").plan, reference / "job.plan")
+    rows, _ = _run(_engine(reference), STREAM)
+    assert rows and all(row["d"].endswith(":NEW") for row in rows)

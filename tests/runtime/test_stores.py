@@ -169,4 +169,9 @@ def test_replay_reports_a_store_it_cannot_open(tmp_path: Path, capsys) -> None:
 
     (tmp_path / "dir.db").mkdir()
     code, _, _ = _replay(tmp_path, "pruned", "--dim-store", str(tmp_path / "dir.db"))
-    assert code != 0 and "cannot open SQLite store" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "--dim-store" in err and "not a regular file" in err
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not an SQLite database" * 100)
+    code, _, _ = _replay(tmp_path, "pruned", "--dim-store", str(garbage))
+    assert code != 0 and "SQLite" in capsys.readouterr().err
