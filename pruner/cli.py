@@ -117,7 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.add_argument("--graph", choices=("dot", "svg"),
                          help="instead of a decision, print the lineage graph (svg needs Graphviz)")
-    explain.add_argument("-o", "--output", metavar="FILE", help="with --graph: write to FILE")
+    explain.add_argument("-o", "--output", metavar="FILE",
+                         help="with --graph: write to FILE, named *.dot or *.gv (dot) or *.svg (svg)")
     explain.set_defaults(run=_run_explain)
 
     replay = commands.add_parser(
@@ -286,6 +287,17 @@ def _job_files(spec) -> dict[str, Path]:
     return files
 
 
+def _job_inputs(spec_path: str) -> dict[str, Path | str]:
+    """The job's files for an output check before the spec is loaded for real: a spec that
+    cannot be loaded is reported by the run itself, so here it is only the spec path."""
+    from pruner.spec import SpecError, load_spec
+
+    try:
+        return _job_files(load_spec(spec_path))
+    except (SpecError, OSError, ValueError):
+        return {"the job spec": spec_path}
+
+
 def _run_explain(args: argparse.Namespace) -> int:
     from pruner.decide import change_mask, decide
     from pruner.planfile import PlanError, read_plan
@@ -349,6 +361,11 @@ def _write_graph(plan, args: argparse.Namespace) -> int:
         output = dot.encode()
     if args.output:
         from pruner.outputs import OutputError, Outputs
+        suffixes = _GRAPH_SUFFIXES[args.graph]
+        if Path(args.output).suffix.lower() not in suffixes and not _is_device(args.output):
+            print(f"pruner explain: -o {args.output}: a --graph {args.graph} file is named *{' or *'.join(suffixes)} "
+                  "(explain knows only the plan, not the job's files, so it writes nothing else)", file=sys.stderr)
+            return EXIT_USAGE
         try:
             outputs = Outputs({"-o": args.output}, inputs={"the plan": args.plan})
             outputs.write("-o", lambda out: out.write(output.decode("utf-8")))
@@ -361,12 +378,24 @@ def _write_graph(plan, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_GRAPH_SUFFIXES = {"dot": (".dot", ".gv"), "svg": (".svg",)}
+
+
+def _is_device(path: str) -> bool:
+    """A device or a pipe (/dev/stdout, a FIFO): not a file a name could mislead about."""
+    import stat
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode) and not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _run_replay(args: argparse.Namespace) -> int:
     from pruner.outputs import OutputError, Outputs
     from pruner.planfile import PlanError
     from pruner.runtime.plugins import PluginLoadError, StalePlanError
-    from pruner.runtime.replay import (WrongFormatError, format_hint, open_input, replay, summary,
-                                       write_dead_letters, write_sink)
+    from pruner.runtime.replay import (WrongFormatError, format_hint, guess_format, open_input, replay,
+                                       summary, write_dead_letters, write_sink)
     from pruner.runtime.stores import StoreError
     from pruner.spec import SpecError
 
@@ -391,8 +420,8 @@ def _run_replay(args: argparse.Namespace) -> int:
     try:            # every output is checked before any work: a run's result is never lost to a bad path
         outputs = Outputs({"--sink-out": args.sink_out, "--stats-out": args.stats_out,
                            "--dead-letter": args.dead_letter},
-                          inputs={"--input": args.input, "--plan": args.plan, "the job spec": args.spec,
-                                  "--dim-store": args.dim_store})
+                          inputs={"--input": args.input, "--plan": args.plan, "--dim-store": args.dim_store,
+                                  **_job_inputs(args.spec)})
         if args.dim_store and os.path.exists(args.dim_store) and not os.path.isfile(args.dim_store):
             raise OutputError(f"--dim-store {args.dim_store} is not a regular file (an SQLite database file "
                               "is created there if missing)")
@@ -432,15 +461,18 @@ def _run_replay(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary(result), file=sys.stderr)
     dead = len(result.dead_letters)
+    hint = ""
+    if dead and dead == result.decode_stats.messages:
+        hint = " " + format_hint([letter.raw for letter in result.dead_letters[:64]], args.fmt)
     if dead > args.max_dead_letters:
         if not args.quiet:
-            hint = ""
-            if dead == result.decode_stats.messages:
-                hint = " " + format_hint([letter.raw for letter in result.dead_letters[:64]], args.fmt)
             where = f" (written to {args.dead_letter})" if args.dead_letter else " (see them with --dead-letter FILE)"
             print(f"pruner replay: {dead:,} dead letter{'s' if dead != 1 else ''}{where}, more than --max-dead-letters "
                   f"{args.max_dead_letters}: exit status {EXIT_DEAD_LETTERS}.{hint}", file=sys.stderr)
         return EXIT_DEAD_LETTERS
+    if hint.strip() and guess_format([letter.raw for letter in result.dead_letters[:64]], args.fmt):
+        print(f"pruner replay: warning: every message ({dead:,}) was a dead letter (tolerated by "
+              f"--max-dead-letters {args.max_dead_letters}), and another format reads them:{hint}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -457,7 +489,7 @@ def _run_follow(args: argparse.Namespace) -> int:
     from pruner.spec import SpecError
 
     try:        # the sink file is appended to (it is also the recovery log): checked, not replaced
-        Outputs({"--sink-out": args.sink_out}, inputs={"--plan": args.plan, "the job spec": args.spec})
+        Outputs({"--sink-out": args.sink_out}, inputs={"--plan": args.plan, **_job_inputs(args.spec)})
         if os.path.exists(args.sink_out) and not os.path.isfile(args.sink_out):
             raise OutputError(f"--sink-out {args.sink_out} is not a regular file: the sink of `pruner follow` "
                               "is also where a restart reads back what was done")

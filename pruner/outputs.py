@@ -7,8 +7,10 @@ not a directory, in a directory that exists and can be written (a temporary file
 removed there). At the end every file is first written in full to a temporary file next to
 its target, and only when all of them are written are they renamed into place; if one rename
 fails, the files already replaced are put back. A symbolic link is followed: its target is
-written, the link stays. A path that is not a regular file (a device, a pipe) or is under
-``/dev`` or ``/proc`` (``/dev/stdout``) is written in place, as it cannot be renamed onto.
+written, the link stays. What is not a regular file (a device, a pipe, ``/dev/stdout``) is
+written in place, as it cannot be renamed onto, before any file is replaced; a regular file is
+never written in place, even under ``/dev/shm``. An interruption (Ctrl-C) while writing or
+renaming leaves no temporary file and the old files as they were.
 """
 from __future__ import annotations
 
@@ -77,8 +79,10 @@ class Outputs:
             target.temp = Path(temp)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 writer(handle)
-        except OSError as error:
+        except BaseException as error:      # Ctrl-C too: no temporary file is left behind
             self.discard()
+            if not isinstance(error, OSError):
+                raise
             raise OutputError(f"cannot write {option} {target.path}: {error.strerror or error}; "
                               "nothing was replaced") from None
 
@@ -98,12 +102,14 @@ class Outputs:
                 os.replace(target.temp, target.path)
                 target.temp = None
                 done.append(target)
-        except OSError as error:
+        except BaseException as error:      # Ctrl-C too: the old files are put back
             for replaced in reversed(done):
                 if replaced.backup is not None:
                     os.replace(replaced.backup, replaced.path)
                     replaced.backup = None
             self.discard()
+            if not isinstance(error, OSError):
+                raise
             raise OutputError(f"cannot write {target.option} {target.path}: {error.strerror or error}; "
                               "nothing was replaced") from None
         for target in done:
@@ -121,8 +127,19 @@ class Outputs:
 
 
 def _special(path: Path) -> bool:
-    """Under /dev or /proc (/dev/stdout, /proc/self/fd/1): written in place, never resolved."""
-    return str(path.absolute()).startswith(("/dev/", "/proc/"))
+    """Under /dev or /proc and not a regular file (/dev/stdout, /dev/null, /proc/self/fd/1): written
+    in place, never resolved (/dev/stdout redirected to a file must not replace that file). A
+    regular file there (/dev/shm is a tmpfs) is a file like any other, and so is a new one in
+    /dev/shm; nothing new is created elsewhere under /dev or /proc."""
+    where = str(path.absolute())
+    if not where.startswith(("/dev/", "/proc/")):
+        return False
+    try:
+        return not stat.S_ISREG(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return not where.startswith("/dev/shm/")
+    except OSError:
+        return True
 
 
 def _link_aside(path: Path) -> Path:
@@ -174,6 +191,12 @@ def _check(option: str, path: Path) -> bool:
         raise OutputError(f"{option} {path}: cannot write in {parent}: {error.strerror or error}") from None
     if info is not None and not os.access(path, os.W_OK):
         raise OutputError(f"{option} {path}: the file exists and is not writable")
+    if info is not None:            # replacing it needs a backup link beside it: found now, not at the end
+        try:
+            _link_aside(path).unlink()
+        except OSError as error:
+            raise OutputError(f"{option} {path}: cannot keep a copy of the file it replaces until the run "
+                              f"ends (a hard link in {parent}): {error.strerror or error}") from None
     return False
 
 

@@ -147,6 +147,11 @@ def test_a_short_file_in_another_format_ends_with_the_guess(reference: Path, tmp
                  str(stream), "--format", "maxwell-json"])
     assert code == 3
     assert "does this look like debezium-json?" in capsys.readouterr().err
+    code = main(["replay", str(reference / "job.yaml"), "--plan", str(reference / "job.plan"), "--input",
+                 str(stream), "--format", "maxwell-json", "--quiet", "--max-dead-letters", "1000"])
+    assert code == 0            # tolerated, but said
+    err = capsys.readouterr().err
+    assert "every message (1) was a dead letter" in err and "does this look like debezium-json?" in err
 
 
 # ---------------------------------------------------------------------- batch mode = the other modes
@@ -211,8 +216,120 @@ def test_compile_and_explain_never_write_onto_the_job_or_the_plan(reference: Pat
     for target in (spec, plugin):
         assert main(["compile", str(spec), "-o", str(target), "--no-cache"]) == 1
         assert "is the same file as" in capsys.readouterr().err
-    assert main(["explain", str(plan), "--graph", "dot", "-o", str(plan)]) == 1
+    for target in (plan, spec, plugin):     # explain knows only the plan: a graph is named *.dot / *.svg
+        assert main(["explain", str(plan), "--graph", "dot", "-o", str(target)]) == 2
+        assert "*.dot" in capsys.readouterr().err
+    assert main(["explain", str(plan), "--graph", "dot", "-o", str(reference / "graph.gv")]) == 0
+    assert (reference / "graph.gv").read_text().startswith("digraph")
     assert {p: p.read_bytes() for p in kept} == kept
+
+
+@pytest.mark.parametrize("option", ["--sink-out", "--stats-out", "--dead-letter"])
+def test_replay_never_writes_onto_a_plugin_module(reference: Path, tmp_path: Path, option: str, capsys) -> None:
+    plugin = reference / "plugins/reference_udtfs.py"
+    (reference / "plugins/helpers").mkdir()
+    nested = reference / "plugins/helpers/__init__.py"
+    nested.write_text("X = 1\n")
+    write_plan(build(reference / "job.yaml").plan, reference / "job.plan")
+    kept = {p: p.read_bytes() for p in (plugin, nested)}
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    for target in (plugin, nested):
+        assert _replay(reference, stream, option, str(target)) == 2
+        assert "is the same file as plugin" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in kept} == kept
+
+
+def test_follow_never_writes_onto_a_plugin_module(reference: Path, capsys) -> None:
+    plugin = reference / "plugins/reference_udtfs.py"
+    kept = plugin.read_bytes()
+    code = main(["follow", str(reference / "job.yaml"), "--plan", str(reference / "job.plan"),
+                 "--dsn", "postgresql://nobody@127.0.0.1:1/none", "--sink-out", str(plugin), "--quiet"])
+    assert code == 2 and "is the same file as plugin" in capsys.readouterr().err
+    assert plugin.read_bytes() == kept
+
+
+def test_a_regular_file_under_dev_shm_is_replaced_whole_not_written_in_place(reference: Path, tmp_path: Path,
+                                                                            capsys) -> None:
+    """/dev/shm is a tmpfs: its files are files. When another output fails, it keeps its content."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        pytest.skip("no writable /dev/shm here")
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    sink = shm / f"pruner-test-{os.getpid()}-sink.jsonl"
+    fresh = shm / f"pruner-test-{os.getpid()}-new.jsonl"
+    try:
+        sink.write_text("the previous sink\n")
+        assert _replay(reference, stream, "--sink-out", str(sink), "--stats-out", "/dev/full") == 1
+        assert "nothing was replaced" in capsys.readouterr().err
+        assert sink.read_text() == "the previous sink\n"
+        assert _replay(reference, stream, "--sink-out", str(fresh)) == 0
+        assert json.loads(fresh.read_text())["d"] == "x:1"
+        assert not [p for p in shm.iterdir() if p.name.startswith((f".{sink.name}", f".{fresh.name}"))]
+    finally:
+        sink.unlink(missing_ok=True)
+        fresh.unlink(missing_ok=True)
+
+
+def test_a_missing_path_under_dev_is_never_created(reference: Path, tmp_path: Path, capsys) -> None:
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    assert _replay(reference, stream, "--sink-out", "/dev/pruner-no-such-device") == 2
+    assert "nothing is created" in capsys.readouterr().err
+    assert not Path("/dev/pruner-no-such-device").exists()
+
+
+@pytest.mark.parametrize("when", ["writing", "renaming"])
+def test_ctrl_c_while_outputs_are_written_leaves_no_temp_file_and_the_old_files(reference: Path, tmp_path: Path,
+                                                                              monkeypatch, when: str) -> None:
+    import pruner.outputs as outputs_module
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    out = tmp_path / "out"
+    out.mkdir()
+    sink, stats = out / "sink.jsonl", out / "stats.json"
+    sink.write_text("OLD sink\n")
+    stats.write_text("OLD stats\n")
+    if when == "writing":
+        import pruner.cli as cli_module
+
+        def interrupted(data, handle):
+            handle.write("{half")
+            raise KeyboardInterrupt
+        monkeypatch.setattr(cli_module, "_write_json", interrupted)
+    else:
+        real = os.replace
+
+        def replace(src, dst, *args, **kwargs):
+            if str(dst) == str(stats) and ".tmp" in str(src):
+                raise KeyboardInterrupt
+            return real(src, dst, *args, **kwargs)
+        monkeypatch.setattr(outputs_module.os, "replace", replace)
+    assert _replay(reference, stream, "--sink-out", str(sink), "--stats-out", str(stats)) == 130
+    monkeypatch.undo()
+    assert sink.read_text() == "OLD sink\n" and stats.read_text() == "OLD stats\n"
+    assert sorted(p.name for p in out.iterdir()) == ["sink.jsonl", "stats.json"]
+
+
+def test_a_place_where_no_backup_link_can_be_made_is_refused_before_the_run(reference: Path, tmp_path: Path,
+                                                                           monkeypatch, capsys) -> None:
+    import pruner.outputs as outputs_module
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    sink = tmp_path / "sink.jsonl"
+    sink.write_text("OLD\n")
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+    monkeypatch.setattr(outputs_module.os, "link", no_links)
+    ran = []
+    import pruner.runtime.replay as replay_module
+    real_replay = replay_module.replay
+    monkeypatch.setattr(replay_module, "replay", lambda *a, **k: ran.append(1) or real_replay(*a, **k))
+    assert _replay(reference, stream, "--sink-out", str(sink)) == 2
+    assert "hard link" in capsys.readouterr().err and not ran
+    assert sink.read_text() == "OLD\n"
 
 
 def test_outputs_that_are_not_files_are_written_in_place(reference: Path, tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
-from pruner.runtime.keys import BadKey, normal_key, row_key
+from pruner.runtime.keys import BadKey, normal_key, normal_value, row_key
 from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
 MODES = ("pruned", "stateless", "full", "batch")
@@ -643,9 +643,11 @@ class Engine:
 
     def _dimjoin(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
         step: DimJoinStep = unit.step
-        lookup = tuple(row.get(row_field) for row_field, _ in step.on)
-        if not all(v is None or isinstance(v, (int, float, str, bytes)) for v in lookup):
-            lookup = _UNMATCHED          # a list or an object as join key: no dimension row has it
+        try:        # the dimension's keys are normal keys: Decimal("18.0") finds row 18, as 18.0 does
+            lookup = tuple(None if v is None else normal_value(v) for v in
+                           (row.get(row_field) for row_field, _ in step.on))
+        except BadKey:
+            lookup = _UNMATCHED          # a list, an object or NaN as join key: no dimension row has it
         index = self.dim_index[unit.index]
         previous = self.lookup_of[unit.index].get(key, _MISSING)
         if previous != lookup:

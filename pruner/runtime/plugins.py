@@ -17,7 +17,6 @@ Either way the units that run are the current code's, never the stale plan's.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
 import importlib.abc
@@ -189,9 +188,12 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
     """Import `module.Class` from the job's plugin folders, exactly as they are on disk now.
 
     Plugin modules import each other by plain names (`from item_common import ...`), so the
-    job's folders go first on sys.path. A module of the same name loaded earlier from another
-    folder, or from this one before its file changed, is imported again: the code that runs
-    must be the code whose fingerprint was checked.
+    job's folders go first on sys.path, and a finder for them stays installed for the rest of
+    the process: a module imported later, lazily inside ``process()``, is also compiled from
+    its source as it is then (never a stale ``.pyc``). A module of the same name loaded earlier
+    from another folder, or from this one before its file changed, is imported again: the code
+    that runs must be the code whose fingerprint was checked. A module name that two files of
+    the job have is refused, as the compiler refuses it.
     """
     folders = [str(Path(folder).resolve()) for folder in spec.plugins]
     module_name, _, class_name = class_ref.rpartition(".")
@@ -201,9 +203,12 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
                 sys.path.remove(path)
             sys.path.insert(0, path)
         try:
-            _forget_stale_modules(folders)
-            with _from_source(folders):
-                module = importlib.import_module(module_name)
+            modules = _plugin_modules(folders)
+            _install_finder(folders)
+            _forget_stale_modules(modules)
+            module = importlib.import_module(module_name)
+        except PluginLoadError:
+            raise
         except Exception as error:      # plugin code raising at import is the plugin's error, not ours
             raise PluginLoadError(f"cannot import {class_ref}: {_where(error, folders)}") from error
     try:
@@ -223,28 +228,40 @@ class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
 
 
 class _PluginFinder(importlib.abc.MetaPathFinder):
-    """Finds the job's plugin modules (before sys.path does) and loads them with _SourceOnlyLoader."""
+    """Finds the job's plugin modules (before sys.path does: the first folder that has the
+    module, a package before a module, as Python's own path finder) and loads them with
+    _SourceOnlyLoader. It looks on disk at each import, so a module imported late is found."""
 
-    def __init__(self, folders: list[str]) -> None:
-        self.modules = _plugin_modules(folders)
+    def __init__(self, folders: tuple[str, ...]) -> None:
+        self.folders = folders
 
     def find_spec(self, name, path=None, target=None):
-        file = self.modules.get(name)
-        if file is None:
+        parts = name.split(".")
+        if any(not part.isidentifier() for part in parts):
             return None
-        package = [str(file.parent)] if file.name == "__init__.py" else None
-        return importlib.util.spec_from_file_location(
-            name, file, loader=_SourceOnlyLoader(name, str(file)), submodule_search_locations=package)
+        for folder in self.folders:
+            base = Path(folder, *parts)
+            for file in (base / "__init__.py", base.with_name(base.name + ".py")):
+                if file.is_file():
+                    package = [str(file.parent)] if file.name == "__init__.py" else None
+                    return importlib.util.spec_from_file_location(
+                        name, file, loader=_SourceOnlyLoader(name, str(file)),
+                        submodule_search_locations=package)
+        return None
 
 
-@contextlib.contextmanager
-def _from_source(folders: list[str]):
-    finder = _PluginFinder(folders)
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
+_FINDERS: dict[tuple[str, ...], _PluginFinder] = {}
+
+
+def _install_finder(folders: list[str]) -> None:
+    """Put the job's finder first on sys.meta_path, for the rest of the process (idempotent)."""
+    key = tuple(folders)
+    finder = _FINDERS.get(key)
+    if finder is None:
+        finder = _FINDERS[key] = _PluginFinder(key)
+    if finder in sys.meta_path:
         sys.meta_path.remove(finder)
+    sys.meta_path.insert(0, finder)
 
 
 def _where(error: BaseException, folders: list[str]) -> str:
@@ -265,20 +282,20 @@ def _where(error: BaseException, folders: list[str]) -> str:
 
 
 def _plugin_modules(folders: list[str]) -> dict[str, Path]:
-    """Module name -> file, for every plugin module in the job's folders."""
-    expected: dict[str, Path] = {}
-    for folder in folders:
-        for file in Path(folder).rglob("*.py"):
-            parts = list(file.relative_to(folder).with_suffix("").parts)
-            if parts[-1] == "__init__":
-                parts = parts[:-1]
-            if parts:
-                expected.setdefault(".".join(parts), file.resolve())
-    return expected
+    """Module name -> file, for every plugin module in the job's folders, named as the compiler
+    names them (``pruner.transform.sources``); PluginLoadError when two files share a name."""
+    from pruner.transform.sources import folder_modules, module_clashes
+
+    named = [(module, file.resolve()) for folder in folders for file, module in folder_modules(Path(folder))
+             if not (file.name == "__init__.py" and file.parent == Path(folder))]
+    clash = module_clashes(named)
+    if clash:
+        raise PluginLoadError(clash)
+    return dict(named)
 
 
-def _forget_stale_modules(folders: list[str]) -> None:
-    for name, file in _plugin_modules(folders).items():
+def _forget_stale_modules(modules: dict[str, Path]) -> None:
+    for name, file in modules.items():
         module = sys.modules.get(name)
         if module is None:
             continue

@@ -320,3 +320,71 @@ def test_a_stale_bytecode_cache_never_runs_instead_of_the_source(reference: Path
     write_plan(build(reference / "job.yaml").plan, reference / "job.plan")
     rows, _ = _run(_engine(reference), STREAM)
     assert rows and all(row["d"].endswith(":NEW") for row in rows)
+
+
+def test_a_module_imported_lazily_inside_process_is_compiled_from_its_source(reference: Path) -> None:
+    """A plugin module imported inside process() (after the classes were loaded) is found by the
+    job's finder too: a stale .pyc beside it never runs instead of the file."""
+    import importlib.util
+    import os
+    import py_compile
+    helper = reference / "plugins/late_helper.py"
+    plugin = reference / "plugins/reference_udtfs.py"
+    plugin.write_text(plugin.read_text().replace(
+        '        out["d"] = f"{row[\'a\']}:{row[\'b\']}"',
+        '        from late_helper import SUFFIX\n        out["d"] = f"{row[\'a\']}:{row[\'b\']}" + SUFFIX'))
+    helper.write_text('SUFFIX = ":OLD"\n')
+    stamp = helper.stat().st_mtime_ns
+    py_compile.compile(str(helper), cfile=importlib.util.cache_from_source(str(helper)), doraise=True,
+                       invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
+    helper.write_text('SUFFIX = ":NEW"\n')
+    os.utime(helper, ns=(stamp, stamp))
+    result = build(reference / "job.yaml")
+    assert not [d for d in result.diagnostics() if d.severity.name == "ERROR"]
+    write_plan(result.plan, reference / "job.plan")
+    rows, dead = _run(_engine(reference), STREAM)
+    assert not dead and rows and all(row["d"].endswith(":NEW") for row in rows)
+
+
+def test_a_module_name_in_two_plugin_folders_is_refused_by_compiler_and_runtime(reference: Path, capsys) -> None:
+    """Python imports the first `common` on its path; an analyzer reading the other one would
+    compile a plan for code that never runs. Both refuse, naming the two files."""
+    from pruner.runtime.plugins import PluginLoadError, load_class
+    from pruner.transform import SourceError
+
+    (reference / "more").mkdir()
+    (reference / "plugins/common.py").write_text("SUFFIX = 'first'\n")
+    (reference / "more/common.py").write_text("SUFFIX = 'second'\n")
+    spec_file = reference / "job.yaml"
+    spec_file.write_text(spec_file.read_text().replace("plugins: [plugins]", "plugins: [plugins, more]"))
+    with pytest.raises(SourceError, match=r"module 'common' is both .*plugins/common.py and .*more/common.py"):
+        build(spec_file)
+    assert main(["compile", str(spec_file), "-o", str(reference / "new.plan")]) == 1
+    assert "module 'common' is both" in capsys.readouterr().err and not (reference / "new.plan").exists()
+    with pytest.raises(PluginLoadError, match="module 'common' is both"):
+        load_class(load_spec(spec_file), "reference_udtfs.UDTF1")
+
+
+def test_a_package_and_a_module_of_the_same_name_are_refused(reference: Path) -> None:
+    from pruner.transform import SourceError
+
+    (reference / "plugins/shared").mkdir()
+    (reference / "plugins/shared/__init__.py").write_text("X = 1\n")
+    (reference / "plugins/shared.py").write_text("X = 2\n")
+    with pytest.raises(SourceError, match="module 'shared' is both"):
+        build(reference / "job.yaml")
+
+
+@pytest.mark.parametrize("mode", ["pruned", "full", "stateless", "batch"])
+def test_a_decimal_join_key_finds_its_dimension_row(reference: Path, mode: str) -> None:
+    """wal2json and typed sources give numeric columns as Decimal: a lookup value Decimal("1.0")
+    must find dimension row 1, as the dimension's own keys are normalized (1 == 1.0)."""
+    from decimal import Decimal
+    stream = [insert("sellers", {"b": 1, "c": "x"}), insert("sellers", {"b": Decimal("2.5"), "c": "z"}),
+              insert("items", {"id": 1, "a": "A", "b": Decimal("1.0")}),
+              insert("items", {"id": 2, "a": "B", "b": Decimal("2.50")}),
+              insert("items", {"id": 3, "a": "C", "b": [1]}),
+              update("sellers", {"b": 1, "c": "x"}, {"b": 1, "c": "y"})]
+    rows, dead = _run(_engine(reference, mode), stream)
+    assert not dead
+    assert [(row["id"], row["c"]) for row in rows] == [(1, "y"), (2, "z"), (3, None)]
