@@ -32,6 +32,10 @@ _CODES: Final[tuple[Code, ...]] = (
          "The file cannot be read or is not UTF-8 text."),
     Code("PR003", "too-deeply-nested", Severity.ERROR,
          "An expression nests deeper than the analyzer supports; nothing in the file is analyzed."),
+    Code("PR004", "missing-module", Severity.WARNING,
+         "A plugin imports a module that is neither a plugin module nor installed where the compiler "
+         "runs (a moved or deleted plugin file?): what it provides is unknown, and the import fails "
+         "at run time unless it is installed there."),
     # Reads of the row
     Code("PR101", "dynamic-read-key", Severity.WARNING,
          "A row key is not a constant the analyzer can resolve: treated as reading every field."),

@@ -1,7 +1,10 @@
 """Transform: plugin source code -> what each Processor reads and writes (never imports it)."""
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib.util
+import sys
 from pathlib import Path
 
 from pruner import diagnostics as dx
@@ -33,8 +36,10 @@ def transform(paths: list[str | Path], *, cache_dir: str | Path | None = None) -
     if cache_dir is None:
         parsed = [unreadable.get(s.module) or parse_source(texts[s.module], s.display, s.module)
                   for s in sources]
-        return _check_udtfs(Analysis(modules=tuple(analyze_modules(parsed))))
-    return _check_udtfs(_transform_cached(sources, texts, unreadable, AnalysisCache(cache_dir)))
+        analysis = Analysis(modules=tuple(analyze_modules(parsed)))
+    else:
+        analysis = _transform_cached(sources, texts, unreadable, AnalysisCache(cache_dir))
+    return _check_imports(_check_udtfs(analysis), texts)
 
 
 def _transform_cached(sources: list[SourceFile], texts: dict[str, str],
@@ -86,3 +91,69 @@ def _check_udtfs(analysis: Analysis) -> Analysis:
                                     diagnostics=module.diagnostics + tuple(extra))
         modules.append(module)
     return Analysis(modules=tuple(modules))
+
+
+def _check_imports(analysis: Analysis, texts: dict[str, str]) -> Analysis:
+    """Warn about imports of modules that exist nowhere the compiler can see (PR004).
+
+    Not part of the cached per-module analysis: it depends on which plugin files exist and on
+    what is installed. Whether a module is installed is asked with ``importlib.util.find_spec``
+    on its top-level name only, which reads the path and never runs module code. Imports inside
+    ``try`` (an optional dependency with a fallback) are not reported.
+    """
+    known = set(texts)
+    prefixes = {".".join(name.split(".")[:i]) for name in known for i in range(1, name.count(".") + 2)}
+    extra: dict[str, list[dx.Diagnostic]] = {}
+    files = {m.module: m.file for m in analysis.modules}
+    for module, text in texts.items():
+        for node, name in _imports(text, module):
+            if name in prefixes or _installed(name.split(".")[0]):
+                continue
+            extra.setdefault(module, []).append(dx.make(
+                "missing-module", files.get(module, module), node.lineno, node.col_offset + 1,
+                f"module {name!r} is neither a plugin module nor installed here: if it was a plugin "
+                "file, it was moved or deleted (everything taken from it is unknown: what uses it is "
+                "never pruned, and Processors reading every field may form a cycle); at run time "
+                "this import fails unless the module is installed there"))
+    if not extra:
+        return analysis
+    return Analysis(modules=tuple(
+        ModuleAnalysis(module=m.module, file=m.file, sha256=m.sha256, processors=m.processors, udtfs=m.udtfs,
+                       diagnostics=m.diagnostics + tuple(extra[m.module])) if m.module in extra else m
+        for m in analysis.modules))
+
+
+def _imports(text: str, module: str) -> list[tuple[ast.stmt, str]]:
+    """(statement, absolute module name) for each import outside a ``try``."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    package = module.split(".")[:-1]
+    found: list[tuple[ast.stmt, str]] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Try) or (sys.version_info >= (3, 11) and isinstance(node, ast.TryStar)):
+            stack.extend([*node.handlers, *node.orelse, *node.finalbody])   # the body may fail on purpose
+            continue
+        if isinstance(node, ast.Import):
+            found.extend((node, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package[: max(0, len(package) - (node.level - 1))]
+                base = ".".join([*up, base] if base else up)
+            if base and base != "__future__":
+                found.append((node, base))
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _installed(top: str) -> bool:
+    if top in sys.builtin_module_names or top in sys.stdlib_module_names:
+        return True
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False

@@ -1,0 +1,45 @@
+"""PR004: an import of a module that is nowhere (a deleted plugin file) is named, not only its effects."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pruner.transform import transform
+
+USER = textwrap.dedent('''
+    import json
+    from plugin_sdk import Processor
+    from common import normalize
+    from .sibling import X
+    try:
+        import surely_not_installed_module_xyz as fast
+    except ImportError:
+        fast = None
+
+    class UsesCommon(Processor):
+        def process(self, row, out):
+            out["x"] = normalize(row["a"])
+''')
+
+
+def _codes(tmp_path: Path, cache: bool) -> list[tuple[str, int, str]]:
+    plugins = tmp_path / "plugins"
+    package = plugins / "pkg"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("")
+    (package / "user.py").write_text(USER)
+    analysis = transform([plugins], cache_dir=tmp_path / "cache" if cache else None)
+    return sorted((d.code, d.line, d.message.split(" is ")[0]) for d in analysis.all_diagnostics()
+                  if d.code == "PR004")
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_missing_plugin_module_is_named_and_goes_away_when_it_is_back(tmp_path: Path, cache: bool) -> None:
+    assert _codes(tmp_path, cache) == [("PR004", 4, "module 'common'"), ("PR004", 5, "module 'pkg.sibling'")]
+    (tmp_path / "plugins/common.py").write_text("def normalize(v):\n    return str(v).lower()\n")
+    (tmp_path / "plugins/pkg/sibling.py").write_text("X = 1\n")
+    assert _codes(tmp_path, cache) == []
+    (tmp_path / "plugins/common.py").unlink()          # deleted again: the cache must not hide it
+    assert _codes(tmp_path, cache) == [("PR004", 4, "module 'common'")]
