@@ -234,6 +234,7 @@ class _PluginFinder(importlib.abc.MetaPathFinder):
 
     def __init__(self, folders: tuple[str, ...]) -> None:
         self.folders = folders
+        self.plugin_folders = folders
 
     def find_spec(self, name, path=None, target=None):
         parts = name.split(".")
@@ -251,6 +252,11 @@ class _PluginFinder(importlib.abc.MetaPathFinder):
 
 
 _FINDERS: dict[tuple[str, ...], _PluginFinder] = {}
+
+
+def loaded_plugin_folders() -> set[str]:
+    """The plugin folders of every job loaded in this process (they are on sys.path)."""
+    return {folder for folders in _FINDERS for folder in folders}
 
 
 def _install_finder(folders: list[str]) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib.util
+import importlib.machinery
+import os
 import sys
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def _check_imports(analysis: Analysis, texts: dict[str, str]) -> Analysis:
     """Warn about imports of modules that exist nowhere the compiler can see (PR004).
 
     Not part of the cached per-module analysis: it depends on which plugin files exist and on
-    what is installed. Whether a module is installed is asked with ``importlib.util.find_spec``
+    what is installed. Whether a module is installed is asked with the import system's finders
     on its top-level name only, which reads the path and never runs module code. Imports inside
     ``try`` (an optional dependency with a fallback) are not reported.
     """
@@ -151,9 +152,26 @@ def _imports(text: str, module: str) -> list[tuple[ast.stmt, str]]:
 
 
 def _installed(top: str) -> bool:
+    """Whether `top` can be imported here from outside any job's plugin folders (a runtime in
+    this process may have put those on sys.path; they do not count as installed)."""
     if top in sys.builtin_module_names or top in sys.stdlib_module_names:
         return True
-    try:
-        return importlib.util.find_spec(top) is not None
-    except (ImportError, ValueError):
-        return False
+    from pruner.runtime.plugins import loaded_plugin_folders
+
+    excluded = loaded_plugin_folders()
+    path = [entry for entry in sys.path if os.path.realpath(entry or ".") not in excluded]
+    for finder in sys.meta_path:
+        if getattr(finder, "plugin_folders", None) is not None:
+            continue                    # a job's own finder (pruner.runtime.plugins)
+        try:
+            if finder is importlib.machinery.PathFinder:
+                found = finder.find_spec(top, path)
+            elif hasattr(finder, "find_spec"):
+                found = finder.find_spec(top, None)
+            else:
+                continue
+        except (ImportError, ValueError, TypeError):
+            continue
+        if found is not None:
+            return True
+    return False

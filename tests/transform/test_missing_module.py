@@ -43,3 +43,18 @@ def test_a_missing_plugin_module_is_named_and_goes_away_when_it_is_back(tmp_path
     assert _codes(tmp_path, cache) == []
     (tmp_path / "plugins/common.py").unlink()          # deleted again: the cache must not hide it
     assert _codes(tmp_path, cache) == [("PR004", 4, "module 'common'")]
+
+
+def test_a_module_of_another_jobs_plugin_folder_does_not_count_as_installed(reference: Path, tmp_path: Path) -> None:
+    """A runtime in this process put the reference job's folder on sys.path; for another job's
+    compile, `reference_udtfs` is still nowhere."""
+    from pruner.planfile import read_plan
+    from pruner.runtime.engine import Engine
+    from pruner.spec import load_spec
+
+    Engine(load_spec(reference / "job.yaml"), read_plan(reference / "job.plan"))
+    plugins = tmp_path / "other"
+    plugins.mkdir()
+    (plugins / "user.py").write_text("from reference_udtfs import P1\n")
+    found = [d for d in transform([plugins]).all_diagnostics() if d.code == "PR004"]
+    assert [d.message.split(" is ")[0] for d in found] == ["module 'reference_udtfs'"]
