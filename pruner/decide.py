@@ -1,16 +1,20 @@
 """Decisions for one change, in plain Python: the reference the runtime's fast paths must match.
 
-Given the changed fields of one message (per source namespace), build its mask and decide:
-drop the message, or which units run and which are skipped, and which sink fields may change.
-Inserts, deletes and snapshot rows count as "every field changed".
+``change_mask`` is the one rule that turns a change into a mask, for the engine (through
+``pruner.runtime.Decider``, which memoizes it), for ``pruner explain`` and for the benchmarks:
+an update sets the bits of the fields it changes (the wildcard for a field the plan does not
+know); a change whose fields are unknown (an insert, a delete, a snapshot row) sets
+``Plan.table_bits``: every bit for a table whose rows are the sink's rows, else that table's
+own fields and the wildcard. ``decide`` turns a mask into what runs, with the reasons.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from pruner.encode import Plan, to_int
 
-OPS = ("insert", "update", "delete")
+OPS = ("insert", "update", "delete", "snapshot")
 
 
 @dataclass(frozen=True)
@@ -23,18 +27,19 @@ class Decision:
     why: dict[str, str]
 
 
-def change_mask(plan: Plan, source: str, changed: list[str] | tuple[str, ...], op: str = "update") -> int:
-    """The bits of one message; a field the plan does not know sets the wildcard bit."""
+def change_mask(plan: Plan, source: str, changed: Iterable[str] | None, op: str = "update") -> int:
+    """The bits of one change to `source` (see the module docstring); ``changed`` None means
+    the changed fields are unknown. ``KeyError`` for a table the plan does not know."""
     if op not in OPS:
         raise ValueError(f"unknown op {op!r}; expected one of {', '.join(OPS)}")
-    if op != "update":
-        return (1 << plan.n_bits) - 1
     fields = plan.namespaces.get(source)
-    if fields is None:
+    if fields is None and not (plan.row_sources and source in plan.row_sources):
         raise KeyError(source)
+    if op != "update" or changed is None:
+        return plan.table_bits(source)
     mask = 0
     for name in changed:
-        bit = fields.get(name, plan.wildcard_bit)
+        bit = fields.get(name, plan.wildcard_bit) if fields is not None else plan.wildcard_bit
         mask |= 1 << bit
     return mask
 

@@ -52,6 +52,10 @@ class Plan:
     graph_nodes: tuple[str, ...]
     graph_edges: tuple[tuple[int, int], ...]
     notes: tuple[str, ...] = ()                    # compile diagnostics, rendered
+    # The tables whose rows make the sink's rows (format 2). An insert or delete there is a new
+    # or a gone sink row: every bit. Elsewhere (a dimension, a UDAF source) it changes that
+    # table's fields only. None (a format-1 plan): unknown, so every table counts as one.
+    row_sources: tuple[str, ...] | None = None
 
     @property
     def n_words(self) -> int:
@@ -62,6 +66,21 @@ class Plan:
             if unit.name == name:
                 return unit
         raise KeyError(name)
+
+    def table_bits(self, table: str) -> int:
+        """The mask of a change to `table` whose changed fields are unknown (an insert, a
+        delete, a snapshot row, a row the runtime does not hold): every bit for a table whose
+        rows are the sink's rows (or when the plan does not say which those are), else the
+        table's own fields and the wildcard. ``KeyError`` for a table the plan does not know."""
+        if self.row_sources is not None and table in self.row_sources:
+            return (1 << self.n_bits) - 1
+        fields = self.namespaces[table]
+        if self.row_sources is None:
+            return (1 << self.n_bits) - 1
+        mask = 1 << self.wildcard_bit
+        for bit in fields.values():
+            mask |= 1 << bit
+        return mask
 
     def field_names(self) -> dict[int, str]:
         names = {self.wildcard_bit: "<unknown field>"}
@@ -115,7 +134,8 @@ def encode(compiled: Compiled) -> Plan:
         sink_supply=compiled.sink_supply,
         relevant=to_bits(compiled.relevant, n), fingerprints=fingerprints(lineage),
         graph_nodes=tuple(_node_label(node, lineage) for node in nodes), graph_edges=edges,
-        notes=tuple(d.render() for d in compiled.diagnostics))
+        notes=tuple(d.render() for d in compiled.diagnostics),
+        row_sources=tuple(t.name for t in spec.row_sources))
 
 
 def fingerprints(lineage) -> dict[str, dict[str, str]]:

@@ -25,7 +25,7 @@ from bitarray import bitarray
 from pruner.encode import Plan, PlanUnit, words_for
 
 MAGIC: Final = b"CDC-PRUNER-PLAN\n"
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2       # 2: row_sources (format 1 plans still load)
 
 
 class PlanError(Exception):
@@ -150,6 +150,7 @@ def _to_json(plan: Plan) -> dict[str, Any]:
         "fingerprints": plan.fingerprints,
         "graph": {"nodes": list(plan.graph_nodes), "edges": [list(e) for e in plan.graph_edges]},
         "notes": list(plan.notes),
+        **({"row_sources": list(plan.row_sources)} if plan.row_sources is not None else {}),
     }
 
 
@@ -198,6 +199,7 @@ def _from_json(body: dict[str, Any]) -> Plan:
         sink_supply.append(supply)
     fingerprints = {_str(k): {_str(a): _str(b) for a, b in _dict(v).items()}
                     for k, v in _dict(body["fingerprints"]).items()}
+    row_sources = _strs(body["row_sources"]) if "row_sources" in body else None
     return Plan(
         job=_str(body["job"]), compiler_version=_str(body["compiler_version"]), n_bits=n_bits,
         wildcard_bit=wildcard, namespaces=namespaces, units=tuple(units),
@@ -205,7 +207,7 @@ def _from_json(body: dict[str, Any]) -> Plan:
         sink=tuple((_str(entry[0]), _bits(_str(entry[1]), n_bits)) for entry in sink_entries),
         sink_supply=tuple(sink_supply),
         relevant=_bits(_str(body["relevant"]), n_bits), fingerprints=fingerprints,
-        graph_nodes=nodes, graph_edges=tuple(edges), notes=_strs(body["notes"]))
+        graph_nodes=nodes, graph_edges=tuple(edges), notes=_strs(body["notes"]), row_sources=row_sources)
 
 
 _KINDS = ("processor", "dimjoin", "udaf", "rename", "filter")

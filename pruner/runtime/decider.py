@@ -13,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Iterable
 
+from pruner.decide import change_mask
 from pruner.encode import Plan, to_int
 from pruner.runtime import config
 
 KINDS: Final = ("insert", "update", "delete", "snapshot")
-"""Message kinds. Only an update with known changed fields can skip anything: the others
-count as "every field changed"."""
+"""Message kinds. Only an update with known changed fields changes just those fields; the
+others change every field of their table (every bit for a table of the sink's rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,20 +134,12 @@ class Decider:
             raise UnknownSourceError(
                 f"source {source!r} is not in plan {self.plan.job!r} (it knows: {known}); "
                 "recompile the plan if the job now reads this table")
-        if kind != "update":
-            if kind not in KINDS:
-                raise ValueError(f"unknown message kind {kind!r}; expected one of {', '.join(KINDS)}")
-            return self.all_mask
-        if changed is None:
-            return self.all_mask
+        if kind not in KINDS:
+            raise ValueError(f"unknown message kind {kind!r}; expected one of {', '.join(KINDS)}")
         if isinstance(changed, str):
             raise TypeError(f"changed must be a tuple of field names, not the string "
                             f"{changed!r}; write ({changed!r},)")
-        mask = 0
-        wildcard = self._wildcard
-        for name in changed:
-            mask |= fields.get(name, wildcard)
-        return mask
+        return change_mask(self.plan, source, changed, kind)      # the one rule (pruner.decide)
 
     def _compute(self, mask: int) -> Decision:
         if not mask & self._relevant:

@@ -36,6 +36,7 @@ from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
+from pruner.runtime.decider import Decider, Decision
 from pruner.runtime.keys import BadKey, normal_key, normal_value, row_key
 from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
@@ -227,6 +228,7 @@ class Engine:
         self._undo: list[tuple[dict, Any, Any]] | None = None
         self._last_line: dict[tuple, int] = {}        # batch: row key -> line of its last message
         self.finish_dead_letters: list[DeadLetter] = []
+        self.decider = Decider(plan)                # the one decision path (explain uses it too)
         self._memo: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------------ building units
@@ -298,7 +300,7 @@ class Engine:
         for key in sorted(keys, key=_key_order_one):
             self._undo = []
             try:
-                found = self._recompute(key, self.all_bits)
+                found = self._recompute(key, None)          # batch runs every unit
             except (UnitFailed, _BadChange) as error:
                 self._rollback()
                 self.stats.dead_letter += 1
@@ -355,20 +357,21 @@ class Engine:
         if change.kind == DELETE:
             if known:
                 self._del(rows, key)
-            mask = self.all_bits
+            decision = self.decider.decide(table, None, DELETE)
         else:
             after = dict(change.after)
             if change.partial and known:          # columns left out did not change
                 after = {**old, **after}
             self._set(rows, key, after)
             # A row the engine does not hold is new to it: every field changed.
-            mask = self._update_mask(table, change, old, after) if change.kind == UPDATE and known else self.all_bits
+            decision = (self._update_decision(table, change, old, after) if change.kind == UPDATE and known
+                        else self.decider.decide(table, None, INSERT))
         if self.mode == "batch":
             self._set(self._last_line, key, change.line)
             return []
-        if not self._keep(mask):
+        if not self._keep(decision):
             return []
-        return self._recompute(key, mask)
+        return self._recompute(key, decision)
 
     def _fanout_change(self, change: Change, targets) -> list[SinkRecord]:
         table = change.table
@@ -405,15 +408,15 @@ class Engine:
         # An update of a row the engine does not hold (it never saw it, or saw it deleted) is
         # new to it: every field of the table changed, whatever the message says.
         if change.kind == UPDATE and held is not None:
-            mask = self._update_mask(table, change, held, after)
+            decision = self._update_decision(table, change, held, after)
         else:
-            mask = self._table_bits(table)
-        if not self._keep(mask):
+            decision = self.decider.decide(table, None, change.kind if change.kind in (INSERT, DELETE) else INSERT)
+        if not self._keep(decision):
             return []
         records = []
         for key in sorted(affected, key=_key_order_one):
             if any(key in self.tables[t] for t in self.row_sources):
-                records += self._recompute(key, mask)
+                records += self._recompute(key, decision)
         return records
 
     def _dimension_targets(self, table: str, image, pk, adding: bool = False) -> set[tuple]:
@@ -446,22 +449,20 @@ class Engine:
         return {row_key}
 
     # ------------------------------------------------------------------ masks and decisions
-    def _update_mask(self, table: str, change: Change, held: Mapping[str, Any], after: Mapping[str, Any]) -> int:
-        """The fields an update changes: what the message says changed, and every field whose
-        value differs from the row the engine holds (`held`). The two differ when the message
-        is not the next change of the row: an old message delivered again, a before image
-        that is not the engine's. Its `after` is what the row becomes, so the engine's own
-        diff is the truth; the message's list is kept too (never fewer runs than it asks for)."""
+    def _update_decision(self, table: str, change: Change, held: Mapping[str, Any],
+                         after: Mapping[str, Any]) -> Decision:
+        """The decision for an update: its changed fields are what the message says changed,
+        and every field whose value differs from the row the engine holds (`held`). The two
+        differ when the message is not the next change of the row: an old message delivered
+        again, a before image that is not the engine's. Its `after` is what the row becomes, so
+        the engine's own diff is the truth; the message's list is kept too (never fewer runs
+        than it asks for). Fields become bits by the one rule (``pruner.decide.change_mask``)."""
         if change.changed is None:
-            return self._table_bits(table)
-        bit_of = self.plan.namespaces.get(table, {}).get
-        wildcard = self.plan.wildcard_bit
-        mask = 0
-        for name in change.changed:
-            mask |= 1 << bit_of(name, wildcard)
+            return self.decider.decide(table, None, UPDATE)
+        listed = change.changed
+        changed = list(listed)
         for name, value in after.items():
-            bit = 1 << bit_of(name, wildcard)
-            if mask & bit:
+            if name in listed:
                 continue
             old = held.get(name, _MISSING)
             if old is value:
@@ -469,56 +470,44 @@ class Engine:
             kind = type(value)
             if type(old) is kind and (old == value if kind in _EXACT_EQ else same_value(old, value)):
                 continue
-            mask |= bit
+            changed.append(name)
         if held.keys() != after.keys():
-            for name in held:
-                if name not in after:
-                    mask |= 1 << bit_of(name, wildcard)
-        return mask
+            changed.extend(name for name in held if name not in after)
+        return self.decider.decide(table, tuple(changed), UPDATE)
 
-    def _table_bits(self, table: str) -> int:
-        if table in self.row_sources:
-            return self.all_bits
-        mask = 1 << self.plan.wildcard_bit
-        for bit in self.plan.namespaces.get(table, {}).values():
-            mask |= 1 << bit
-        return mask
-
-    def _keep(self, mask: int) -> bool:
+    def _keep(self, decision: Decision) -> bool:
         """False when the message is dropped at the source."""
-        if self.prune and not mask & self.relevant:
+        if self.prune and decision.drop:
             self.stats.dropped += 1
             return False
         return True
 
-    def _plan_for(self, mask: int) -> tuple[tuple[int, ...], tuple[str, ...]]:
-        """(units to run, sink fields that may change) for a mask; memoized (patterns repeat)."""
-        cached = self._memo.get(mask)
+    def _plan_for(self, decision: Decision) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """(units to run, sink fields that may change) in this mode; memoized by mask."""
+        if self.mode != "stateless":
+            return decision.run, decision.outputs
+        cached = self._memo.get(decision.mask)
         if cached is not None:
             return cached
+        # No stored outputs: every field emitted needs the units producing its value (a field
+        # can change with no dirty producer, e.g. when a filter makes the row appear), and
+        # every running unit needs the units that supply its inputs.
         dirty = 0
+        for index in decision.run:
+            dirty |= 1 << index
+        for name in decision.outputs:
+            dirty |= self.sink_supply.get(name, 0)
+        closure = dirty
         for unit in self.units:
-            if not unit.dead and unit.dep & mask:
-                dirty |= 1 << unit.index
-        outputs = tuple(f for f, dep in self.sink_deps if dep & mask)
-        if self.mode == "stateless":
-            # No stored outputs: every field emitted needs the units producing its value (a
-            # field can change with no dirty producer, e.g. when a filter makes the row appear),
-            # and every running unit needs the units that supply its inputs.
-            for name in outputs:
-                dirty |= self.sink_supply.get(name, 0)
-            closure = dirty
-            for unit in self.units:
-                if dirty >> unit.index & 1:
-                    closure |= unit.supply
-            dirty = closure
-        run = tuple(u.index for u in self.units if dirty >> u.index & 1)
+            if dirty >> unit.index & 1:
+                closure |= unit.supply
+        run = tuple(u.index for u in self.units if closure >> u.index & 1)
         if len(self._memo) < 65536:
-            self._memo[mask] = (run, outputs)
-        return run, outputs
+            self._memo[decision.mask] = (run, decision.outputs)
+        return run, decision.outputs
 
     # ------------------------------------------------------------------ running the pipeline
-    def _recompute(self, key: tuple, mask: int) -> list[SinkRecord]:
+    def _recompute(self, key: tuple, decision: Decision | None) -> list[SinkRecord]:
         self.stats.row_updates += 1
         exists = any(key in self.tables[t] for t in self.row_sources)
         was = self.in_sink.get(key, False)
@@ -535,7 +524,7 @@ class Engine:
             run_set = set(self.live)
             outputs = self.sink_fields
         else:
-            run, outputs = self._plan_for(mask)
+            run, outputs = self._plan_for(decision)
             run_set = set(run)
         row = self._source_row(key)
         steps_run: set[str] = set()
