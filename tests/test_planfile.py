@@ -304,3 +304,28 @@ def test_a_signed_plan_claiming_a_billion_bits_is_refused_at_once(data: bytes):
     body["encoding"]["n_bits"] = 10 ** 9
     with pytest.raises(PlanError, match="n_bits"):
         loads(_sign(header, body))
+
+
+def test_a_format_1_plan_still_loads_and_counts_every_insert_as_every_bit(data: bytes):
+    """Format 2 added `row_sources`. A format-1 plan (none) loads; without knowing which tables
+    are the sink's rows, an insert or delete anywhere changes every bit (sound, prunes less)."""
+    from pruner.decide import change_mask
+
+    header, body = _split(data)
+    assert body["row_sources"] == ["items"]
+    new = loads(data)
+    assert change_mask(new, "sellers", None, "insert") == (1 << 0) | (1 << 4) | (1 << 5)
+    assert change_mask(new, "items", None, "insert") == (1 << new.n_bits) - 1
+    del body["row_sources"]
+    header["format"] = 1
+    old = loads(_sign(header, body))
+    assert old.row_sources is None and old.units == new.units
+    assert change_mask(old, "sellers", None, "insert") == (1 << old.n_bits) - 1
+    assert change_mask(old, "sellers", ["c"], "update") == change_mask(new, "sellers", ["c"], "update")
+
+
+def test_row_sources_must_be_a_list_of_names(data: bytes):
+    header, body = _split(data)
+    body["row_sources"] = "items"
+    with pytest.raises(PlanError):
+        loads(_sign(header, body))

@@ -198,17 +198,15 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
     folders = [str(Path(folder).resolve()) for folder in spec.plugins]
     module_name, _, class_name = class_ref.rpartition(".")
     with _IMPORTS:              # engines in several threads (PyFlink's local workers) load at once
+        modules = _plugin_modules(folders)      # refuses a module name two files have, touching nothing
+        _install_finder(folders)
         for path in reversed(folders):
             if path in sys.path:
                 sys.path.remove(path)
             sys.path.insert(0, path)
         try:
-            modules = _plugin_modules(folders)
-            _install_finder(folders)
             _forget_stale_modules(modules)
             module = importlib.import_module(module_name)
-        except PluginLoadError:
-            raise
         except Exception as error:      # plugin code raising at import is the plugin's error, not ours
             raise PluginLoadError(f"cannot import {class_ref}: {_where(error, folders)}") from error
     try:
