@@ -669,11 +669,12 @@ def is_immutable_literal(node: cst.CSTNode) -> bool:
 
 def _elements_immutable(index: ModuleIndex, node: cst.CSTNode | None) -> bool:
     """A list, set or tuple display whose every element is a scalar, or a name only ever bound
-    to one: what an element alias can reach cannot change in place."""
-    if not isinstance(node, (cst.List, cst.Set, cst.Tuple)):
+    to one, or a dict display whose every value is: what an element alias can reach cannot
+    change in place."""
+    if not isinstance(node, (cst.List, cst.Set, cst.Tuple, cst.Dict)):
         return False
     for element in node.elements:
-        if not isinstance(element, cst.Element):
+        if not isinstance(element, (cst.DictElement if isinstance(node, cst.Dict) else cst.Element)):
             return False
         value = element.value
         if is_immutable_literal(value):

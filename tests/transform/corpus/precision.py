@@ -1303,4 +1303,19 @@ CASES = [
                 if row.get("a") is not None:
                     out.update({k: row.get(k) for k in KEYS})
         """, reads={"a", "b"}, writes={"a", "b"}, must=set(), rows=[{"a": 1, "b": 2}, {"a": None, "b": 3}]),
+    # found by the analyzer property (issue 13, session 5): a value of a dict of strings handed
+    # to a list is not a change of the dict; the row key it names stays known
+    p("p-dict-string-value-appended-elsewhere", """
+        from plugin_sdk import Processor
+        NAMES = {"a": "a", "b": "a"}
+        class P(Processor):
+            def process(self, row, out):
+                for f in [NAMES["a"]]:
+                    picked = [f]
+                    picked.append(f)
+                    if row.get(f) is not None:
+                        for k in picked:
+                            out[k] = 1
+                        out["copy"] = row[f]
+        """, reads={"a"}, writes={"a", "copy"}, must=set(), rows=[{"a": 1}, {"a": None}]),
 ]

@@ -439,6 +439,18 @@ CASES = [
                         g.append(row["a"])
                 out["n"] = len(GROUPS[0])
         """, reads={"a"}, writes={"n"}, prunable=False),
+    case("s-dict-value-list-changed-through-alias", S, """
+        from plugin_sdk import Processor
+        BUCKET = []
+        GROUPS = {"x": BUCKET, "y": "b"}
+        class P(Processor):
+            def process(self, row, out):
+                for g in [GROUPS["x"]]:
+                    keep = [1]
+                    keep.append(g)
+                    g.append(row["a"])
+                out["n"] = len(GROUPS["x"])
+        """, reads={"a"}, writes={"n"}, prunable=False),
     case("s-list-element-rebound-name", S, """
         from plugin_sdk import Processor
         K = "a"
