@@ -216,6 +216,9 @@ class Engine:
             name: stores[name] if name in stores else {} for name in tables}
         self.table_specs = {t.name: t for t in (*spec.sources, *spec.dimensions)}
         self.row_sources = {t.name for t in spec.row_sources}
+        # (rows, the table's fields in order, all-None row) per row source: _source_row's layout
+        self._row_layout = tuple((self.tables[t.name], tuple(t.fields), dict.fromkeys(t.fields))
+                                 for t in spec.row_sources)
         self.dimensions = {t.name for t in spec.dimensions}
         self.udafs = {s.source: s for s in spec.pipeline if isinstance(s, UdafStep)}
         self.agg_members: dict[str, dict[tuple, set[tuple]]] = {s: {} for s in self.udafs}
@@ -230,6 +233,9 @@ class Engine:
         self.finish_dead_letters: list[DeadLetter] = []
         self.decider = Decider(plan)                # the one decision path (explain uses it too)
         self._memo: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+        self._work: dict[int, _Work] = {}           # mask -> the work of a row update
+        self._work_all = self._make_work(tuple(range(len(self.units))), (), self.sink_fields)
+        self._work_live = self._make_work(tuple(self.live), (), self.sink_fields)
 
     # ------------------------------------------------------------------ building units
     def _executables(self) -> list[_Executable]:
@@ -506,6 +512,45 @@ class Engine:
             self._memo[decision.mask] = (run, decision.outputs)
         return run, decision.outputs
 
+    # ------------------------------------------------------------------ the work per decision
+    def _make_work(self, run: tuple[int, ...], visit_skipped: Iterable[int], outputs: tuple[str, ...]) -> _Work:
+        """The units to visit in order (running, or replaying stored outputs), and the counters
+        one row update bumps: the skip counts come from the decision, not from visiting."""
+        ran = set(run)
+        visit = tuple((u, u.index in ran) for u in self.units if u.index in ran or u.index in visit_skipped)
+        counters = [(self.stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
+        steps_run = {self._step_of[i] for i in ran}
+        counters += [(counts, 0 if step in steps_run else 1) for step, counts in self.stats.steps.items()]
+        return _Work(visit, tuple(counters), outputs)
+
+    def _work_for(self, decision: Decision) -> _Work:
+        """The work of a row update under `decision` (memoized by mask). Stateless mode keeps no
+        outputs, so it visits only the units that run. Pruned mode also replays the stored
+        outputs of a skipped unit when something reads them: a later running unit reading a
+        field it writes (or every field), an emitted sink field it writes, a filter (whether the
+        row is in the sink) or a rename (which removes fields). With dedup, or a unit writing
+        fields the plan cannot name, every stored output is replayed."""
+        run, outputs = self._plan_for(decision)
+        skipped: set[int] = set()
+        if self.mode == "pruned":
+            ran = set(run)
+            if self.dedup is not None:
+                skipped = {u.index for u in self.units if u.index not in ran and not u.dead}
+            else:
+                wanted = set(outputs)
+                reads_all = False
+                for unit in reversed(self.plan.units):       # what later running units read
+                    if unit.index in ran:
+                        reads_all = reads_all or unit.reads_all
+                        wanted.update(unit.reads)
+                    elif not unit.dead and (reads_all or unit.writes_all or unit.kind in ("filter", "rename")
+                                            or wanted.intersection(unit.writes)):
+                        skipped.add(unit.index)
+        work = self._make_work(run, skipped, outputs)
+        if len(self._work) < 65536:
+            self._work[decision.mask] = work
+        return work
+
     # ------------------------------------------------------------------ running the pipeline
     def _recompute(self, key: tuple, decision: Decision | None) -> list[SinkRecord]:
         self.stats.row_updates += 1
@@ -518,29 +563,29 @@ class Engine:
         full_row = self.mode in ("full", "batch") or not self.prune or not was or (
             self.mode == "pruned" and stored is None)
         if self.mode in ("full", "batch"):
-            run_set = set(range(len(self.units)))
+            work = self._work_all
             outputs = self.sink_fields
         elif full_row:
-            run_set = set(self.live)
+            work = self._work_live
             outputs = self.sink_fields
         else:
-            run, outputs = self._plan_for(decision)
-            run_set = set(run)
+            work = self._work.get(decision.mask)
+            if work is None:
+                work = self._work_for(decision)
+            outputs = work.outputs
         row = self._source_row(key)
-        steps_run: set[str] = set()
+        for counts, which in work.counters:         # run / skipped, per unit and per step
+            counts[which] += 1
         new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
         # In the sink iff every filter keeps the row. A filter without an output here was skipped
         # in stateless mode while the row was in the sink: it still keeps it.
         exists_in_sink = True
-        for unit in self.units:
-            if unit.index in run_set:
-                self.stats.units[unit.name][0] += 1
-                steps_run.add(self._step_of[unit.index])
+        for unit, runs in work.visit:
+            if runs:
                 out = self._run_unit(unit, row, key)
                 new_outputs[unit.index] = out
             else:
-                self.stats.units[unit.name][1] += 1
-                out = new_outputs[unit.index] if self.mode == "pruned" else None
+                out = new_outputs[unit.index]        # a skipped unit's stored outputs (pruned)
             if out is None:
                 continue
             if unit.kind == "filter" and not all(bool(v) for v in out.values()):
@@ -549,8 +594,6 @@ class Engine:
                 for old, _ in unit.step.fields:
                     row.pop(old, None)
             row.update(out)
-        for step, counts in self.stats.steps.items():
-            counts[0 if step in steps_run else 1] += 1
         if self.mode == "pruned":
             self._set(self.outputs, key, new_outputs)
         if not exists_in_sink:
@@ -655,11 +698,15 @@ class Engine:
         return {step.output: [{f: r.get(f) for f in step.fields} for r in found if r is not None]}
 
     def _source_row(self, key: tuple) -> dict[str, Any]:
+        """The row as the job's row sources give it: every field of theirs, None when absent."""
         row: dict[str, Any] = {}
-        for table in self.spec.row_sources:
-            source = self.tables[table.name].get(key)
-            for f in table.fields:
-                row[f] = source.get(f) if source is not None else None
+        for rows, fields, empty in self._row_layout:
+            source = rows.get(key)
+            if source is None:
+                row.update(empty)
+            else:               # in the spec's field order, whatever the message's order
+                get = source.get
+                row.update({f: get(f) for f in fields})
         return row
 
     def _forget(self, key: tuple) -> None:
@@ -771,6 +818,13 @@ class Engine:
             else:
                 target[key] = old
         self._undo = None
+
+
+@dataclass(frozen=True)
+class _Work:
+    visit: tuple[tuple[_Executable, bool], ...]    # (unit, runs) in order; others are not visited
+    counters: tuple[tuple[list[int], int], ...]    # (a [run, skipped] counter, which one to bump)
+    outputs: tuple[str, ...]                       # sink fields that may change
 
 
 class _BadChange(Exception):

@@ -1,0 +1,124 @@
+"""Where a pruned replay's CPU goes: inside the units, or in the engine around them.
+
+On the ecommerce job's daily and peak streams (the benchmark's generator, seller dimension
+in memory), each mode is replayed with a timer around every unit call. Engine overhead is
+the replay's time minus the time inside units (the timers' own cost, measured on an empty
+function, is taken off per call). Also: decoding (``pruner.cdc.decode``) against plain
+``json.loads`` of the same lines. Medians of REPEATS runs, modes alternating, one process.
+
+    python benchmarks/engine_overhead.py [--repeats 5] [--updates 5000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.pruning import generator  # noqa: E402
+from pruner.cdc import decode  # noqa: E402
+from pruner.cdc.model import Change  # noqa: E402
+from pruner.compiler import build  # noqa: E402
+from pruner.runtime.engine import Engine  # noqa: E402
+
+
+def _timer_cost() -> float:
+    def empty(row, key):
+        return None
+    clock = time.perf_counter
+    n = 200_000
+    start = clock()
+    for _ in range(n):
+        t = clock()
+        empty(None, None)
+        _ = clock() - t
+    return (clock() - start) / n
+
+
+def replay(built, changes: list[Change], mode: str, per_call: float) -> tuple[float, float]:
+    """(µs per message in all, µs per message inside units) for one replay."""
+    engine = Engine(built.spec, built.plan, mode)
+    inside = [0.0]
+    calls = [0]
+    clock = time.perf_counter
+    for unit in engine.units:
+        if unit.run is None:
+            continue
+        real = unit.run
+
+        def timed(row, key, real=real):
+            t = clock()
+            try:
+                return real(row, key)
+            finally:
+                inside[0] += clock() - t
+                calls[0] += 1
+        unit.run = timed
+    original_run_unit = engine._run_unit
+
+    def run_unit(unit, row, key):          # DimJoin and UDAF lookups are units too
+        if unit.run is not None:
+            return original_run_unit(unit, row, key)
+        t = clock()
+        try:
+            return original_run_unit(unit, row, key)
+        finally:
+            inside[0] += clock() - t
+            calls[0] += 1
+    engine._run_unit = run_unit
+    start = clock()                         # the same clock as the unit timers (wall time:
+    for change in changes:                  # run it on a quiet machine)
+        engine.process(change)
+    total = clock() - start
+    units = max(0.0, inside[0] - calls[0] * per_call)
+    total = max(units, total - calls[0] * per_call)
+    return total / len(changes) * 1e6, units / len(changes) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--updates", type=int, default=5000)
+    args = parser.parse_args()
+    built = build(ROOT / "examples/ecommerce/job.yaml")
+    per_call = _timer_cost()
+    print(f"timer cost per call: {per_call * 1e6:.2f} µs (taken off)")
+    print("| profile | mode | µs/message | inside units | engine overhead | overhead share |")
+    print("|---|---|---:|---:|---:|---:|")
+    for profile in ("daily", "peak"):
+        import io
+        buffer = io.StringIO()
+        generator().generate(buffer, profile=profile, seed=11, updates=args.updates, items=200)
+        lines = buffer.getvalue().splitlines(keepends=True)
+        changes = [c for c in decode(lines, "debezium-json") if isinstance(c, Change)]
+        results: dict[str, list[tuple[float, float]]] = {"pruned": [], "full": []}
+        for repeat in range(args.repeats):
+            for mode in (("pruned", "full") if repeat % 2 == 0 else ("full", "pruned")):
+                results[mode].append(replay(built, changes, mode, per_call))
+        for mode, runs in results.items():
+            total = statistics.median(t for t, _ in runs)
+            units = statistics.median(u for _, u in runs)
+            print(f"| {profile} | {mode} | {total:.1f} | {units:.1f} | {total - units:.1f} | "
+                  f"{(total - units) / total:.0%} |")
+        decode_runs, loads_runs = [], []
+        for _ in range(args.repeats):
+            start = time.process_time()
+            for _ in decode(lines, "debezium-json"):
+                pass
+            decode_runs.append(time.process_time() - start)
+            start = time.process_time()
+            for line in lines:
+                json.loads(line)
+            loads_runs.append(time.process_time() - start)
+        ratio = statistics.median(d / l for d, l in zip(decode_runs, loads_runs))
+        print(f"| {profile} | decode | {statistics.median(decode_runs) / len(lines) * 1e6:.1f} | | | "
+              f"{ratio:.2f}× json.loads |")
+
+
+if __name__ == "__main__":
+    main()
