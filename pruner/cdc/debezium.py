@@ -16,14 +16,13 @@ from typing import Any, Final
 
 from pruner.cdc.message import (
     BadMessage,
-    changed_fields,
     optional_int,
     optional_object,
     optional_str,
     require_object,
     require_str,
 )
-from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change
+from pruner.cdc.model import DELETE, DIFF, INSERT, SNAPSHOT, UPDATE, Change
 
 _OPS: Final = {"c": INSERT, "r": SNAPSHOT, "u": UPDATE, "d": DELETE}
 
@@ -63,7 +62,7 @@ def decode_debezium(obj: dict[str, Any], line: int) -> list[Change]:
     if after is None:
         raise BadMessage(f"{where}after is null on op {op!r}")
     if kind == UPDATE:
-        changed = changed_fields(before, after) if before is not None else None
+        changed = DIFF if before is not None else None
         return [Change(UPDATE, table, before, after, changed, line, database, ts_ms, position=position)]
     return [Change(kind, table, None, after, None, line, database, ts_ms, position=position)]
 

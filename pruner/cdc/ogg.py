@@ -15,13 +15,12 @@ from typing import Any, Final
 
 from pruner.cdc.message import (
     BadMessage,
-    changed_fields,
     optional_object,
     optional_str,
     require_object,
     require_str,
 )
-from pruner.cdc.model import DELETE, INSERT, UPDATE, Change
+from pruner.cdc.model import DELETE, DIFF, INSERT, UPDATE, Change
 
 _OPS: Final = {"I": INSERT, "U": UPDATE, "D": DELETE}
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -45,7 +44,7 @@ def decode_ogg(obj: dict[str, Any], line: int) -> list[Change]:
     after = require_object(obj, "after")
     if kind == UPDATE:
         before = optional_object(obj, "before")
-        changed = changed_fields(before, after) if before is not None else None
+        changed = DIFF if before is not None else None
         return [Change(UPDATE, table, before, after, changed, line, database or None, ts_ms)]
     return [Change(INSERT, table, None, after, None, line, database or None, ts_ms)]
 

@@ -155,10 +155,9 @@ def coerce(change: Change, columns: Mapping[str, ColumnType] | None, fmt: str) -
     after = _row(change.after, columns, text, floats, fmt, change.table)
     if before is change.before and after is change.after:
         return change
-    changed = change.changed
-    if changed is not None and before is not None and after is not None:
-        changed = changed | changed_fields(before, after)
-    return replace(change, before=before, after=after, changed=changed)
+    if change.diffed or not change.changed_known or before is None or after is None:    # DIFF: of the coerced images
+        return change.replace(before=before, after=after)
+    return change.replace(before=before, after=after, changed=change.changed | changed_fields(before, after))
 
 
 def coerce_row(row: Row, columns: Mapping[str, ColumnType] | None, fmt: str, table: str) -> Row:

@@ -13,10 +13,11 @@ Source tables are kept in every mode: a DimJoin needs its dimension rows, a UDAF
 rows it aggregates. A dimension or aggregated-source change reaches every row that refers to
 it through an index (lookup key -> row keys).
 
-What a message changes is decided against the rows the engine holds, not only what the
-message says: an update's mask is its list of changed fields plus every field whose value
-differs from the held row (an old message delivered again, an out-of-order before image), and
-an update of a row the engine does not hold counts as changing every field of its table.
+What a message changes is decided against the rows the engine holds, never by what the
+message says: an update's mask is every field whose value differs (``same_value``) from the
+held row, so an old message delivered again, an out-of-order before image or a missing one
+changes nothing; an update of a row the engine does not hold counts as changing every field
+of its table.
 
 Every message is a transaction: if a unit raises, the message goes to the dead letters with
 the reason and the state is left exactly as it was before the message.
@@ -370,7 +371,7 @@ class Engine:
                 after = {**old, **after}
             self._set(rows, key, after)
             # A row the engine does not hold is new to it: every field changed.
-            decision = (self._update_decision(table, change, old, after) if change.kind == UPDATE and known
+            decision = (self._update_decision(table, old, after) if change.kind == UPDATE and known
                         else self.decider.decide(table, None, INSERT))
         if self.mode == "batch":
             self._set(self._last_line, key, change.line)
@@ -414,7 +415,7 @@ class Engine:
         # An update of a row the engine does not hold (it never saw it, or saw it deleted) is
         # new to it: every field of the table changed, whatever the message says.
         if change.kind == UPDATE and held is not None:
-            decision = self._update_decision(table, change, held, after)
+            decision = self._update_decision(table, held, after)
         else:
             decision = self.decider.decide(table, None, change.kind if change.kind in (INSERT, DELETE) else INSERT)
         if not self._keep(decision):
@@ -455,21 +456,16 @@ class Engine:
         return {row_key}
 
     # ------------------------------------------------------------------ masks and decisions
-    def _update_decision(self, table: str, change: Change, held: Mapping[str, Any],
-                         after: Mapping[str, Any]) -> Decision:
-        """The decision for an update: its changed fields are what the message says changed,
-        and every field whose value differs from the row the engine holds (`held`). The two
-        differ when the message is not the next change of the row: an old message delivered
-        again, a before image that is not the engine's. Its `after` is what the row becomes, so
-        the engine's own diff is the truth; the message's list is kept too (never fewer runs
-        than it asks for). Fields become bits by the one rule (``pruner.decide.change_mask``)."""
-        if change.changed is None:
-            return self.decider.decide(table, None, UPDATE)
-        listed = change.changed
-        changed = list(listed)
+    def _update_decision(self, table: str, held: Mapping[str, Any], after: Mapping[str, Any]) -> Decision:
+        """The decision for an update of a row the engine holds: its changed fields are those
+        whose value differs (``same_value``) between the row the engine holds (`held`, what the
+        units last saw) and what the row becomes (`after`, what they will see). That is the
+        truth whatever the message says: an old message delivered again, a before image that
+        is not the engine's, or none at all (Postgres without REPLICA IDENTITY FULL) change
+        nothing here, and the message's own diff is never computed. Fields become bits by the
+        one rule (``pruner.decide.change_mask``)."""
+        changed = []
         for name, value in after.items():
-            if name in listed:
-                continue
             old = held.get(name, _MISSING)
             if old is value:
                 continue
@@ -477,7 +473,7 @@ class Engine:
             if type(old) is kind and (old == value if kind in _EXACT_EQ else same_value(old, value)):
                 continue
             changed.append(name)
-        if held.keys() != after.keys():
+        if len(held) != len(after) or held.keys() != after.keys():
             changed.extend(name for name in held if name not in after)
         return self.decider.decide(table, tuple(changed), UPDATE)
 

@@ -281,8 +281,10 @@ def test_reference_redelivered_message_runs_what_it_really_changes() -> None:
     assert _runs(before, engine.stats.units) == {"UDTF1.P1", "J1", "UDTF2.P2"}
     assert sink.sorted_rows() == [{"id": 1, "a": "y", "b": 1, "c": "s1", "d": "y:1", "e": "Y:1"}]
     before = {u: list(v) for u, v in engine.stats.units.items()}             # once more: the row is
-    assert isinstance(engine.process(again), list)                           # as it says, so only
-    assert _runs(before, engine.stats.units) == {"UDTF1.P1", "UDTF2.P2"}     # what it lists runs
+    dropped = engine.stats.dropped                                           # already as it says, so
+    assert engine.process(again) == []                                       # nothing runs, although
+    assert _runs(before, engine.stats.units) == set()                        # it lists a as changed
+    assert engine.stats.dropped == dropped + 1
 
 
 def test_reference_seller_change_fans_out() -> None:
