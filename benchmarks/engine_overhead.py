@@ -4,7 +4,10 @@ On the ecommerce job's daily and peak streams (the benchmark's generator, seller
 in memory), each mode is replayed with a timer around every unit call. Engine overhead is
 the replay's time minus the time inside units (the timers' own cost, measured on an empty
 function, is taken off per call). Also: decoding (``pruner.cdc.decode``) against plain
-``json.loads`` of the same lines. Medians of REPEATS runs, modes alternating, one process.
+``json.loads`` of the same lines, and the engine's state in bytes per sink key in each mode
+(``tracemalloc``: everything the engine allocates while replaying the stream, decoding
+inside the window, so a value only the state keeps is counted and a message's are not).
+Medians of REPEATS runs, modes alternating, one process.
 
     python benchmarks/engine_overhead.py [--repeats 5] [--updates 5000]
 """
@@ -12,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import gc
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +85,23 @@ def replay(built, changes: list[Change], mode: str, per_call: float) -> tuple[fl
     return total / len(changes) * 1e6, units / len(changes) * 1e6
 
 
+def state_bytes(built, lines: list[str], mode: str) -> tuple[int, int]:
+    """(bytes the engine holds after replaying `lines`, keys in the sink)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        engine = Engine(built.spec, built.plan, mode)
+        base = tracemalloc.get_traced_memory()[0]
+        for change in decode(lines, "debezium-json"):
+            if isinstance(change, Change):
+                engine.process(change)
+        gc.collect()
+        used = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    return used, sum(1 for present in engine.in_sink.values() if present)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
@@ -90,6 +112,7 @@ def main() -> None:
     print(f"timer cost per call: {per_call * 1e6:.2f} µs (taken off)")
     print("| profile | mode | µs/message | inside units | engine overhead | overhead share |")
     print("|---|---|---:|---:|---:|---:|")
+    states: dict[str, dict[str, tuple[int, int]]] = {}
     for profile in ("daily", "peak"):
         import io
         buffer = io.StringIO()
@@ -118,6 +141,15 @@ def main() -> None:
         ratio = statistics.median(d / l for d, l in zip(decode_runs, loads_runs))
         print(f"| {profile} | decode | {statistics.median(decode_runs) / len(lines) * 1e6:.1f} | | | "
               f"{ratio:.2f}× json.loads |")
+        states[profile] = {mode: state_bytes(built, lines, mode) for mode in ("full", "pruned", "stateless")}
+    print()
+    print("| profile | mode | state bytes per sink key | vs full |")
+    print("|---|---|---:|---:|")
+    for profile, by_mode in states.items():
+        full = by_mode["full"][0] / max(1, by_mode["full"][1])
+        for mode, (used, keys) in by_mode.items():
+            per_key = used / max(1, keys)
+            print(f"| {profile} | {mode} | {per_key:,.0f} | {per_key / full:.2f}× |")
 
 
 if __name__ == "__main__":

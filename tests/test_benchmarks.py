@@ -98,3 +98,22 @@ def test_the_oracle_plan_follows_the_truth() -> None:
     assert units["index_processors.IndexStamp"].prunable is False
     assert units["item_processors.CollectExtProps"].reads_all
     assert set(units["item_processors.NormalizeTitle"].reads) == {"title"}
+
+
+def test_the_engine_overhead_benchmark_reports_every_table() -> None:
+    """A small run of benchmarks/engine_overhead.py: overhead per mode, decode ratio, state per key."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "benchmarks/engine_overhead.py"), "--repeats", "1",
+                           "--updates", "150"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for profile in ("daily", "peak"):
+        for mode in ("pruned", "full"):
+            assert any(line.startswith(f"| {profile} | {mode} | ") and line.endswith("% |") for line in lines)
+        assert any(line.startswith(f"| {profile} | decode |") and "json.loads" in line for line in lines)
+        state = {line.split(" | ")[1]: line for line in lines
+                 if line.startswith(f"| {profile} | ") and line.endswith("× |") and "decode" not in line}
+        assert set(state) == {"full", "pruned", "stateless"} and state["full"].endswith("| 1.00× |")

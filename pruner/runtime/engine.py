@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, MutableMapping
 
-from pruner.cdc.message import same_value
+from pruner.cdc.message import diff_fields, same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
 from pruner.runtime import plugins
@@ -44,7 +44,6 @@ from pruner.spec import DimJoinStep, JobSpec, UdafStep
 MODES = ("pruned", "stateless", "full", "batch")
 _MISSING = object()
 _ADDED, _DISCARDED = object(), object()        # undo entries of a set changed in place
-_EXACT_EQ = frozenset({str, int, bool, type(None)})     # types whose == is same_value
 _UNMATCHED = ("<no dimension key>", object())
 
 
@@ -227,7 +226,12 @@ class Engine:
             u.index: {} for u in self.units if u.kind == "dimjoin"}
         self.lookup_of: dict[int, dict[tuple, tuple]] = {u.index: {} for u in self.units if u.kind == "dimjoin"}
         # derived state
-        self.outputs: dict[tuple, list[Any]] = {}     # stateful: row key -> per unit last outputs
+        # stateful: row key -> per unit last outputs. An output whose keys are its unit's shape
+        # (the keys, in order, of the unit's first output) is kept as the tuple of its values,
+        # else as the dict; DimJoin, UDAF and rename outputs are not kept but derived again
+        # from the tables when needed (see _DERIVED).
+        self.outputs: dict[tuple, list[Any]] = {}
+        self._shapes: list[tuple[str, ...] | None] = [None] * len(self.units)
         self.in_sink: dict[tuple, bool] = {}
         self._undo: list[tuple[dict, Any, Any]] | None = None
         self._last_line: dict[tuple, int] = {}        # batch: row key -> line of its last message
@@ -464,17 +468,7 @@ class Engine:
         is not the engine's, or none at all (Postgres without REPLICA IDENTITY FULL) change
         nothing here, and the message's own diff is never computed. Fields become bits by the
         one rule (``pruner.decide.change_mask``)."""
-        changed = []
-        for name, value in after.items():
-            old = held.get(name, _MISSING)
-            if old is value:
-                continue
-            kind = type(value)
-            if type(old) is kind and (old == value if kind in _EXACT_EQ else same_value(old, value)):
-                continue
-            changed.append(name)
-        if len(held) != len(after) or held.keys() != after.keys():
-            changed.extend(name for name in held if name not in after)
+        changed = diff_fields(held, after)
         return self.decider.decide(table, tuple(changed), UPDATE)
 
     def _keep(self, decision: Decision) -> bool:
@@ -513,7 +507,8 @@ class Engine:
         """The units to visit in order (running, or replaying stored outputs), and the counters
         one row update bumps: the skip counts come from the decision, not from visiting."""
         ran = set(run)
-        visit = tuple((u, u.index in ran) for u in self.units if u.index in ran or u.index in visit_skipped)
+        visit = tuple((u, _RUN if u.index in ran else _DERIVE if u.kind in _DERIVED else _REPLAY)
+                      for u in self.units if u.index in ran or u.index in visit_skipped)
         counters = [(self.stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
         steps_run = {self._step_of[i] for i in ran}
         counters += [(counts, 0 if step in steps_run else 1) for step, counts in self.stats.steps.items()]
@@ -525,7 +520,9 @@ class Engine:
         outputs of a skipped unit when something reads them: a later running unit reading a
         field it writes (or every field), an emitted sink field it writes, a filter (whether the
         row is in the sink) or a rename (which removes fields). With dedup, or a unit writing
-        fields the plan cannot name, every stored output is replayed."""
+        fields the plan cannot name, every stored output is replayed. A skipped DimJoin, UDAF or
+        rename is derived again from the row instead (nothing is stored for it), so what it
+        reads is wanted too."""
         run, outputs = self._plan_for(decision)
         skipped: set[int] = set()
         if self.mode == "pruned":
@@ -535,13 +532,16 @@ class Engine:
             else:
                 wanted = set(outputs)
                 reads_all = False
-                for unit in reversed(self.plan.units):       # what later running units read
+                for unit in reversed(self.plan.units):       # what later visited units read
                     if unit.index in ran:
                         reads_all = reads_all or unit.reads_all
                         wanted.update(unit.reads)
                     elif not unit.dead and (reads_all or unit.writes_all or unit.kind in ("filter", "rename")
                                             or wanted.intersection(unit.writes)):
                         skipped.add(unit.index)
+                        if unit.kind in _DERIVED:           # derived again from the row: it needs
+                            reads_all = reads_all or unit.reads_all      # its inputs there
+                            wanted.update(unit.reads)
         work = self._make_work(run, skipped, outputs)
         if len(self._work) < 65536:
             self._work[decision.mask] = work
@@ -572,25 +572,37 @@ class Engine:
         row = self._source_row(key)
         for counts, which in work.counters:         # run / skipped, per unit and per step
             counts[which] += 1
+        keep = self.mode == "pruned"
         new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
+        shapes = self._shapes
         # In the sink iff every filter keeps the row. A filter without an output here was skipped
         # in stateless mode while the row was in the sink: it still keeps it.
         exists_in_sink = True
-        for unit, runs in work.visit:
-            if runs:
-                out = self._run_unit(unit, row, key)
-                new_outputs[unit.index] = out
+        for unit, how in work.visit:
+            index = unit.index
+            if how is _REPLAY:                       # a skipped unit's stored outputs (pruned)
+                out = new_outputs[index]
+                if out is None:
+                    continue
+                if out.__class__ is tuple:           # its values, in the order of its shape
+                    if unit.kind == "filter" and not all(out):
+                        exists_in_sink = False
+                    row.update(zip(shapes[index], out))
+                    continue
             else:
-                out = new_outputs[unit.index]        # a skipped unit's stored outputs (pruned)
-            if out is None:
-                continue
+                out = self._run_unit(unit, row, key)
+                if keep and how is _RUN and unit.kind not in _DERIVED:
+                    shape = shapes[index]
+                    if shape is None:
+                        shape = shapes[index] = tuple(out)
+                    new_outputs[index] = tuple(out.values()) if len(out) == len(shape) and tuple(out) == shape else out
             if unit.kind == "filter" and not all(bool(v) for v in out.values()):
                 exists_in_sink = False
             if unit.kind == "rename":
                 for old, _ in unit.step.fields:
                     row.pop(old, None)
             row.update(out)
-        if self.mode == "pruned":
+        if keep:
             self._set(self.outputs, key, new_outputs)
         if not exists_in_sink:
             self._set(self.in_sink, key, False)
@@ -728,7 +740,7 @@ class Engine:
         """
         state: dict[str, Any] = {
             "rows": {t: self.tables[t][key] for t in self.row_sources if key in self.tables[t]},
-            "outputs": self.outputs.get(key), "in_sink": self.in_sink.get(key),
+            "outputs": self._plain_outputs(self.outputs.get(key)), "in_sink": self.in_sink.get(key),
             "lookups": {}, "members": {}}
         for unit_index, lookups in self.lookup_of.items():
             if key in lookups:
@@ -740,6 +752,12 @@ class Engine:
                 rows = self.tables[source]
                 state["members"][source] = {pk: rows[pk] for pk in members[key] if pk in rows}
         return state
+
+    def _plain_outputs(self, outputs: list[Any] | None) -> list[Any] | None:
+        """A key's stored outputs as dicts (the tuple layout is this engine's own)."""
+        if outputs is None:
+            return None
+        return [dict(zip(self._shapes[i], out)) if out.__class__ is tuple else out for i, out in enumerate(outputs)]
 
     def load_key(self, key: tuple, state: dict[str, Any] | None) -> None:
         """Forget every key, then hold exactly `state` (from ``export_key``) for `key`."""
@@ -755,7 +773,7 @@ class Engine:
         for table, row in state["rows"].items():
             self.tables[table][key] = row
         if state["outputs"] is not None:
-            self.outputs[key] = state["outputs"]
+            self.outputs[key] = list(state["outputs"])
         if state["in_sink"] is not None:
             self.in_sink[key] = state["in_sink"]
         for unit_index, (lookup, found) in state["lookups"].items():
@@ -816,9 +834,17 @@ class Engine:
         self._undo = None
 
 
+# How a row update visits a unit: run it (and keep its outputs in pruned mode), replay its
+# stored outputs, or derive them again from the engine's tables without keeping them. A
+# DimJoin, UDAF or rename is derived: its outputs are a lookup in tables the engine holds
+# anyway, and a skipped unit's inputs did not change, so deriving gives what was stored.
+_RUN, _REPLAY, _DERIVE = "run", "replay", "derive"
+_DERIVED = frozenset({"dimjoin", "udaf", "rename"})
+
+
 @dataclass(frozen=True)
 class _Work:
-    visit: tuple[tuple[_Executable, bool], ...]    # (unit, runs) in order; others are not visited
+    visit: tuple[tuple[_Executable, str], ...]     # (unit, _RUN/_REPLAY/_DERIVE) in order; others are not visited
     counters: tuple[tuple[list[int], int], ...]    # (a [run, skipped] counter, which one to bump)
     outputs: tuple[str, ...]                       # sink fields that may change
 
