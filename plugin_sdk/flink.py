@@ -25,6 +25,7 @@ Counters: the Flink metrics ``units_run``, ``units_skipped`` and ``messages_drop
 from __future__ import annotations
 
 import builtins
+import copy
 import sys
 
 
@@ -361,7 +362,9 @@ class PrunedUDTF(TableFunction, _Counted):
         for unit, instance, runs in zip(self.units, self.instances, run):
             if runs:
                 result: dict[str, Any] = {}
-                instance.process(row, result)
+                # a Processor the analyzer could not prove leaves values alone gets a private
+                # copy of the row, as in the engine: its in-place changes reach nothing else
+                instance.process(copy.deepcopy(row) if unit.isolated else row, result)
                 row.update(result)
                 out.update(result)
         self._run += sum(run)

@@ -23,7 +23,11 @@ _STALE_HELP = ("when the plan does not match the job's code or spec: stop with a
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    try:
+        parser = _parser()          # imports the runtime: Ctrl-C can come here too
+    except KeyboardInterrupt:
+        print("\npruner: interrupted while starting; nothing was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
@@ -264,7 +268,8 @@ def _run_compile(args: argparse.Namespace) -> int:
     try:        # never onto the spec or a plugin; in place on a device; else whole or not at all
         if not output.parent.exists() and not str(output.absolute()).startswith(("/dev/", "/proc/")):
             output.parent.mkdir(parents=True)
-        outputs = Outputs({"-o": output}, inputs=_job_files(result.spec))
+        outputs = Outputs({"-o": output}, inputs=_job_files(result.spec),
+                          plugin_folders=tuple(str(f) for f in result.spec.plugins))
         outputs.write("-o", lambda out: out.write(dumps(result.plan).decode("ascii")))
         outputs.commit()
     except (OSError, OutputError) as error:
@@ -296,6 +301,16 @@ def _job_inputs(spec_path: str) -> dict[str, Path | str]:
         return _job_files(load_spec(spec_path))
     except (SpecError, OSError, ValueError):
         return {"the job spec": spec_path}
+
+
+def _plugin_folders(spec_path: str) -> tuple[str, ...]:
+    """The job's plugin folders (none when the spec cannot be loaded: the run says why)."""
+    from pruner.spec import SpecError, load_spec
+
+    try:
+        return tuple(str(folder) for folder in load_spec(spec_path).plugins)
+    except (SpecError, OSError, ValueError):
+        return ()
 
 
 def _run_explain(args: argparse.Namespace) -> int:
@@ -362,7 +377,8 @@ def _write_graph(plan, args: argparse.Namespace) -> int:
     if args.output:
         from pruner.outputs import OutputError, Outputs
         suffixes = _GRAPH_SUFFIXES[args.graph]
-        if Path(args.output).suffix.lower() not in suffixes and not _is_device(args.output):
+        named = {Path(args.output).suffix.lower(), Path(args.output).resolve().suffix.lower()}
+        if not named <= set(suffixes) and not _is_device(args.output):      # a link's target too
             print(f"pruner explain: -o {args.output}: a --graph {args.graph} file is named *{' or *'.join(suffixes)} "
                   "(explain knows only the plan, not the job's files, so it writes nothing else)", file=sys.stderr)
             return EXIT_USAGE
@@ -418,13 +434,17 @@ def _run_replay(args: argparse.Namespace) -> int:
             print(f"pruner replay: {error}", file=sys.stderr)
             return EXIT_USAGE
     try:            # every output is checked before any work: a run's result is never lost to a bad path
+        job_inputs, folders = _job_inputs(args.spec), _plugin_folders(args.spec)
         outputs = Outputs({"--sink-out": args.sink_out, "--stats-out": args.stats_out,
                            "--dead-letter": args.dead_letter},
                           inputs={"--input": args.input, "--plan": args.plan, "--dim-store": args.dim_store,
-                                  **_job_inputs(args.spec)})
-        if args.dim_store and os.path.exists(args.dim_store) and not os.path.isfile(args.dim_store):
-            raise OutputError(f"--dim-store {args.dim_store} is not a regular file (an SQLite database file "
-                              "is created there if missing)")
+                                  **job_inputs}, plugin_folders=folders)
+        if args.dim_store:      # read and written in place: never one of the run's inputs or the job's files
+            if os.path.exists(args.dim_store) and not os.path.isfile(args.dim_store):
+                raise OutputError(f"--dim-store {args.dim_store} is not a regular file (an SQLite database file "
+                                  "is created there if missing)")
+            Outputs({"--dim-store": args.dim_store}, inputs={"--input": args.input, "--plan": args.plan,
+                                                             **job_inputs}, plugin_folders=folders)
     except OutputError as error:
         print(f"pruner replay: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -436,7 +456,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     try:
         result = replay(args.spec, args.plan, lines, args.fmt, args.mode, on_stale=args.on_stale,
                         progress=None if args.quiet else sys.stderr, dim_store=args.dim_store, dedup=dedup,
-                        source_order=not args.ignore_positions)
+                        source_order=not args.ignore_positions, hold_store=True)
     except (SpecError, PlanError, StalePlanError, PluginLoadError, StoreError, WrongFormatError,
             ValueError) as error:
         print(f"\npruner replay: {error}" if not args.quiet else f"pruner replay: {error}", file=sys.stderr)
@@ -449,15 +469,20 @@ def _run_replay(args: argparse.Namespace) -> int:
         print(f"pruner replay: the --dim-store {args.dim_store} failed: {error}; nothing was written",
               file=sys.stderr)
         return EXIT_ERRORS
-    try:
+    try:            # the --dim-store keeps what the run did only if every output is written
         outputs.write("--sink-out", lambda out: write_sink(result, out))
         outputs.write("--stats-out", lambda out: _write_json(result.stats_json(), out))
         outputs.write("--dead-letter", lambda out: write_dead_letters(result, out))
         outputs.commit()
     except (OutputError, ValueError) as error:
         outputs.discard()
+        result.finish_store(False)
         print(f"pruner replay: {error}", file=sys.stderr)
         return EXIT_ERRORS
+    except BaseException:
+        result.finish_store(False)
+        raise
+    result.finish_store(True)
     if not args.quiet:
         print(summary(result), file=sys.stderr)
     dead = len(result.dead_letters)
@@ -489,7 +514,8 @@ def _run_follow(args: argparse.Namespace) -> int:
     from pruner.spec import SpecError
 
     try:        # the sink file is appended to (it is also the recovery log): checked, not replaced
-        Outputs({"--sink-out": args.sink_out}, inputs={"--plan": args.plan, **_job_inputs(args.spec)})
+        Outputs({"--sink-out": args.sink_out}, inputs={"--plan": args.plan, **_job_inputs(args.spec)},
+                plugin_folders=_plugin_folders(args.spec))
         if os.path.exists(args.sink_out) and not os.path.isfile(args.sink_out):
             raise OutputError(f"--sink-out {args.sink_out} is not a regular file: the sink of `pruner follow` "
                               "is also where a restart reads back what was done")

@@ -113,6 +113,9 @@ _CODES: Final[tuple[Code, ...]] = (
          "A unit's outputs reach no sink field and it has no effects: it never runs."),
     Code("PR506", "duplicate-unit", Severity.ERROR,
          "The same Processor appears twice in one UDTF."),
+    Code("PR507", "sink-key-written", Severity.ERROR,
+         "A step writes a field of the sink's primary key: the sink row's key is the row sources' "
+         "key, so the written value would be dropped."),
 )
 
 CODES: Final[dict[str, Code]] = {c.name: c for c in _CODES}

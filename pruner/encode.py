@@ -33,6 +33,7 @@ class PlanUnit:
     dead: bool
     dep: bitarray
     supply: tuple[int, ...]
+    isolated: bool = False         # a Processor or filter run on a private copy of the row
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ def encode(compiled: Compiled) -> Plan:
         PlanUnit(index=cu.unit.index, name=cu.unit.name, kind=cu.unit.kind, step=cu.unit.step,
                  class_ref=cu.unit.class_ref, reads=cu.unit.reads, writes=cu.unit.writes,
                  reads_all=cu.unit.reads_all, writes_all=cu.unit.writes_all,
-                 prunable=cu.unit.prunable, dead=cu.dead, dep=to_bits(cu.dep, n), supply=cu.supply)
+                 prunable=cu.unit.prunable, dead=cu.dead, dep=to_bits(cu.dep, n), supply=cu.supply,
+                 isolated=cu.unit.isolated)
         for cu in compiled.units)
     nodes = sorted(lineage.graph.nodes, key=_node_key)
     numbering = {node: i for i, node in enumerate(nodes)}

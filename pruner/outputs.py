@@ -40,10 +40,13 @@ class Outputs:
     """The run's output files, by option name (``{"--sink-out": "sink.jsonl", ...}``).
 
     ``inputs`` are the paths the run reads (``-`` for stdin is ignored): no output may be one.
+    ``plugin_folders``: no output may be a ``.py`` file in one (it would become a module of the
+    job, and the job's plan stale).
     """
 
     paths: dict[str, str | os.PathLike | None]
     inputs: dict[str, str | os.PathLike | None] = field(default_factory=dict)
+    plugin_folders: tuple[str | os.PathLike, ...] = ()
 
     def __post_init__(self) -> None:
         self._targets: dict[str, _Target] = {}
@@ -62,6 +65,11 @@ class Outputs:
                 other = seen[identity]
                 raise OutputError(f"{option} {given} is the same file as {other}: "
                                   f"{'it would be overwritten' if other in self.inputs else 'one would overwrite the other'}")
+            for folder in self.plugin_folders:
+                inside = Path(os.path.realpath(folder))
+                if path.suffix == ".py" and (inside == path.parent or inside in path.parents):
+                    raise OutputError(f"{option} {given} is a Python file in the plugin folder {folder}: "
+                                      "it would become a module of the job (and its plan stale)")
             seen[identity] = option
             self._targets[option] = _Target(option, path, _check(option, path))
 

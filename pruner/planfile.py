@@ -25,7 +25,9 @@ from bitarray import bitarray
 from pruner.encode import Plan, PlanUnit, words_for
 
 MAGIC: Final = b"CDC-PRUNER-PLAN\n"
-FORMAT_VERSION: Final = 2       # 2: row_sources (format 1 plans still load)
+# 2: row_sources; 3: units' "isolated" (older plans still load: a Processor or filter that is
+# not prunable counts as isolated, the safe reading)
+FORMAT_VERSION: Final = 3
 
 
 class PlanError(Exception):
@@ -142,7 +144,7 @@ def _to_json(plan: Plan) -> dict[str, Any]:
             "index": u.index, "name": u.name, "kind": u.kind, "step": u.step,
             "class": u.class_ref, "reads": list(u.reads), "writes": list(u.writes),
             "reads_all": u.reads_all, "writes_all": u.writes_all, "prunable": u.prunable,
-            "dead": u.dead, "dep": _hex(u.dep), "supply": list(u.supply),
+            "dead": u.dead, "dep": _hex(u.dep), "supply": list(u.supply), "isolated": u.isolated,
         } for u in plan.units],
         "sink": {"name": plan.sink_name, "primary_key": list(plan.sink_primary_key),
                  "fields": [[f, _hex(m), list(s)] for (f, m), s in zip(plan.sink, plan.sink_supply)]},
@@ -173,13 +175,15 @@ def _from_json(body: dict[str, Any]) -> Plan:
         if any(not 0 <= s < i for s in supply) or list(supply) != sorted(set(supply)):
             raise ValueError(f"unit {i} has a supply list that is not earlier units in order")
         class_ref = u["class"]
+        kind, prunable = _choice(u["kind"], _KINDS), _bool(u["prunable"])
+        isolated = _bool(u["isolated"]) if "isolated" in u else kind in ("processor", "filter") and not prunable
         units.append(PlanUnit(
-            index=i, name=_str(u["name"]), kind=_choice(u["kind"], _KINDS), step=_str(u["step"]),
+            index=i, name=_str(u["name"]), kind=kind, step=_str(u["step"]),
             class_ref=None if class_ref is None else _str(class_ref),
             reads=_strs(u["reads"]), writes=_strs(u["writes"]),
             reads_all=_bool(u["reads_all"]), writes_all=_bool(u["writes_all"]),
-            prunable=_bool(u["prunable"]), dead=_bool(u["dead"]),
-            dep=_bits(_str(u["dep"]), n_bits), supply=supply))
+            prunable=prunable, dead=_bool(u["dead"]),
+            dep=_bits(_str(u["dep"]), n_bits), supply=supply, isolated=isolated))
     sink = _dict(body["sink"])
     nodes = _strs(_dict(body["graph"])["nodes"])
     edges = []

@@ -657,4 +657,5 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    shown = repr(value)          # a whole file that is one string must not fill the screen
+    return f"{type(value).__name__} {shown if len(shown) <= 60 else shown[:57] + '...'}"

@@ -61,6 +61,7 @@ class Unit:
     class_ref: str | None = None     # module.Class for processors and filters
     file: str | None = None
     must_writes: tuple[str, ...] | None = None   # None: every write is certain (dimjoin, udaf, rename)
+    isolated: bool = False           # runs on a private copy of the row (ProcessorFacts.isolated)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ class _Welder:
                      writes=tuple(sorted(processor.writes)), reads_all=processor.reads_all,
                      writes_all=processor.writes_all, prunable=processor.prunable,
                      class_ref=processor.name, file=processor.file,
-                     must_writes=tuple(sorted(processor.must_writes))))
+                     must_writes=tuple(sorted(processor.must_writes)), isolated=processor.isolated))
 
     def _order(self, step: UdtfStep, facts: list[ProcessorFacts]) -> list[ProcessorFacts]:
         """Dependency order inside one UDTF; the declared order breaks ties.
@@ -187,7 +188,7 @@ class _Welder:
                             writes=tuple(sorted(processor.writes)) + (EXISTS,),
                             reads_all=processor.reads_all, writes_all=processor.writes_all,
                             prunable=processor.prunable, class_ref=processor.name,
-                            file=processor.file,
+                            file=processor.file, isolated=processor.isolated,
                             must_writes=tuple(sorted(processor.must_writes)) + (EXISTS,)))
 
     def _dimjoin(self, step: DimJoinStep) -> None:
@@ -292,6 +293,12 @@ class _Welder:
 
     def _sink(self) -> None:
         exists = self.current.get(EXISTS)
+        for field in self.spec.sink.primary_key:
+            writers = [u.name for u in self.units if field in u.writes]
+            if writers:
+                self._job_error("sink-key-written", f"sink key field {field!r} is written by "
+                                f"{', '.join(writers)}: a sink row's key is its row sources' key, so "
+                                "that value would be dropped; write it to another field")
         for field in self.spec.sink.fields:
             node = ("sink", field)
             self.graph.add_node(node)

@@ -219,6 +219,10 @@ def test_compile_and_explain_never_write_onto_the_job_or_the_plan(reference: Pat
     for target in (plan, spec, plugin):     # explain knows only the plan: a graph is named *.dot / *.svg
         assert main(["explain", str(plan), "--graph", "dot", "-o", str(target)]) == 2
         assert "*.dot" in capsys.readouterr().err
+    for link, target in (("g.dot", spec), ("h.gv", plugin)):     # a graph name linked to a job file
+        (reference / link).symlink_to(target)
+        assert main(["explain", str(plan), "--graph", "dot", "-o", str(reference / link)]) == 2
+        assert "*.dot" in capsys.readouterr().err
     assert main(["explain", str(plan), "--graph", "dot", "-o", str(reference / "graph.gv")]) == 0
     assert (reference / "graph.gv").read_text().startswith("digraph")
     assert {p: p.read_bytes() for p in kept} == kept
@@ -479,3 +483,121 @@ def test_ctrl_c_is_exit_130_without_a_traceback(reference: Path, tmp_path: Path,
     stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
     assert _replay(reference, stream) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_dim_store_is_never_an_input_or_a_job_file(reference: Path, tmp_path: Path, capsys) -> None:
+    """Found by an adversary: --dim-store onto an (empty) plugin module or the input turned them
+    into SQLite databases. Both are refused before anything is opened."""
+    notes = reference / "plugins/notes.py"
+    notes.write_text("")
+    write_plan(build(reference / "job.yaml").plan, reference / "job.plan")
+    stream = tmp_path / "in.jsonl"
+    stream.write_text("")
+    kept = {p: p.read_bytes() for p in (notes, stream, reference / "job.yaml", reference / "job.plan")}
+    for target in (notes, stream, reference / "job.yaml", reference / "job.plan"):
+        assert _replay(reference, stream, "--dim-store", str(target)) == 2
+        assert "is the same file as" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert _replay(reference, stream, "--dim-store", str(tmp_path / "dims.db")) == 0
+
+
+@pytest.mark.parametrize("option", ["--sink-out", "--stats-out", "--dead-letter", "--dim-store"])
+def test_no_output_becomes_a_new_plugin_module(reference: Path, tmp_path: Path, option: str, capsys) -> None:
+    """A new .py file in a plugin folder would be a module of the job: its plan stale, the job broken."""
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    for target in (reference / "plugins/new_module.py", reference / "plugins/sub/deeper.py"):
+        target.parent.mkdir(exist_ok=True)
+        assert _replay(reference, stream, option, str(target)) == 2
+        assert "is a Python file in the plugin folder" in capsys.readouterr().err
+        assert not target.exists()
+    assert main(["compile", str(reference / "job.yaml"), "-o", str(reference / "plugins/plan.py"), "--no-cache"]) == 2 \
+        or not (reference / "plugins/plan.py").exists()
+
+
+@pytest.mark.parametrize("fault, code, said", [
+    ("init raises", 1, "P1() raised KeyError"),
+    ("init needs an argument", 1, "P1() raised TypeError"),
+    ("sys.exit at import", 1, "SystemExit: 7"),
+    ("SystemExit in process", 3, "raised SystemExit"),
+    ("GeneratorExit in process", 3, "raised GeneratorExit"),
+])
+def test_plugin_code_that_raises_or_exits_is_an_error_not_a_traceback(reference: Path, tmp_path: Path, fault: str,
+                                                                       code: int, said: str, capsys) -> None:
+    """Found by an adversary: tracebacks, and sys.exit in plugin code ending the run silently with
+    its own exit status. Creating or importing fails the run (exit 1) naming the Processor; a
+    message whose Processor raises or exits is a dead letter (exit 3)."""
+    plugin = reference / "plugins/reference_udtfs.py"
+    text = plugin.read_text()
+    edits = {
+        "init raises": ('class P1(Processor):\n', 'class P1(Processor):\n    def __init__(self):\n'
+                                                  '        {}["config"]\n\n'),
+        "init needs an argument": ('class P1(Processor):\n', 'class P1(Processor):\n    def __init__(self, config):\n'
+                                                             '        self.config = config\n\n'),
+        "sys.exit at import": ("from plugin_sdk import UDTF, Processor\n",
+                               "import sys\nfrom plugin_sdk import UDTF, Processor\nsys.exit(7)\n"),
+        "SystemExit in process": ('        out["d"] = f"{row[\'a\']}:{row[\'b\']}"\n',
+                                  '        out["d"] = f"{row[\'a\']}:{row[\'b\']}"\n        raise SystemExit(5)\n'),
+        "GeneratorExit in process": ('        out["d"] = f"{row[\'a\']}:{row[\'b\']}"\n',
+                                     '        out["d"] = f"{row[\'a\']}:{row[\'b\']}"\n        raise GeneratorExit\n'),
+    }
+    old, new = edits[fault]
+    assert old in text
+    plugin.write_text(text.replace(old, new, 1))
+    built = build(reference / "job.yaml")      # compiling never runs it
+    assert not [d for d in built.diagnostics() if d.severity.name == "ERROR"]
+    write_plan(built.plan, reference / "job.plan")
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    letters = tmp_path / "dead.jsonl"
+    assert _replay(reference, stream, "--sink-out", str(tmp_path / "sink.jsonl"), "--dead-letter", str(letters)) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if code == 3:
+        (letter,) = [json.loads(line) for line in letters.read_text().splitlines()]
+        assert letter["line"] == 1 and said in letter["reason"]
+    else:
+        assert said in err and not letters.exists()
+
+
+def test_a_stale_plan_error_names_the_unreadable_file_first(reference: Path, tmp_path: Path, capsys) -> None:
+    """Found by an adversary: a plugin that is not UTF-8 was named last, or cut by "(and 2 more)",
+    behind the errors that follow from it (unknown classes, unproduced sink fields)."""
+    plugin = reference / "plugins/reference_udtfs.py"
+    plugin.write_bytes(plugin.read_bytes() + b"\n# caf\xe9\n")
+    stream = tmp_path / "in.jsonl"
+    stream.write_text(_items({"id": 1, "a": "x", "b": 1}))
+    assert _replay(reference, stream, "--on-stale", "full") == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "PR002" in err
+    assert err.index("PR002") < min(err.index(code) for code in ("PR501", "PR504") if code in err)
+
+
+def test_a_failed_run_leaves_the_dim_store_as_it_was(reference: Path, tmp_path: Path, capsys) -> None:
+    """Found by an adversary: a run that failed ("nothing written") had still applied its
+    dimension changes to --dim-store. The store is one transaction, committed with the outputs."""
+    import sqlite3
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    store = tmp_path / "dims.db"
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    seller = {"b": 1, "c": "x"}
+    first.write_text(json.dumps({"op": "c", "before": None, "after": seller, "source": {"table": "sellers"}}) + "\n")
+    second.write_text(json.dumps({"op": "u", "before": seller, "after": {"b": 1, "c": "y"},
+                                  "source": {"table": "sellers"}}) + "\n"
+                      + json.dumps({"op": "c", "before": None, "after": {"b": 2, "c": "z"},
+                                    "source": {"table": "sellers"}}) + "\n" + _items({"id": 1, "a": "x", "b": 1}))
+
+    def rows() -> list:
+        with sqlite3.connect(store) as db:
+            return sorted(db.execute("SELECT * FROM pruner_sellers").fetchall())
+
+    assert _replay(reference, first, "--dim-store", str(store)) == 0
+    kept = rows()
+    assert len(kept) == 1
+    assert _replay(reference, second, "--dim-store", str(store), "--sink-out", "/dev/full") == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert rows() == kept
+    assert _replay(reference, second, "--dim-store", str(store)) == 0
+    assert len(rows()) == 2 and rows() != kept

@@ -139,7 +139,7 @@ def _recorded(monkeypatch, lines: list[str]) -> dict[str, Observed]:
     """Replays `lines` in mode full, every Processor on a RecordingRow; what each one did."""
     observed: dict[str, Observed] = {}
 
-    def recording_runner(instance: Any):
+    def recording_runner(instance: Any, isolated: bool = False):
         cls = type(instance)
         seen = observed.setdefault(f"{cls.__module__}.{cls.__qualname__}", Observed())
 

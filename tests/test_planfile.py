@@ -329,3 +329,20 @@ def test_row_sources_must_be_a_list_of_names(data: bytes):
     body["row_sources"] = "items"
     with pytest.raises(PlanError):
         loads(_sign(header, body))
+
+
+def test_a_format_2_plan_isolates_every_processor_that_is_not_prunable(data: bytes):
+    """Format 3 added units' `isolated`. A format-2 plan has none: a Processor or filter that is
+    not prunable may be one that changes values in place, so it runs on a private copy."""
+    header, body = _split(data)
+    assert all(u["isolated"] is False for u in body["units"])
+    for u in body["units"]:
+        del u["isolated"]
+    body["units"][0]["prunable"] = False
+    header["format"] = 2
+    old = loads(_sign(header, body))
+    assert [u.isolated for u in old.units] == [True] + [False] * (len(old.units) - 1)
+    body["units"][1]["isolated"] = "yes"
+    header["format"] = 3
+    with pytest.raises(PlanError):
+        loads(_sign(header, body))

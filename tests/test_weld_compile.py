@@ -242,6 +242,19 @@ def test_reading_a_field_nobody_provides_is_a_warning_on_the_wildcard() -> None:
     assert deps(spec, analysis)["U.Typo"] == {"<unknown field>"}
 
 
+def test_writing_a_sink_key_field_is_an_error() -> None:
+    """Found by an adversary: a Processor writing the sink's key compiled, and the engine kept the
+    source key, dropping the value without a word."""
+    rekey = proc("Rekey", reads={"a"}, writes={"id", "x"})
+    spec, analysis = job([UdtfStep("U", "m.U", 0)], {"U": [rekey]}, ["id", "x"])
+    lineage = weld(spec, analysis)
+    assert [d.code for d in lineage.diagnostics] == ["PR507"]
+    assert "U.Rekey" in lineage.diagnostics[0].message
+    plain = proc("Plain", reads={"a"}, writes={"x"})
+    spec, analysis = job([UdtfStep("U", "m.U", 0)], {"U": [plain]}, ["id", "x"])
+    assert not weld(spec, analysis).diagnostics
+
+
 # ---------------------------------------------------------------------- the naive reference
 FIELDS = ["a", "b", "c", "x", "y", "z", "w", "nope"]
 

@@ -27,6 +27,7 @@ a ``pruner.runtime.stores.SqliteTable`` (a DimJoin then looks its rows up in SQL
 """
 from __future__ import annotations
 
+import copy
 import json
 import time
 from dataclasses import dataclass, field
@@ -99,8 +100,8 @@ class Dedup:
     def __post_init__(self) -> None:
         if self.max_keys is not None and self.max_keys < 1:
             raise ValueError("max_keys must be at least 1")
-        if self.ttl is not None and self.ttl <= 0:
-            raise ValueError("ttl must be positive")
+        if self.ttl is not None and not 0 < self.ttl < float("inf"):      # NaN too
+            raise ValueError("ttl must be a positive number of seconds")
 
 
 @dataclass
@@ -181,6 +182,8 @@ class Engine:
         may_prune = True
         if check_fingerprints:          # in every mode: a stale plan's units may not be the job's
             plan, may_prune = plugins.plan_to_run(plan, spec, on_stale)
+        else:
+            plugins.expect(spec, None)
         self.spec = spec
         self.plan = plan
         self.mode = mode
@@ -259,9 +262,9 @@ class Engine:
             if pu.kind in ("processor", "filter"):
                 instance = instances.get(pu.class_ref)
                 if instance is None:
-                    instance = plugins.load_class(self.spec, pu.class_ref)()
+                    instance = _instantiate(plugins.load_class(self.spec, pu.class_ref), pu.class_ref)
                     instances[pu.class_ref] = instance
-                unit.run = _processor_runner(instance)
+                unit.run = _processor_runner(instance, pu.isolated)
             units.append(unit)
         plugins.note_loaded(self.spec)
         return units
@@ -853,18 +856,37 @@ class _BadChange(Exception):
     """A change the job cannot apply (no key, wrong types): it becomes a dead letter."""
 
 
-def _processor_runner(instance: Any) -> Callable[[dict[str, Any], tuple], dict[str, Any]]:
+def _processor_runner(instance: Any, isolated: bool = False) -> Callable[[dict[str, Any], tuple], dict[str, Any]]:
+    """`instance.process` on a read-only view of the row; with `isolated` (the analyzer could not
+    prove it changes no value in place) on a private deep copy, so what it changes in place is
+    seen by nothing else, in every mode."""
     name = type(instance).__name__
 
     def run(row: dict[str, Any], key: tuple) -> dict[str, Any]:
         out: dict[str, Any] = {}
         try:
-            instance.process(MappingProxyType(row), out)
-        except Exception as error:  # a plugin's bug must not take the job down: dead-letter it
+            instance.process(MappingProxyType(copy.deepcopy(row) if isolated else row), out)
+        except (Exception, SystemExit, GeneratorExit) as error:  # a plugin's bug (or sys.exit) must not
+            # take the job down: dead-letter it. Ctrl-C (KeyboardInterrupt) still stops the run.
             raise UnitFailed(f"{name} on key {key!r}", error) from error
         return out
 
     return run
+
+
+def _instantiate(cls: type, class_ref: str) -> Any:
+    """``cls()``; a constructor that raises (or needs arguments) is a PluginLoadError naming where."""
+    try:
+        return cls()
+    except (Exception, SystemExit, GeneratorExit) as error:
+        import inspect
+        try:
+            where = f"{inspect.getsourcefile(cls)}:{inspect.getsourcelines(cls)[1]}"
+        except (OSError, TypeError):
+            where = class_ref
+        raise plugins.PluginLoadError(f"cannot create {class_ref} ({where}): {cls.__name__}() raised "
+                                      f"{type(error).__name__}: {error}; a Processor is created with no "
+                                      "arguments, once per run") from error
 
 
 def _key_order_one(key: tuple) -> tuple:

@@ -125,6 +125,7 @@ def plan_to_run(plan: Plan, spec: JobSpec, policy: str = "stop") -> tuple[Plan, 
     _check_policy(policy)
     staleness = check_fingerprints(plan, spec)
     if not staleness.stale:
+        expect(spec, plan)
         return plan, True
     fresh, why = _compile_in_memory(spec)
     units = _unit_changes(plan, fresh) if fresh is not None else ""
@@ -134,6 +135,7 @@ def plan_to_run(plan: Plan, spec: JobSpec, policy: str = "stop") -> tuple[Plan, 
     if fresh is None:
         raise StalePlanError(f"{message}\n  on_stale={policy} compiles the job in memory, which "
                              f"fails: {why}")
+    expect(spec, fresh)
     if policy == "full":
         warnings.warn(f"{message}; running every unit of the current code on every message (nothing "
                       "pruned) until then", StalePlanWarning, stacklevel=3)
@@ -143,9 +145,38 @@ def plan_to_run(plan: Plan, spec: JobSpec, policy: str = "stop") -> tuple[Plan, 
     return fresh, True
 
 
+# Plugin file (resolved) -> the digest the running plan was checked against. A module imported
+# after the check (lazily, inside process()) is compiled only if its bytes still have it: a file
+# edited during a run would otherwise run new code under the old plan.
+_EXPECTED: dict[str, str] = {}
+_CHECKED_FOLDERS: set[Path] = set()       # every .py file in these must be in _EXPECTED
+
+
+def expect(spec: JobSpec, plan: Plan | None) -> None:
+    """From now on, load `spec`'s plugin files only with the digests `plan` records for them
+    (None: forget what was expected of them, for a runtime that checks no fingerprints)."""
+    folders = [Path(folder).resolve() for folder in spec.plugins]
+    for path in [p for p in _EXPECTED if any(Path(p).is_relative_to(f) for f in folders)]:
+        del _EXPECTED[path]
+    _CHECKED_FOLDERS.difference_update(folders)
+    if plan is None:
+        return
+    _CHECKED_FOLDERS.update(folders)
+    base = spec.path.resolve().parent
+    for name, digest in plan.fingerprints.get("plugins", {}).items():
+        _EXPECTED[str((base / name).resolve())] = digest
+
+
+class PluginChangedError(ImportError):
+    """A plugin file changed after the run checked its plan against it."""
+
+
 def _check_policy(policy: str) -> None:
     if policy not in STALE_POLICIES:
         raise ValueError(f"on_stale must be one of {', '.join(STALE_POLICIES)}, got {policy!r}")
+
+
+_FILE_ERRORS = frozenset({"PR001", "PR002", "PR003"})
 
 
 def _stale_message(plan_name: str, staleness: Staleness, units: str = "") -> str:
@@ -164,9 +195,15 @@ def _compile_in_memory(spec: JobSpec) -> tuple[Plan | None, str]:
         result = build(spec.path)
     except (SpecError, SourceError, OSError) as error:
         return None, str(error)
-    errors = [d.render() for d in result.diagnostics() if d.severity is Severity.ERROR]
-    if errors:
-        return None, "; ".join(errors[:3]) + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
+    found = [d for d in result.diagnostics() if d.severity is Severity.ERROR]
+    # A file that cannot be read or parsed (PR001-PR003) is the cause of what follows from it
+    # (unknown classes, cycles, unproduced fields): those come first and are never cut.
+    causes = [d.render() for d in found if d.code in _FILE_ERRORS]
+    rest = [d.render() for d in found if d.code not in _FILE_ERRORS]
+    if causes or rest:
+        shown = causes + rest[:max(0, 3 - len(causes))]
+        left = len(causes) + len(rest) - len(shown)
+        return None, "; ".join(shown) + (f" (and {left} more)" if left else "")
     return result.plan, ""
 
 
@@ -207,7 +244,8 @@ def load_class(spec: JobSpec, class_ref: str) -> Any:
         try:
             _forget_stale_modules(modules)
             module = importlib.import_module(module_name)
-        except Exception as error:      # plugin code raising at import is the plugin's error, not ours
+        except (Exception, SystemExit, GeneratorExit) as error:      # plugin code raising (or calling
+            # sys.exit) at import is the plugin's error, not ours; Ctrl-C stays Ctrl-C
             raise PluginLoadError(f"cannot import {class_ref}: {_where(error, folders)}") from error
     try:
         return getattr(module, class_name)
@@ -223,6 +261,19 @@ class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
 
     def path_stats(self, path: str):
         raise OSError("no bytecode for plugins")   # SourceLoader then neither reads nor writes it
+
+    def get_data(self, path: str) -> bytes:
+        data = super().get_data(path)
+        resolved = Path(path).resolve()
+        expected = _EXPECTED.get(str(resolved))
+        if expected is None and not any(resolved.is_relative_to(f) for f in _CHECKED_FOLDERS):
+            return data
+        if expected is None or hashlib.sha256(data).hexdigest() != expected:
+            raise PluginChangedError(f"{path} {'appeared' if expected is None else 'changed'} after the run "
+                                     "checked the plan against the job's files (it is imported only now): "
+                                     "its code never runs under a plan made without it; recompile with "
+                                     "`pruner compile` and run again")
+        return data
 
 
 class _PluginFinder(importlib.abc.MetaPathFinder):

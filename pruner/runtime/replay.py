@@ -1,10 +1,12 @@
 """Replay a captured CDC stream through a job: the product's main job from the command line."""
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import sys
 import time
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
@@ -35,6 +37,15 @@ class ReplayResult:
     decode_stats: DecodeStats
     dead_letters: list[DeadLetter]
     older_skipped: int = 0          # redelivered messages older than their row's last change
+    # With replay(..., hold_store=True): the --dim-store's open transaction, for the caller to
+    # end with finish_store once it knows whether the run's outputs were written.
+    store: Any = None
+
+    def finish_store(self, keep: bool) -> None:
+        """Commit (`keep`) or roll back what the run did to its --dim-store; once."""
+        connection, self.store = self.store, None
+        if connection is not None:
+            connection.execute("COMMIT" if keep else "ROLLBACK")
 
     def stats_json(self) -> dict[str, Any]:
         data = self.stats.to_json()
@@ -77,9 +88,14 @@ class _Lines:
 
 def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | Iterable[bytes], fmt: str,
            mode: str, *, on_stale: str = "stop", progress: IO[str] | None = None,
-           dim_store: str | Path | None = None, dedup=None, source_order: bool = True) -> ReplayResult:
+           dim_store: str | Path | None = None, dedup=None, source_order: bool = True,
+           hold_store: bool = False) -> ReplayResult:
     """Decode and run `lines` (``str`` or ``bytes``, see ``decode()``); with `dim_store`, the
     dimension tables live in that SQLite file.
+
+    The run is one transaction of the store: a run that raises changes nothing in it. It is
+    committed at the end, or with `hold_store` left open in the result (``finish_store``), so
+    that a caller writing outputs commits the store only when they are written.
 
     With `source_order`, a message older than the last one applied to its row (by the
     source position the format carries, see pruner.runtime.order) is skipped and counted.
@@ -92,6 +108,23 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | 
     spec = load_spec(spec_path)
     plan = read_plan(plan_path)
     stores = sqlite_stores(dim_store, list(spec.dimensions)) if dim_store is not None else None
+    connection = next(iter(stores.values())).connection if stores else None
+    if connection is None:
+        return _replay(spec, plan, lines, fmt, mode, on_stale, progress, None, dedup, source_order)
+    connection.execute("BEGIN")
+    try:
+        result = _replay(spec, plan, lines, fmt, mode, on_stale, progress, stores, dedup, source_order)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    result.store = connection
+    if not hold_store:
+        result.finish_store(True)
+    return result
+
+
+def _replay(spec, plan, lines, fmt: str, mode: str, on_stale: str, progress: IO[str] | None, stores, dedup,
+            source_order: bool) -> ReplayResult:
     engine = Engine(spec, plan, mode, on_stale=on_stale, stores=stores, dedup=dedup)
     sink = SinkTable(spec.sink.fields, spec.sink.primary_key)
     decode_stats = DecodeStats()
@@ -172,33 +205,70 @@ def format_hint(lines: list[str], fmt: str) -> str:
 
 
 def check_sink(sink: SinkTable) -> None:
-    """Raise ``SinkValueError`` naming the key and field of the first sink value that is NaN
-    or Infinity (at any depth); what is overwritten or deleted before the end is never written,
-    so it does not count."""
+    """Raise ``SinkValueError`` naming the key and field of the first sink value JSON cannot
+    hold exactly (at any depth): NaN or Infinity (a float or a Decimal), an integer beyond
+    Python's digit limit, a dict key that is not a string, number, bool or null, or a value
+    of a type that has no JSON form here (a set, an arbitrary object: written with ``str`` it
+    would be text that differs between runs). What is overwritten or deleted before the end is
+    never written, so it does not count."""
     for key, row in sink.rows.items():
         for name in sink.fields:
-            bad = _non_finite(row.get(name))
-            if bad is not None:
-                shown = dict(zip(sink.key_fields, key))
-                token = "NaN" if math.isnan(bad) else "Infinity" if bad > 0 else "-Infinity"
+            bad = _bad_value(row.get(name))
+            if bad is None:
+                continue
+            shown = dict(zip(sink.key_fields, key))
+            if isinstance(bad, (float, Decimal)):
+                token = "NaN" if bad != bad else "Infinity" if bad > 0 else "-Infinity"
                 raise SinkValueError(
                     f"the sink row with key {shown} has {token} in field {name!r}: RFC 8259 JSON has "
                     f"no NaN or Infinity, so the sink is not written; make the processor that sets "
                     f"{name!r} give null or a finite number")
+            raise SinkValueError(f"the sink row with key {shown} has {bad} in field {name!r}, which JSON cannot "
+                                 f"hold, so the sink is not written; make the processor that sets {name!r} give "
+                                 "JSON values (null, booleans, numbers, strings, lists, objects with string keys)")
 
 
-def _non_finite(value: Any) -> float | None:
+_SCALARS = (str, int, bool, type(None), bytes, datetime.date, datetime.time)     # datetime is a date
+
+
+def _bad_value(value: Any) -> Any:
+    """The first value in `value` (at any depth) that JSON cannot hold, or a description of it;
+    None when all is well. Decimal, dates, times and bytes are written as their text."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
     pending = [value]
     while pending:
         item = pending.pop()
-        if isinstance(item, float):
+        kind = type(item)
+        if kind is float:
             if not math.isfinite(item):
                 return item
-        elif isinstance(item, dict):
+        elif kind is Decimal:
+            if not item.is_finite():
+                return item
+        elif kind is dict:
+            for k in item:
+                if not isinstance(k, (str, int, float, bool, type(None))) or isinstance(k, float) and not math.isfinite(k):
+                    return f"a dict key {k!r} (a {type(k).__name__})"
             pending.extend(item.values())
-        elif isinstance(item, (list, tuple)):
+        elif kind in (list, tuple):
             pending.extend(item)
+        elif kind is int:
+            if limit and item.bit_length() > 3 * limit:      # fewer bits cannot reach `limit` digits
+                try:
+                    str(item)
+                except ValueError:
+                    return f"an integer of more than {limit:,} digits"
+        elif not isinstance(item, _SCALARS):
+            return f"a value of type {kind.__name__} ({_short(item)})"
     return None
+
+
+def _short(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:          # a value whose repr fails: its type says enough
+        return "no repr"
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def write_sink(result: ReplayResult, out: IO[str]) -> None:

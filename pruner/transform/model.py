@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 from pruner.diagnostics import Diagnostic, Severity, from_json as diagnostic_from_json
+
+
+# Diagnostics that say nothing about changing values in place: a Processor with only these
+# (or none) was followed entirely and changes nothing it did not create.
+_LEAVES_INPUTS_ALONE: Final = frozenset({"PR101", "PR102", "PR111", "PR112", "PR201", "PR202", "PR208"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,16 @@ class ProcessorFacts:
     declared_writes: frozenset[str] | None = None
     always_run: bool = False
     diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def isolated(self) -> bool:
+        """True unless the analyzer proved that `process` changes in place no value it did not
+        create (a row value, an element of one, anything reachable from it). Such a Processor
+        (a shared mutation, unknown code, state on self, code it could not resolve) runs on a
+        private deep copy of the row, so that what it changes is seen by nothing else: not by
+        later units, the engine's tables and stored outputs, nor the next message. Every mode
+        then agrees, whatever it changes."""
+        return any(d.code not in _LEAVES_INPUTS_ALONE for d in self.diagnostics)
 
     def to_json(self) -> dict[str, object]:
         return {

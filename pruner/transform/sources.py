@@ -39,18 +39,23 @@ def folder_modules(folder: Path) -> Iterator[tuple[Path, str]]:
 def discover(paths: list[str | Path]) -> list[SourceFile]:
     """Every ``.py`` file under the given files and folders, in a stable order."""
     found: dict[Path, SourceFile] = {}
+    # Every name a file can be imported by: a folder inside another listed folder (plugins and
+    # plugins/sub) makes plugins/sub/x.py both "sub.x" and "x", which may clash with plugins/x.py.
+    named: list[tuple[str, Path]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_file():
             found.setdefault(path.resolve(), SourceFile(path, path.stem, str(path)))
+            named.append((path.stem, path))
         elif path.is_dir():
             for file, module in folder_modules(path):
                 found.setdefault(file.resolve(), SourceFile(file, module, str(file)))
+                named.append((module, file))
         else:
             raise SourceError(f"{raw}: no such file or folder")
     if not found:
         raise SourceError("no Python files found in " + ", ".join(str(p) for p in paths))
-    clash = module_clashes((s.module, s.path) for s in found.values())
+    clash = module_clashes(named)
     if clash:
         raise SourceError(clash)
     return list(found.values())

@@ -329,6 +329,17 @@ def _processor(draw, uid: str, index: int, avail: dict[str, FieldInfo], forbidde
         record(out, "scalar", True)
         source = "\n".join([*base, f"class {name}({name}Base):", f'    KEY = "{read}"', f'    OUT = "{out}"'])
         return Proc(name, module.name, set(body.reads), False, writes, source), changes
+    elif draw(st.integers(0, 9)) == 0:
+        # changes a row value in place (PR209 shared-mutation): never pruned, and run on a private
+        # copy of the row, so no other unit, stored output, table or later message sees it
+        lists = sorted(f for f, info in avail.items() if info.kind != "scalar")
+        read = draw(st.sampled_from(lists or sorted(avail)))
+        body.reads.add(read)
+        out = target()
+        lines += [f'_v = row.get("{read}")', "if isinstance(_v, list):", "    _v.append(1)",
+                  "elif isinstance(_v, dict):", '    _v["zz"] = 1', f'out["{out}"] = _num(_v)']
+        record(out, "scalar", True)
+        reads_all = False
     elif draw(st.integers(0, 19)) == 0:
         # @pure with a memo on self: deterministic, so skipping it is fine
         names = draw(st.lists(st.sampled_from(sorted(avail)), min_size=1, max_size=2, unique=True))

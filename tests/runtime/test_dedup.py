@@ -179,6 +179,9 @@ def test_dedup_options_are_checked(reference: Path) -> None:
         Engine(spec, plan, "pruned", dedup=Dedup(ignore=frozenset({"zz"})))
     with pytest.raises(ValueError, match="max_keys"):
         Dedup(max_keys=0)
+    for ttl in (0.0, -1.0, float("nan"), float("inf")):       # nan: found by an adversary
+        with pytest.raises(ValueError, match="ttl"):
+            Dedup(ttl=ttl)
 
 
 def test_replay_with_dedup(tmp_path: Path, capsys) -> None:

@@ -346,6 +346,33 @@ def test_a_module_imported_lazily_inside_process_is_compiled_from_its_source(ref
     assert not dead and rows and all(row["d"].endswith(":NEW") for row in rows)
 
 
+@pytest.mark.parametrize("edit", ["changed", "appeared"])
+def test_a_lazily_imported_module_edited_during_the_run_never_runs(reference: Path, edit: str) -> None:
+    """Found by an adversary: a helper imported inside process() and edited after the run checked
+    the plan ran its new code under the old plan (pruned and full then disagreed). Its messages
+    are dead letters naming the file; nothing runs code the plan was not made from."""
+    import sys
+    helper = reference / "plugins/late_helper.py"
+    plugin = reference / "plugins/reference_udtfs.py"
+    plugin.write_text(plugin.read_text().replace(
+        '        out["d"] = f"{row[\'a\']}:{row[\'b\']}"',
+        '        from late_helper import SUFFIX\n        out["d"] = f"{row[\'a\']}:{row[\'b\']}" + SUFFIX'))
+    helper.write_text('SUFFIX = ":OLD"\n')
+    result = build(reference / "job.yaml")
+    write_plan(result.plan, reference / "job.plan")
+    engine = _engine(reference)                       # checks the plan against the files now
+    sys.modules.pop("late_helper", None)            # as in a fresh process: not imported yet
+    if edit == "changed":
+        helper.write_text('SUFFIX = ":NEW"\n')
+    else:                                             # a module the plan never saw
+        helper.unlink()
+        (reference / "plugins/late_helper").mkdir()
+        (reference / "plugins/late_helper/__init__.py").write_text('SUFFIX = ":NEW"\n')
+    rows, dead = _run(engine, STREAM)
+    assert dead and all(edit in d.reason and "late_helper" in d.reason for d in dead)
+    assert not any(row.get("d") and row["d"].endswith(":NEW") for row in rows)
+
+
 def test_a_module_name_in_two_plugin_folders_is_refused_by_compiler_and_runtime(reference: Path, capsys) -> None:
     """Python imports the first `common` on its path; an analyzer reading the other one would
     compile a plan for code that never runs. Both refuse, naming the two files."""
@@ -361,6 +388,24 @@ def test_a_module_name_in_two_plugin_folders_is_refused_by_compiler_and_runtime(
         build(spec_file)
     assert main(["compile", str(spec_file), "-o", str(reference / "new.plan")]) == 1
     assert "module 'common' is both" in capsys.readouterr().err and not (reference / "new.plan").exists()
+    with pytest.raises(PluginLoadError, match="module 'common' is both"):
+        load_class(load_spec(spec_file), "reference_udtfs.UDTF1")
+
+
+@pytest.mark.parametrize("folders", ["plugins, plugins/sub", "plugins/sub, plugins"])
+def test_a_folder_inside_another_plugin_folder_clashes_in_either_order(reference: Path, folders: str) -> None:
+    """Found by an adversary: with plugins and plugins/sub listed, plugins/sub/common.py is both
+    "sub.common" and "common"; the compiler saw the clash with plugins/common.py in one order only."""
+    from pruner.runtime.plugins import PluginLoadError, load_class
+    from pruner.transform import SourceError
+
+    (reference / "plugins/sub").mkdir()
+    (reference / "plugins/common.py").write_text("SUFFIX = 'first'\n")
+    (reference / "plugins/sub/common.py").write_text("SUFFIX = 'second'\n")
+    spec_file = reference / "job.yaml"
+    spec_file.write_text(spec_file.read_text().replace("plugins: [plugins]", f"plugins: [{folders}]"))
+    with pytest.raises(SourceError, match=r"module 'common' is both"):
+        build(spec_file)
     with pytest.raises(PluginLoadError, match="module 'common' is both"):
         load_class(load_spec(spec_file), "reference_udtfs.UDTF1")
 
@@ -388,3 +433,78 @@ def test_a_decimal_join_key_finds_its_dimension_row(reference: Path, mode: str) 
     rows, dead = _run(_engine(reference, mode), stream)
     assert not dead
     assert [(row["id"], row["c"]) for row in rows] == [(1, "y"), (2, "z"), (3, None)]
+
+
+# ---------------------------------------------------------------------- values changed in place
+_IN_PLACE = '''from plugin_sdk import UDTF, Processor
+
+
+class A(Processor):
+    def process(self, row, out):
+        out["lst"] = [row["a"]]
+
+
+class B(Processor):
+    def process(self, row, out):
+        row["lst"].append(row["n"])            # a value another unit made (PR209)
+        out["cnt"] = len(row["lst"])
+
+
+class C(Processor):
+    def process(self, row, out):
+        t = row["tags"]
+        t.append("x")                           # a source row value (PR209)
+        out["tcount"] = len(t)
+
+
+class D(Processor):
+    def process(self, row, out):
+        out["nn"] = len(row.get("note_list") or [])
+
+
+class U(UDTF):
+    processors = [A, B, C]
+
+
+class V(UDTF):
+    processors = [D]
+'''
+_IN_PLACE_JOB = '''name: inplace
+plugins: [plugins]
+sources:
+  items: {primary_key: [id], fields: [id, a, n, tags]}
+  notes: {primary_key: [nid], fields: [nid, item_id, txt]}
+pipeline:
+  - udtf: U
+    class: m.U
+  - udaf: N
+    source: notes
+    key: item_id
+    fields: [txt]
+    output: note_list
+  - udtf: V
+    class: m.V
+sink: {name: s, primary_key: [id], fields: [id, lst, cnt, tags, tcount, nn]}
+'''
+
+
+@pytest.mark.parametrize("mode", ["pruned", "stateless", "full", "batch"])
+def test_a_value_changed_in_place_is_seen_by_nothing_else(tmp_path: Path, mode: str) -> None:
+    """Processors that change a row value in place (found by an adversary: pruned, full and batch
+    each gave another sink, as the change reached stored outputs, the held source rows and later
+    messages) run on a private copy of the row: every mode gives the sink of a job where each
+    sees the values as the units that made them left them."""
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins/m.py").write_text(_IN_PLACE)
+    (tmp_path / "job.yaml").write_text(_IN_PLACE_JOB)
+    built = build(tmp_path / "job.yaml")
+    assert {u.name for u in built.plan.units if u.isolated} == {"U.B", "U.C"}
+    write_plan(built.plan, tmp_path / "job.plan")
+    item = {"id": 1, "a": "A", "n": 1, "tags": ["t"]}
+    stream = [insert("items", item), update("items", item, {**item, "n": 2}),
+              update("items", {**item, "n": 2}, {**item, "n": 3}),
+              insert("notes", {"nid": 1, "item_id": 1, "txt": "hello"}),
+              insert("notes", {"nid": 2, "item_id": 1, "txt": "hello"})]
+    rows, dead = _run(_engine(tmp_path, mode), stream)
+    assert not dead
+    assert rows == [{"id": 1, "lst": ["A"], "cnt": 2, "tags": ["t"], "tcount": 2, "nn": 2}]

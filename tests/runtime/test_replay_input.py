@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 import shutil
 import sys
 from pathlib import Path
@@ -129,6 +130,29 @@ def test_a_nan_overwritten_before_the_end_is_never_written(nan_job: Path, tmp_pa
     with pytest.raises(SinkValueError, match="-Infinity in field 'e'"):
         write_sink(result, out)
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize("value, shown", [
+    ({1, 2}, "a value of type set"), (object(), "a value of type object"), ({(1, 2): 3}, "a dict key (1, 2)"),
+    ([Decimal("NaN")], "NaN in field"), (10 ** 5000, "an integer of more than"),
+    ({"deep": [frozenset()]}, "a value of type frozenset")], ids=["set", "object", "tuple-key", "decimal-nan", "huge-int", "deep"])
+def test_a_value_json_cannot_hold_stops_the_run_naming_row_and_field(nan_job: Path, tmp_path: Path, value,
+                                                                    shown: str) -> None:
+    """Found by an adversary: a set or an object was written with str() (an address that differs
+    between runs), a tuple dict key was a traceback, a 5,000-digit integer named no row."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(_items({"id": 7, "a": "fine", "b": 1}))
+    with source.open("rb") as lines:
+        result = replay(nan_job / "job.yaml", nan_job / "job.plan", lines, "debezium-json", "pruned")
+    result.sink.rows[(7,)]["e"] = value
+    out = io.StringIO()
+    with pytest.raises(SinkValueError) as error:
+        write_sink(result, out)
+    assert shown in str(error.value) and "{'id': 7}" in str(error.value) and "'e'" in str(error.value)
+    assert out.getvalue() == ""
+    result.sink.rows[(7,)]["e"] = {"n": Decimal("12.50"), "t": (1, 2), 3: None}      # these JSON can hold
+    write_sink(result, out)
+    assert strict_json(out.getvalue())["e"] == {"n": "12.50", "t": [1, 2], "3": None}
 
 
 def test_an_engine_dead_letter_keeps_the_text_of_its_bytes_line(nan_job: Path, tmp_path: Path) -> None:

@@ -483,6 +483,8 @@ def judge(case: Case, facts: Any, seen: Observed) -> tuple[str, list[str]]:
         imprecise.append("must_writes not exact")
     if facts.prunable and not case.prunable:
         unsound.append("called prunable, but it is stateful or effectful")
+    if not facts.isolated and any(s.startswith("changed a row value in place") for s in seen.stateful):
+        unsound.append("changed a row value in place, but not isolated (it would run on the shared row)")
     if not facts.prunable and case.prunable:
         imprecise.append("called unprunable")
     if unsound:
