@@ -510,12 +510,17 @@ class Engine:
         """The units to visit in order (running, or replaying stored outputs), and the counters
         one row update bumps: the skip counts come from the decision, not from visiting."""
         ran = set(run)
-        visit = tuple((u, _RUN if u.index in ran else _DERIVE if u.kind in _DERIVED else _REPLAY)
-                      for u in self.units if u.index in ran or u.index in visit_skipped)
+        visit = []
+        for u in self.units:
+            if u.index in ran or u.index in visit_skipped:
+                how = _RUN if u.index in ran else _DERIVE if u.kind in _DERIVED else _REPLAY
+                special = 1 if u.kind == "filter" else 2 if u.kind == "rename" else 0
+                store = self.mode == "pruned" and how is _RUN and u.kind not in _DERIVED
+                visit.append((u, u.index, how, special, store))
         counters = [(self.stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
         steps_run = {self._step_of[i] for i in ran}
         counters += [(counts, 0 if step in steps_run else 1) for step, counts in self.stats.steps.items()]
-        return _Work(visit, tuple(counters), outputs)
+        return _Work(tuple(visit), tuple(counters), outputs)
 
     def _work_for(self, decision: Decision) -> _Work:
         """The work of a row update under `decision` (memoized by mask). Stateless mode keeps no
@@ -578,32 +583,34 @@ class Engine:
         keep = self.mode == "pruned"
         new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
         shapes = self._shapes
+        run_unit = self._run_unit
         # In the sink iff every filter keeps the row. A filter without an output here was skipped
         # in stateless mode while the row was in the sink: it still keeps it.
         exists_in_sink = True
-        for unit, how in work.visit:
-            index = unit.index
+        for unit, index, how, special, store in work.visit:
             if how is _REPLAY:                       # a skipped unit's stored outputs (pruned)
                 out = new_outputs[index]
                 if out is None:
                     continue
                 if out.__class__ is tuple:           # its values, in the order of its shape
-                    if unit.kind == "filter" and not all(out):
+                    if special == 1 and not all(out):
                         exists_in_sink = False
                     row.update(zip(shapes[index], out))
                     continue
             else:
-                out = self._run_unit(unit, row, key)
-                if keep and how is _RUN and unit.kind not in _DERIVED:
+                out = run_unit(unit, row, key)
+                if store:
                     shape = shapes[index]
                     if shape is None:
                         shape = shapes[index] = tuple(out)
-                    new_outputs[index] = tuple(out.values()) if len(out) == len(shape) and tuple(out) == shape else out
-            if unit.kind == "filter" and not all(bool(v) for v in out.values()):
-                exists_in_sink = False
-            if unit.kind == "rename":
-                for old, _ in unit.step.fields:
-                    row.pop(old, None)
+                    new_outputs[index] = tuple(out.values()) if tuple(out) == shape else out
+            if special:
+                if special == 1:
+                    if not all(out.values()):
+                        exists_in_sink = False
+                else:
+                    for old, _ in unit.step.fields:
+                        row.pop(old, None)
             row.update(out)
         if keep:
             self._set(self.outputs, key, new_outputs)
@@ -847,7 +854,9 @@ _DERIVED = frozenset({"dimjoin", "udaf", "rename"})
 
 @dataclass(frozen=True)
 class _Work:
-    visit: tuple[tuple[_Executable, str], ...]     # (unit, _RUN/_REPLAY/_DERIVE) in order; others are not visited
+    # (unit, its index, _RUN/_REPLAY/_DERIVE, 1 filter / 2 rename / 0, keep its outputs) in
+    # order; units not listed are not visited
+    visit: tuple[tuple[_Executable, int, str, int, bool], ...]
     counters: tuple[tuple[list[int], int], ...]    # (a [run, skipped] counter, which one to bump)
     outputs: tuple[str, ...]                       # sink fields that may change
 
