@@ -99,6 +99,7 @@ soak: $(STAMP) pg-deps
 	    tests/transform/test_property.py::test_execution_oracle \
 	    && CI= FUZZ_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
 	    tests/cdc/test_fuzz.py::test_bad_lines_are_dead_letters_and_good_lines_decode_as_alone \
+	    tests/cdc/test_fast_paths.py \
 	    && CI= FOLLOW_KILLS=$(SOAK_FOLLOW_KILLS) FOLLOW_SEED=$$seed nice $(BIN)/python -m pytest -q -s \
 	    tests/pg/test_follow_crash.py; \
 	status=$$?; \
