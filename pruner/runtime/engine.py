@@ -48,8 +48,11 @@ _ADDED, _DISCARDED = object(), object()        # undo entries of a set changed i
 _UNMATCHED = ("<no dimension key>", object())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SinkRecord:
+    """One record for the sink; a value, not to be changed once made (slotted rather than
+    frozen: a record is made per row update, and a frozen dataclass costs 3× to make)."""
+
     op: str                      # "upsert" | "delete"
     key: tuple
     fields: dict[str, Any]       # upsert: the fields it sets (all sink fields on a full row)
