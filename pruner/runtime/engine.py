@@ -48,8 +48,11 @@ _ADDED, _DISCARDED = object(), object()        # undo entries of a set changed i
 _UNMATCHED = ("<no dimension key>", object())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SinkRecord:
+    """One record for the sink; a value, not to be changed once made (slotted rather than
+    frozen: a record is made per row update, and a frozen dataclass costs 3× to make)."""
+
     op: str                      # "upsert" | "delete"
     key: tuple
     fields: dict[str, Any]       # upsert: the fields it sets (all sink fields on a full row)
@@ -164,6 +167,7 @@ class _Executable:
 
 
 class Engine:
+    WORK_CACHE = 65536          # masks whose per-decision work is kept
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "stop",
                  check_fingerprints: bool = True,
                  stores: Mapping[str, MutableMapping[tuple, dict[str, Any]]] | None = None,
@@ -188,14 +192,14 @@ class Engine:
         self.plan = plan
         self.mode = mode
         self.prune = mode in ("pruned", "stateless") and may_prune
-        self.stats = RunStats(units={u.name: [0, 0] for u in plan.units},
+        self._stats = RunStats(units={u.name: [0, 0] for u in plan.units},
                               steps={s.name: [0, 0] for s in spec.pipeline})
         self.dedup = dedup
         if dedup is not None:
             unknown = sorted(dedup.ignore - set(spec.sink.fields))
             if unknown:
                 raise ValueError(f"dedup ignore: {', '.join(unknown)} not sink fields of {spec.sink.name}")
-            self.stats.dedup = DedupStats(fields={f: [0, 0] for f in spec.sink.fields
+            self._stats.dedup = DedupStats(fields={f: [0, 0] for f in spec.sink.fields
                                                   if f not in spec.sink.primary_key})
         self.emitted: dict[tuple, tuple[float, dict[str, Any]]] = {}   # dedup: key -> (when, values)
         self.n_bits = plan.n_bits
@@ -245,6 +249,18 @@ class Engine:
         self._work_all = self._make_work(tuple(range(len(self.units))), (), self.sink_fields)
         self._work_live = self._make_work(tuple(self.live), (), self.sink_fields)
 
+    @property
+    def stats(self) -> RunStats:
+        """The run's counters, up to date (the run/skip counts of each piece of per-decision work
+        are added in when asked, not per row update)."""
+        for work in (self._work_all, self._work_live, *self._work.values()):
+            hits = work.hits[0]            # type: ignore[index]
+            if hits:
+                work.hits[0] = 0           # type: ignore[index]
+                for counts, which in work.counters:
+                    counts[which] += hits
+        return self._stats
+
     # ------------------------------------------------------------------ building units
     def _executables(self) -> list[_Executable]:
         steps = {s.name: s for s in self.spec.pipeline}
@@ -284,16 +300,16 @@ class Engine:
         try:
             for change in changes:
                 first = first or change
-                self.stats.messages += 1
+                self._stats.messages += 1
                 records += self._dispatch(change)
         except (UnitFailed, _BadChange) as error:
             self._rollback()
-            self.stats.dead_letter += 1
-            self.stats.seconds += time.perf_counter() - start
+            self._stats.dead_letter += 1
+            self._stats.seconds += time.perf_counter() - start
             return DeadLetter(first.line, str(error), "")
         self._undo = None
-        self.stats.records += len(records)
-        self.stats.seconds += time.perf_counter() - start
+        self._stats.records += len(records)
+        self._stats.seconds += time.perf_counter() - start
         return records
 
     def finish(self) -> list[SinkRecord]:
@@ -317,7 +333,7 @@ class Engine:
                 found = self._recompute(key, None)          # batch runs every unit
             except (UnitFailed, _BadChange) as error:
                 self._rollback()
-                self.stats.dead_letter += 1
+                self._stats.dead_letter += 1
                 rows = {t: self.tables[t][key] for t in sorted(self.row_sources) if key in self.tables[t]}
                 self.finish_dead_letters.append(DeadLetter(
                     self._last_line.get(key, 0), f"{error} (the final snapshot of this row)",
@@ -325,8 +341,8 @@ class Engine:
                 continue
             self._undo = None
             records += found
-        self.stats.records += len(records)
-        self.stats.seconds += time.perf_counter() - start
+        self._stats.records += len(records)
+        self._stats.seconds += time.perf_counter() - start
         return records
 
     # ------------------------------------------------------------------ dispatch
@@ -340,7 +356,7 @@ class Engine:
             return self._fanout_change(change, self._dimension_targets)
         if table in self.udafs:
             return self._fanout_change(change, self._aggregate_targets)
-        self.stats.unknown_table += 1
+        self._stats.unknown_table += 1
         return []
 
     def _truncate(self, change: Change) -> list[SinkRecord]:
@@ -477,7 +493,7 @@ class Engine:
     def _keep(self, decision: Decision) -> bool:
         """False when the message is dropped at the source."""
         if self.prune and decision.drop:
-            self.stats.dropped += 1
+            self._stats.dropped += 1
             return False
         return True
 
@@ -517,10 +533,10 @@ class Engine:
                 special = 1 if u.kind == "filter" else 2 if u.kind == "rename" else 0
                 store = self.mode == "pruned" and how is _RUN and u.kind not in _DERIVED
                 visit.append((u, u.index, how, special, store))
-        counters = [(self.stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
+        counters = [(self._stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
         steps_run = {self._step_of[i] for i in ran}
-        counters += [(counts, 0 if step in steps_run else 1) for step, counts in self.stats.steps.items()]
-        return _Work(tuple(visit), tuple(counters), outputs)
+        counters += [(counts, 0 if step in steps_run else 1) for step, counts in self._stats.steps.items()]
+        return _Work(tuple(visit), tuple(counters), outputs, [0])
 
     def _work_for(self, decision: Decision) -> _Work:
         """The work of a row update under `decision` (memoized by mask). Stateless mode keeps no
@@ -551,13 +567,15 @@ class Engine:
                             reads_all = reads_all or unit.reads_all      # its inputs there
                             wanted.update(unit.reads)
         work = self._make_work(run, skipped, outputs)
-        if len(self._work) < 65536:
+        if len(self._work) < self.WORK_CACHE:
             self._work[decision.mask] = work
+        else:                           # not kept, so not seen by stats: counted as it is used
+            work = _Work(work.visit, work.counters, work.outputs, None)
         return work
 
     # ------------------------------------------------------------------ running the pipeline
     def _recompute(self, key: tuple, decision: Decision | None) -> list[SinkRecord]:
-        self.stats.row_updates += 1
+        self._stats.row_updates += 1
         exists = any(key in self.tables[t] for t in self.row_sources)
         was = self.in_sink.get(key, False)
         if not exists:
@@ -578,8 +596,11 @@ class Engine:
                 work = self._work_for(decision)
             outputs = work.outputs
         row = self._source_row(key)
-        for counts, which in work.counters:         # run / skipped, per unit and per step
-            counts[which] += 1
+        if work.hits is not None:                   # run / skipped per unit and step: see stats
+            work.hits[0] += 1
+        else:
+            for counts, which in work.counters:
+                counts[which] += 1
         keep = self.mode == "pruned"
         new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
         shapes = self._shapes
@@ -635,12 +656,12 @@ class Engine:
         if not was:
             return []
         if self.dedup is not None:
-            self.stats.dedup.records += 1          # deletes always go out
+            self._stats.dedup.records += 1          # deletes always go out
         return [SinkRecord("delete", key, {})]
 
     def _dedup(self, key: tuple, values: dict[str, Any], row: dict[str, Any], was: bool) -> list[SinkRecord]:
         """Send only the fields whose value differs from the one last emitted for the key."""
-        dedup, stats = self.dedup, self.stats.dedup
+        dedup, stats = self.dedup, self._stats.dedup
         stats.records += 1
         now = dedup.clock()
         last = self.emitted.get(key)
@@ -859,6 +880,8 @@ class _Work:
     visit: tuple[tuple[_Executable, int, str, int, bool], ...]
     counters: tuple[tuple[list[int], int], ...]    # (a [run, skipped] counter, which one to bump)
     outputs: tuple[str, ...]                       # sink fields that may change
+    hits: list[int] | None                         # row updates done with it, not yet counted
+                                                   # (None: counted at once)
 
 
 class _BadChange(Exception):

@@ -508,3 +508,20 @@ def test_a_value_changed_in_place_is_seen_by_nothing_else(tmp_path: Path, mode: 
     rows, dead = _run(_engine(tmp_path, mode), stream)
     assert not dead
     assert rows == [{"id": 1, "lst": ["A"], "cnt": 2, "tags": ["t"], "tcount": 2, "nn": 2}]
+
+
+@pytest.mark.parametrize("cache", [0, 1, 65536])
+def test_run_and_skip_counts_are_exact_whatever_work_is_kept(reference: Path, cache: int, monkeypatch) -> None:
+    """Counts are added per piece of per-decision work when stats are read; work not kept (a full
+    cache) is counted as it is used. Both give the counts of the same run with every work kept."""
+    def counts(limit: int) -> tuple:
+        monkeypatch.setattr(Engine, "WORK_CACHE", limit)
+        engine = _engine(reference)
+        seen = []
+        for change in STREAM + [update("items", {"id": 1, "a": "A2", "b": 1}, {"id": 1, "a": "A3", "b": 1})]:
+            engine.process(change)
+            seen.append((dict((k, list(v)) for k, v in engine.stats.units.items()),
+                         dict((k, list(v)) for k, v in engine.stats.steps.items())))
+        return tuple(map(repr, seen))
+    assert counts(cache) == counts(65536)
+    assert counts(0)[-1] != counts(0)[0]
