@@ -68,6 +68,7 @@ def parse_source(source: str, file: str, module: str) -> ParsedModule:
 
 def _parse_source(source: str, file: str, module: str) -> ParsedModule:
     digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    source = source.removeprefix("\ufeff")      # a UTF-8 byte order mark: Python ignores it, so do we
     # CPython's parser is the authority on what is Python (LibCST accepts a few things it
     # rejects, such as bad string escapes); it only parses, it never runs anything.
     try:
