@@ -48,6 +48,7 @@ from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLette
 
 # ---------------------------------------------------------------------------- domains
 SCALARS = (0, 1, 2, 3, "x", "y", None)          # no bools/floats: 1 == True would hide a change
+LISTS = ((0,), (1,), (0, 1), None)                # a list column's values (made lists per message)
 ROW_KEYS = (1, 2, 3, 4, 5, 6)
 DIM_KEYS = (0, 1, 2, 3, 4, 5, 6, "x", "y", "v1", "v2")
 PART_IDS = (1, 2, 3, 4, 5, 6)
@@ -467,11 +468,17 @@ def jobs(draw) -> Job:
               if draw(st.booleans()) else None)
     domains: dict[tuple[str, str], tuple] = {}
     domain = st.lists(st.sampled_from(SCALARS), min_size=2, max_size=4, unique=True).map(tuple)
+    listed: set[str] = set()
     for f in items[1:]:
-        domains[("items", f)] = draw(domain)
+        if draw(st.integers(0, 4)) == 0:        # a list-valued column (tags): a value a unit may change in place
+            domains[("items", f)] = LISTS
+            listed.add(f)
+        else:
+            domains[("items", f)] = draw(domain)
     for f in (extras or ())[1:]:
         domains[("extras", f)] = draw(domain)
-    avail: dict[str, FieldInfo] = {f: FieldInfo("scalar", True) for f in (*items, *(extras or ())[1:])}
+    avail: dict[str, FieldInfo] = {f: FieldInfo("any" if f in listed else "scalar", True)
+                                   for f in (*items, *(extras or ())[1:])}
 
     kinds = ["udtf"] * draw(st.integers(1, 3))
     for optional in ("dimjoin", "udaf", "rename", "filter"):
@@ -614,7 +621,8 @@ def streams(draw, job: Job, max_size: int = 40) -> list[Change]:
             return draw(st.sampled_from((*row_keys, 7)))       # 7: an item that never exists
         if f in UNKNOWN_FIELDS:
             return draw(st.integers(0, 2))
-        return draw(st.sampled_from(job.domains[(table, f)]))
+        found = draw(st.sampled_from(job.domains[(table, f)]))
+        return list(found) if isinstance(found, tuple) else found      # a fresh list, as a decoder makes
 
     def image(table: str, key) -> dict:
         row = {pk[table]: key}
