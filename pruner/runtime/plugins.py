@@ -150,21 +150,23 @@ def plan_to_run(plan: Plan, spec: JobSpec, policy: str = "stop") -> tuple[Plan, 
 # edited during a run would otherwise run new code under the old plan.
 _EXPECTED: dict[str, str] = {}
 _CHECKED_FOLDERS: set[Path] = set()       # every .py file in these must be in _EXPECTED
+_EXPECT_LOCK = threading.Lock()           # a Flink worker runs operators (and imports) in threads
 
 
 def expect(spec: JobSpec, plan: Plan | None) -> None:
     """From now on, load `spec`'s plugin files only with the digests `plan` records for them
     (None: forget what was expected of them, for a runtime that checks no fingerprints)."""
     folders = [Path(folder).resolve() for folder in spec.plugins]
-    for path in [p for p in _EXPECTED if any(Path(p).is_relative_to(f) for f in folders)]:
-        del _EXPECTED[path]
-    _CHECKED_FOLDERS.difference_update(folders)
-    if plan is None:
-        return
-    _CHECKED_FOLDERS.update(folders)
     base = spec.path.resolve().parent
-    for name, digest in plan.fingerprints.get("plugins", {}).items():
-        _EXPECTED[str((base / name).resolve())] = digest
+    new = {} if plan is None else {str((base / name).resolve()): digest
+                                   for name, digest in plan.fingerprints.get("plugins", {}).items()}
+    with _EXPECT_LOCK:              # all at once: an import in another thread never sees half of it
+        for path in [p for p in _EXPECTED if any(Path(p).is_relative_to(f) for f in folders)]:
+            del _EXPECTED[path]
+        _CHECKED_FOLDERS.difference_update(folders)
+        if plan is not None:
+            _CHECKED_FOLDERS.update(folders)
+            _EXPECTED.update(new)
 
 
 class PluginChangedError(ImportError):
@@ -265,8 +267,10 @@ class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
     def get_data(self, path: str) -> bytes:
         data = super().get_data(path)
         resolved = Path(path).resolve()
-        expected = _EXPECTED.get(str(resolved))
-        if expected is None and not any(resolved.is_relative_to(f) for f in _CHECKED_FOLDERS):
+        with _EXPECT_LOCK:
+            expected = _EXPECTED.get(str(resolved))
+            checked = expected is not None or any(resolved.is_relative_to(f) for f in _CHECKED_FOLDERS)
+        if not checked:
             return data
         if expected is None or hashlib.sha256(data).hexdigest() != expected:
             raise PluginChangedError(f"{path} {'appeared' if expected is None else 'changed'} after the run "
