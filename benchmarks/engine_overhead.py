@@ -7,6 +7,8 @@ function, is taken off per call). Also: decoding (``pruner.cdc.decode``) against
 ``json.loads`` of the same lines, and the engine's state in bytes per sink key in each mode
 (``tracemalloc``: everything the engine allocates while replaying the stream, decoding
 inside the window, so a value only the state keeps is counted and a message's are not).
+Last, the whole pruned path on a job with light units (the reference job: a format string, a
+DimJoin, an upper-casing), decode included, against ``json.loads`` of the same lines.
 Medians of REPEATS runs, modes alternating, one process.
 
     python benchmarks/engine_overhead.py [--repeats 5] [--updates 5000]
@@ -102,6 +104,54 @@ def state_bytes(built, lines: list[str], mode: str) -> tuple[int, int]:
     return used, sum(1 for present in engine.in_sink.values() if present)
 
 
+def light_stream(messages: int, seed: int = 7, sellers_too: bool = True) -> list[str]:
+    """Debezium lines for the reference job: sellers and items, then updates of a, b or (with
+    `sellers_too`, one update in five) a seller's c, which reaches its 25 items."""
+    import random
+    rng = random.Random(seed)
+    sellers = {b: {"b": b, "c": f"s{b}"} for b in range(20)}
+    items = {i: {"id": i, "a": f"a{i}", "b": rng.randrange(20)} for i in range(500)}
+
+    def line(op: str, table: str, before, after) -> str:
+        return json.dumps({"before": before, "after": after, "op": op,
+                           "source": {"db": "shop", "table": table}}) + "\n"
+    lines = [line("c", "sellers", None, row) for row in sellers.values()]
+    lines += [line("c", "items", None, row) for row in items.values()]
+    while len(lines) < messages:
+        roll = rng.random() if sellers_too else rng.random() * 0.8
+        if roll < 0.8:
+            old = items[rng.randrange(len(items))]
+            new = {**old, "a": f"a{rng.randrange(10_000)}"} if roll < 0.6 else {**old, "b": rng.randrange(20)}
+            items[old["id"]] = new
+            lines.append(line("u", "items", old, new))
+        else:
+            old = sellers[rng.randrange(len(sellers))]
+            new = {**old, "c": f"s{rng.randrange(10_000)}"}
+            sellers[old["b"]] = new
+            lines.append(line("u", "sellers", old, new))
+    return lines
+
+
+def light_ratio(repeats: int, messages: int, sellers_too: bool) -> tuple[float, float]:
+    """(µs per message of a pruned replay, decode included; its median ratio to json.loads)."""
+    built = build(ROOT / "examples/reference/job.yaml")
+    lines = light_stream(messages, sellers_too=sellers_too)
+    runs, ratios = [], []
+    for _ in range(repeats):
+        engine = Engine(built.spec, built.plan, "pruned")
+        start = time.process_time()
+        for change in decode(lines, "debezium-json"):
+            if isinstance(change, Change):
+                engine.process(change)
+        spent = time.process_time() - start
+        start = time.process_time()
+        for text in lines:
+            json.loads(text)
+        ratios.append(spent / (time.process_time() - start))
+        runs.append(spent / len(lines) * 1e6)
+    return statistics.median(runs), statistics.median(ratios)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
@@ -150,6 +200,11 @@ def main() -> None:
         for mode, (used, keys) in by_mode.items():
             per_key = used / max(1, keys)
             print(f"| {profile} | {mode} | {per_key:,.0f} | {per_key / full:.2f}× |")
+    print()
+    for sellers_too, what in ((False, "item updates only"), (True, "with seller updates (fan-out to 25 rows)")):
+        per_message, ratio = light_ratio(args.repeats, max(2_000, args.updates * 4), sellers_too)
+        print(f"light units (reference job), pruned, decode included, {what}: {per_message:.1f} µs per "
+              f"message, {ratio:.2f}× json.loads of the same lines")
 
 
 if __name__ == "__main__":

@@ -117,3 +117,5 @@ def test_the_engine_overhead_benchmark_reports_every_table() -> None:
         state = {line.split(" | ")[1]: line for line in lines
                  if line.startswith(f"| {profile} | ") and line.endswith("× |") and "decode" not in line}
         assert set(state) == {"full", "pruned", "stateless"} and state["full"].endswith("| 1.00× |")
+    light = [line for line in lines if line.startswith("light units (reference job)")]
+    assert len(light) == 2 and all(line.endswith("json.loads of the same lines") for line in light)
