@@ -29,6 +29,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Callable, Final, Iterable, Iterator, Mapping
 
+import msgspec
+
 from pruner.cdc.canal import decode_canal
 from pruner.cdc.changelog import Result, UpdateBefore, decode_changelog, pair_updates
 from pruner.cdc.debezium import decode_debezium
@@ -38,8 +40,6 @@ from pruner.cdc.model import UPDATE, Change, DeadLetter, DecodeStats
 from pruner.cdc.ogg import decode_ogg
 from pruner.cdc.types import ColumnType, coerce, coerce_row
 from pruner.cdc.wal2json import decode_wal2json
-
-import msgspec
 
 CHANGELOG_JSON: Final = "changelog-json"
 _DECODERS: Final[dict[str, Callable[[dict[str, Any], int], Result]]] = {

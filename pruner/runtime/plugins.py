@@ -69,6 +69,11 @@ class Staleness:
         return "; ".join(parts)
 
 
+def file_digest(data: bytes) -> str:
+    """A plugin file's fingerprint: the sha256 of its bytes (the compiler's, for UTF-8 text)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
     base = spec.path.resolve().parent
     current: dict[str, str] = {}
@@ -86,9 +91,10 @@ def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
                 current[key] = f"unreadable: {error.strerror or error}"
                 continue
             try:
-                current[key] = hashlib.sha256(data.decode("utf-8").encode("utf-8", "surrogatepass")).hexdigest()
+                data.decode("utf-8")
+                current[key] = file_digest(data)
             except UnicodeDecodeError:      # not UTF-8: it cannot be what was compiled
-                current[key] = "not-utf-8:" + hashlib.sha256(data).hexdigest()
+                current[key] = "not-utf-8:" + file_digest(data)
     known = plan.fingerprints.get("plugins", {})
     changed = [f for f in known if f in current and current[f] != known[f]]
     spec_digest = hashlib.sha256(spec.text.encode("utf-8")).hexdigest()
@@ -272,7 +278,7 @@ class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
             checked = expected is not None or any(resolved.is_relative_to(f) for f in _CHECKED_FOLDERS)
         if not checked:
             return data
-        if expected is None or hashlib.sha256(data).hexdigest() != expected:
+        if expected is None or file_digest(data) != expected:
             raise PluginChangedError(f"{path} {'appeared' if expected is None else 'changed'} after the run "
                                      "checked the plan against the job's files (it is imported only now): "
                                      "its code never runs under a plan made without it; recompile with "
@@ -359,7 +365,7 @@ def _forget_stale_modules(modules: dict[str, Path]) -> None:
         if module is None:
             continue
         loaded = getattr(module, "__file__", None)
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        digest = file_digest(file.read_bytes())
         if loaded is None or Path(loaded).resolve() != file or getattr(module, _DIGEST, None) != digest:
             del sys.modules[name]
     importlib.invalidate_caches()
@@ -373,7 +379,7 @@ def note_loaded(spec: JobSpec) -> None:
             module = sys.modules.get(name)
             loaded = getattr(module, "__file__", None) if module is not None else None
             if loaded and Path(loaded).resolve() == file:
-                setattr(module, _DIGEST, hashlib.sha256(file.read_bytes()).hexdigest())
+                setattr(module, _DIGEST, file_digest(file.read_bytes()))
 
 
 _DIGEST = "__pruner_sha256__"

@@ -322,18 +322,24 @@ def test_a_stale_bytecode_cache_never_runs_instead_of_the_source(reference: Path
     assert rows and all(row["d"].endswith(":NEW") for row in rows)
 
 
-def test_a_module_imported_lazily_inside_process_is_compiled_from_its_source(reference: Path) -> None:
-    """A plugin module imported inside process() (after the classes were loaded) is found by the
-    job's finder too: a stale .pyc beside it never runs instead of the file."""
-    import importlib.util
-    import os
-    import py_compile
+def _import_lazily(reference: Path) -> Path:
+    """P1 imports SUFFIX from plugins/late_helper.py inside process(); the helper's path."""
     helper = reference / "plugins/late_helper.py"
     plugin = reference / "plugins/reference_udtfs.py"
     plugin.write_text(plugin.read_text().replace(
         '        out["d"] = f"{row[\'a\']}:{row[\'b\']}"',
         '        from late_helper import SUFFIX\n        out["d"] = f"{row[\'a\']}:{row[\'b\']}" + SUFFIX'))
     helper.write_text('SUFFIX = ":OLD"\n')
+    return helper
+
+
+def test_a_module_imported_lazily_inside_process_is_compiled_from_its_source(reference: Path) -> None:
+    """A plugin module imported inside process() (after the classes were loaded) is found by the
+    job's finder too: a stale .pyc beside it never runs instead of the file."""
+    import importlib.util
+    import os
+    import py_compile
+    helper = _import_lazily(reference)
     stamp = helper.stat().st_mtime_ns
     py_compile.compile(str(helper), cfile=importlib.util.cache_from_source(str(helper)), doraise=True,
                        invalidation_mode=py_compile.PycInvalidationMode.TIMESTAMP)
@@ -352,12 +358,7 @@ def test_a_lazily_imported_module_edited_during_the_run_never_runs(reference: Pa
     the plan ran its new code under the old plan (pruned and full then disagreed). Its messages
     are dead letters naming the file; nothing runs code the plan was not made from."""
     import sys
-    helper = reference / "plugins/late_helper.py"
-    plugin = reference / "plugins/reference_udtfs.py"
-    plugin.write_text(plugin.read_text().replace(
-        '        out["d"] = f"{row[\'a\']}:{row[\'b\']}"',
-        '        from late_helper import SUFFIX\n        out["d"] = f"{row[\'a\']}:{row[\'b\']}" + SUFFIX'))
-    helper.write_text('SUFFIX = ":OLD"\n')
+    helper = _import_lazily(reference)
     result = build(reference / "job.yaml")
     write_plan(result.plan, reference / "job.plan")
     engine = _engine(reference)                       # checks the plan against the files now
