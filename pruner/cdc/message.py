@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
+from itertools import compress
+from math import copysign
+from operator import ne
 from typing import Any, Final, Mapping
 
 Row = dict[str, Any]
@@ -120,6 +123,29 @@ def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str
     of one table from one decoder) are walked side by side without a lookup per field.
     """
     changed = []
+    if len(before) == len(after):
+        names = list(after)
+        if names == list(before):
+            values, olds = list(after.values()), list(before.values())
+            kinds = list(map(type, values))
+            if kinds == list(map(type, olds)):
+                # One type per field on both sides: ``!=`` decides every plain field, in C;
+                # the others (float, Decimal, containers) by ``same_value``.
+                differs = list(map(ne, values, olds))
+                odd = _ODD.get(tuple(kinds))
+                if odd is None:
+                    odd = _odd_positions(kinds)
+                floats, others = odd
+                for i in floats:        # same_value's rule for floats, without repr
+                    value = values[i]
+                    if differs[i]:
+                        if value != value and olds[i] != olds[i]:
+                            differs[i] = False              # NaN and NaN
+                    elif value == 0.0 and copysign(1.0, value) != copysign(1.0, olds[i]):
+                        differs[i] = True                   # 0.0 and -0.0
+                for i in others:
+                    differs[i] = not same_value(olds[i], values[i])
+                return list(compress(names, differs))
     if len(before) == len(after) and list(before) == list(after):
         for (name, value), old in zip(after.items(), before.values()):
             if value is old:
@@ -152,6 +178,18 @@ def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str
     if shared != len(before):
         changed.extend(name for name in before if name not in after)
     return changed
+
+
+# field types -> (positions of floats, positions of other types not plain)
+_ODD: dict[tuple[type, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+
+
+def _odd_positions(kinds: list[type]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    odd = (tuple(i for i, kind in enumerate(kinds) if kind is float),
+           tuple(i for i, kind in enumerate(kinds) if kind not in _PLAIN and kind is not float))
+    if len(_ODD) < 4096:
+        _ODD[tuple(kinds)] = odd
+    return odd
 
 
 def same_value(a: object, b: object) -> bool:

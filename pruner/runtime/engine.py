@@ -28,7 +28,9 @@ a ``pruner.runtime.stores.SqliteTable`` (a DimJoin then looks its rows up in SQL
 from __future__ import annotations
 
 import copy
+import functools
 import json
+from itertools import chain
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -162,7 +164,7 @@ class _Executable:
     dep: int
     supply: int                       # bitset over units
     dead: bool
-    run: Callable[[dict[str, Any], tuple], dict[str, Any]] | None = None
+    run: Callable[[dict[str, Any], tuple], dict[str, Any]] | None = None    # (row, key) -> outputs
     step: Any = None
 
 
@@ -223,6 +225,7 @@ class Engine:
             name: stores[name] if name in stores else {} for name in tables}
         self.table_specs = {t.name: t for t in (*spec.sources, *spec.dimensions)}
         self.row_sources = {t.name for t in spec.row_sources}
+        self._row_tables = tuple(self.tables[t.name] for t in spec.row_sources)
         # (rows, the table's fields in order, all-None row) per row source: _source_row's layout
         self._row_layout = tuple((self.tables[t.name], tuple(t.fields), dict.fromkeys(t.fields))
                                  for t in spec.row_sources)
@@ -281,6 +284,12 @@ class Engine:
                     instance = _instantiate(plugins.load_class(self.spec, pu.class_ref), pu.class_ref)
                     instances[pu.class_ref] = instance
                 unit.run = _processor_runner(instance, pu.isolated)
+            elif pu.kind == "rename":
+                unit.run = _rename_runner(step)
+            elif pu.kind == "dimjoin":
+                unit.run = functools.partial(self._dimjoin, unit)
+            else:
+                unit.run = functools.partial(self._udaf, unit)
             units.append(unit)
         plugins.note_loaded(self.spec)
         return units
@@ -533,6 +542,7 @@ class Engine:
                 special = 1 if u.kind == "filter" else 2 if u.kind == "rename" else 0
                 store = self.mode == "pruned" and how is _RUN and u.kind not in _DERIVED
                 visit.append((u, u.index, how, special, store))
+        visit = _segments(visit)
         counters = [(self._stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
         steps_run = {self._step_of[i] for i in ran}
         counters += [(counts, 0 if step in steps_run else 1) for step, counts in self._stats.steps.items()]
@@ -576,7 +586,12 @@ class Engine:
     # ------------------------------------------------------------------ running the pipeline
     def _recompute(self, key: tuple, decision: Decision | None) -> list[SinkRecord]:
         self._stats.row_updates += 1
-        exists = any(key in self.tables[t] for t in self.row_sources)
+        for rows in self._row_tables:
+            if key in rows:
+                exists = True
+                break
+        else:
+            exists = False
         was = self.in_sink.get(key, False)
         if not exists:
             self._forget(key)
@@ -604,11 +619,22 @@ class Engine:
         keep = self.mode == "pruned"
         new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
         shapes = self._shapes
-        run_unit = self._run_unit
         # In the sink iff every filter keeps the row. A filter without an output here was skipped
         # in stateless mode while the row was in the sink: it still keeps it.
         exists_in_sink = True
         for unit, index, how, special, store in work.visit:
+            if how is _SEGMENT:                      # consecutive skipped units' stored outputs
+                outs = new_outputs[index[0]:index[1]]
+                names = unit[0]
+                if names is None and all(shapes[u.index] is not None for u in unit[1]):
+                    names = unit[0] = sum((shapes[u.index] for u in unit[1]), ())
+                if names is not None and all(map(_is_tuple, outs)):
+                    row.update(zip(names, chain.from_iterable(outs)))
+                    continue
+                for out, u in zip(outs, unit[1]):    # one is a dict, or has not run yet
+                    if out is not None:
+                        row.update(zip(shapes[u.index], out) if out.__class__ is tuple else out)
+                continue
             if how is _REPLAY:                       # a skipped unit's stored outputs (pruned)
                 out = new_outputs[index]
                 if out is None:
@@ -619,7 +645,7 @@ class Engine:
                     row.update(zip(shapes[index], out))
                     continue
             else:
-                out = run_unit(unit, row, key)
+                out = unit.run(row, key)
                 if store:
                     shape = shapes[index]
                     if shape is None:
@@ -638,11 +664,13 @@ class Engine:
         if not exists_in_sink:
             self._set(self.in_sink, key, False)
             return self._delete_record(key, was)
-        self._set(self.in_sink, key, True)
+        if not was:
+            self._set(self.in_sink, key, True)
+        get = row.get
         if full_row:
-            values = {f: row.get(f) for f in self.sink_fields}
+            values = dict(zip(self.sink_fields, map(get, self.sink_fields)))
         else:
-            values = {f: row.get(f) for f in outputs}
+            values = dict(zip(outputs, map(get, outputs)))
             if not values:
                 return []                 # nothing in the sink can change
         values.update(zip(self.key_fields, key))
@@ -703,15 +731,6 @@ class Engine:
             stats.forgotten += 1
         return [SinkRecord("upsert", key, record)]
 
-    def _run_unit(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
-        if unit.kind in ("processor", "filter"):
-            return unit.run(row, key)
-        if unit.kind == "rename":
-            return {new: row.get(old) for old, new in unit.step.fields}
-        if unit.kind == "dimjoin":
-            return self._dimjoin(unit, row, key)
-        return self._udaf(unit, key)
-
     def _dimjoin(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
         step: DimJoinStep = unit.step
         try:        # the dimension's keys are normal keys: Decimal("18.0") finds row 18, as 18.0 does
@@ -729,7 +748,7 @@ class Engine:
         found = self.tables[step.table].get(lookup) if lookup is not _UNMATCHED else None
         return {f: (found.get(f) if found is not None else None) for f in step.fields}
 
-    def _udaf(self, unit: _Executable, key: tuple) -> dict[str, Any]:
+    def _udaf(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
         step: UdafStep = unit.step
         rows = self.tables[step.source]
         members = sorted(self.agg_members[step.source].get(key, ()), key=_key_order_one)
@@ -738,8 +757,16 @@ class Engine:
 
     def _source_row(self, key: tuple) -> dict[str, Any]:
         """The row as the job's row sources give it: every field of theirs, None when absent."""
+        layout = self._row_layout
+        if len(layout) == 1:                # one row source, its row's fields in the spec's order
+            rows, fields, empty = layout[0]
+            source = rows.get(key)
+            if source is None:
+                return empty.copy()
+            if len(source) == len(fields) and tuple(source) == fields:
+                return source.copy()
         row: dict[str, Any] = {}
-        for rows, fields, empty in self._row_layout:
+        for rows, fields, empty in layout:
             source = rows.get(key)
             if source is None:
                 row.update(empty)
@@ -869,19 +896,45 @@ class Engine:
 # stored outputs, or derive them again from the engine's tables without keeping them. A
 # DimJoin, UDAF or rename is derived: its outputs are a lookup in tables the engine holds
 # anyway, and a skipped unit's inputs did not change, so deriving gives what was stored.
-_RUN, _REPLAY, _DERIVE = "run", "replay", "derive"
+_RUN, _REPLAY, _DERIVE, _SEGMENT = "run", "replay", "derive", "segment"
 _DERIVED = frozenset({"dimjoin", "udaf", "rename"})
+_is_tuple = tuple.__instancecheck__
 
 
 @dataclass(frozen=True)
 class _Work:
     # (unit, its index, _RUN/_REPLAY/_DERIVE, 1 filter / 2 rename / 0, keep its outputs) in
-    # order; units not listed are not visited
-    visit: tuple[tuple[_Executable, int, str, int, bool], ...]
+    # order, or a _SEGMENT of replays (see _segments); units not listed are not visited
+    visit: tuple[tuple[Any, Any, str, int, bool], ...]
     counters: tuple[tuple[list[int], int], ...]    # (a [run, skipped] counter, which one to bump)
     outputs: tuple[str, ...]                       # sink fields that may change
     hits: list[int] | None                         # row updates done with it, not yet counted
                                                    # (None: counted at once)
+
+
+def _segments(visit: list[tuple]) -> list[tuple]:
+    """`visit` with each run of two or more consecutive plain replays (not a filter or rename)
+    as one segment entry ``([field names or None, units], (first index, last index + 1),
+    _SEGMENT, 0, False)``: their stored value tuples go into the row in one update. The names
+    (the units' shapes joined) are filled in on first use, once every shape is known."""
+    merged: list[tuple] = []
+    pending: list[tuple] = []
+
+    def flush() -> None:
+        if len(pending) >= 2:
+            merged.append(([None, tuple(e[0] for e in pending)], (pending[0][1], pending[-1][1] + 1),
+                           _SEGMENT, 0, False))
+        else:
+            merged.extend(pending)
+        pending.clear()
+
+    for entry in visit:
+        plain = entry[2] is _REPLAY and not entry[3]
+        if pending and not (plain and pending[-1][1] == entry[1] - 1):
+            flush()
+        (pending if plain else merged).append(entry)
+    flush()
+    return merged
 
 
 class _BadChange(Exception):
@@ -902,6 +955,15 @@ def _processor_runner(instance: Any, isolated: bool = False) -> Callable[[dict[s
             # take the job down: dead-letter it. Ctrl-C (KeyboardInterrupt) still stops the run.
             raise UnitFailed(f"{name} on key {key!r}", error) from error
         return out
+
+    return run
+
+
+def _rename_runner(step: Any) -> Callable[[dict[str, Any], tuple], dict[str, Any]]:
+    pairs = tuple(step.fields)
+
+    def run(row: dict[str, Any], key: tuple) -> dict[str, Any]:
+        return {new: row.get(old) for old, new in pairs}
 
     return run
 

@@ -26,6 +26,10 @@ class BadKey(ValueError):
 
 def row_key(image: Any, fields: tuple[str, ...]) -> tuple:
     """The normal key of row `image` (a dict) on `fields`; ``BadKey`` says what is wrong."""
+    if image.__class__ is dict and len(fields) == 1:     # the usual key: one int or str field
+        value = image.get(fields[0])
+        if value.__class__ is int or value.__class__ is str:
+            return (value,)
     if not isinstance(image, Mapping):
         raise BadKey(f"row image is not an object: {type(image).__name__}")
     try:

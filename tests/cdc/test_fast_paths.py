@@ -48,6 +48,10 @@ def _naive(before: dict, after: dict) -> frozenset[str]:
 @example({"a": Decimal("12.5")}, {"a": Decimal("12.50")}, None)
 @example({"a": True}, {"a": 1}, None)
 @example({"a": 1, "b": 2}, {"b": 2, "c": 3}, None)
+@example({"a": [1], "b": 0.0}, {"a": [1.0], "b": 0.0}, None)          # same types, same order
+@example({"a": float("nan"), "b": 2.5}, {"a": 1.0, "b": 2.5}, None)
+@example({"a": -0.0, "b": "x"}, {"a": -0.0, "b": "y"}, None)
+@example({"a": float("nan"), "b": -0.0}, {"a": float("nan"), "b": 0.0}, None)
 def test_changed_fields_is_the_same_value_diff(before: dict, after: dict, data) -> None:
     if data is not None:          # also rows that share keys (and often values) with `before`
         after = {**before, **data.draw(st.dictionaries(st.sampled_from(sorted(before) or ["id"]), values,
