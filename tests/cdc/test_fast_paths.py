@@ -31,8 +31,12 @@ scalars = st.one_of(
     st.sampled_from([Decimal("12.5"), Decimal("12.50"), Decimal("-0"), Decimal("0")]))
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("abc"), inner, max_size=3)), max_leaves=6)
-names = st.sampled_from(["id", "a", "b", "c", "d", "price", "tags"])
-rows = st.dictionaries(names, values, max_size=7)
+names = st.sampled_from(["id", "a", "b", "c", "d", "price", "tags", "e", "f", "g", "h", "i"])
+rows = st.one_of(st.dictionaries(names, values, max_size=7),
+                 st.dictionaries(names, values, min_size=9, max_size=12))    # wide: diffed in C
+
+
+_WIDE = {f"w{i}": i for i in range(8)}        # with two more fields: a row diffed in C
 
 
 def _naive(before: dict, after: dict) -> frozenset[str]:
@@ -48,10 +52,10 @@ def _naive(before: dict, after: dict) -> frozenset[str]:
 @example({"a": Decimal("12.5")}, {"a": Decimal("12.50")}, None)
 @example({"a": True}, {"a": 1}, None)
 @example({"a": 1, "b": 2}, {"b": 2, "c": 3}, None)
-@example({"a": [1], "b": 0.0}, {"a": [1.0], "b": 0.0}, None)          # same types, same order
-@example({"a": float("nan"), "b": 2.5}, {"a": 1.0, "b": 2.5}, None)
-@example({"a": -0.0, "b": "x"}, {"a": -0.0, "b": "y"}, None)
-@example({"a": float("nan"), "b": -0.0}, {"a": float("nan"), "b": 0.0}, None)
+@example({**_WIDE, "a": [1], "b": 0.0}, {**_WIDE, "a": [1.0], "b": 0.0}, None)   # same types and order
+@example({**_WIDE, "a": float("nan"), "b": 2.5}, {**_WIDE, "a": 1.0, "b": 2.5}, None)
+@example({**_WIDE, "a": -0.0, "b": "x"}, {**_WIDE, "a": -0.0, "b": "y"}, None)
+@example({**_WIDE, "a": float("nan"), "b": -0.0}, {**_WIDE, "a": float("nan"), "b": 0.0}, None)
 def test_changed_fields_is_the_same_value_diff(before: dict, after: dict, data) -> None:
     if data is not None:          # also rows that share keys (and often values) with `before`
         after = {**before, **data.draw(st.dictionaries(st.sampled_from(sorted(before) or ["id"]), values,
