@@ -19,7 +19,7 @@ import yaml
 
 from plugin_sdk.declarations import ALWAYS_RUN_ATTR
 from pruner.planfile import read_plan
-from pruner.runtime import engine as engine_module
+from pruner.runtime import units as units_module
 from pruner.runtime import plugins
 from pruner.runtime.replay import replay
 from pruner.spec import FilterStep, UdtfStep, load_spec
@@ -148,13 +148,13 @@ def _recorded(monkeypatch, lines: list[str]) -> dict[str, Observed]:
             try:
                 instance.process(recorder, out)
             except Exception as error:
-                raise engine_module.UnitFailed(f"{cls.__name__} on key {key!r}", error) from error
+                raise units_module.UnitFailed(f"{cls.__name__} on key {key!r}", error) from error
             seen.add(recorder, out)
             return out
 
         return run
 
-    monkeypatch.setattr(engine_module, "_processor_runner", recording_runner)
+    monkeypatch.setattr(units_module, "processor_runner", recording_runner)
     result = replay(JOB, PLAN, lines, "debezium-json", "full")
     assert not result.dead_letters
     assert result.stats.messages > 0 and result.sink.rows

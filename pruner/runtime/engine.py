@@ -27,148 +27,33 @@ a ``pruner.runtime.stores.SqliteTable`` (a DimJoin then looks its rows up in SQL
 """
 from __future__ import annotations
 
-import copy
 import functools
 import json
-from itertools import chain
 import time
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, Iterable, Mapping, MutableMapping
 
-from pruner.cdc.message import diff_fields, same_value
+from pruner.cdc.message import diff_fields
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.encode import Plan, to_int
-from pruner.runtime import plugins
+from pruner.runtime import plugins, units as unit_runners
 from pruner.runtime.decider import Decider, Decision
+from pruner.runtime.dedup import Dedup, DedupMixin
 from pruner.runtime.keys import BadKey, normal_key, normal_value, row_key
+from pruner.runtime.sink import SinkRecord, SinkTable, key_order_one
+from pruner.runtime.state import _MISSING, UndoLog
+from pruner.runtime.stats import DedupStats, RunStats
+from pruner.runtime.units import Executable, UnitFailed
 from pruner.spec import DimJoinStep, JobSpec, UdafStep
 
+__all__ = ["MODES", "Dedup", "DedupStats", "Engine", "RunStats", "SinkRecord", "SinkTable", "UnitFailed"]
+
 MODES = ("pruned", "stateless", "full", "batch")
-_MISSING = object()
-_ADDED, _DISCARDED = object(), object()        # undo entries of a set changed in place
 _UNMATCHED = ("<no dimension key>", object())
 
 
-@dataclass(slots=True)
-class SinkRecord:
-    """One record for the sink; a value, not to be changed once made (slotted rather than
-    frozen: a record is made per row update, and a frozen dataclass costs 3× to make)."""
-
-    op: str                      # "upsert" | "delete"
-    key: tuple
-    fields: dict[str, Any]       # upsert: the fields it sets (all sink fields on a full row)
-
-
-class SinkTable:
-    """The sink as a downstream store sees it: partial upserts merge, deletes remove."""
-
-    def __init__(self, fields: tuple[str, ...], key_fields: tuple[str, ...]) -> None:
-        self.fields = fields
-        self.key_fields = key_fields
-        self.rows: dict[tuple, dict[str, Any]] = {}
-
-    def apply(self, record: SinkRecord) -> None:
-        if record.op == "delete":
-            self.rows.pop(record.key, None)
-        else:
-            self.rows.setdefault(record.key, {}).update(record.fields)
-
-    def apply_all(self, records: Iterable[SinkRecord]) -> None:
-        for record in records:
-            self.apply(record)
-
-    def sorted_rows(self) -> list[dict[str, Any]]:
-        return [{f: row.get(f) for f in self.fields} for _, row in sorted(self.rows.items(), key=_key_order)]
-
-
-@dataclass(frozen=True)
-class Dedup:
-    """Engine message dedup (stateful mode): emit only what really changed.
-
-    After the units ran, every sink field the lineage marked as possibly changed is compared
-    with the value last emitted for the key; the record carries the key and the fields that
-    really changed (``full_rows``: the whole row), or is not sent when none did. Inserts and
-    deletes always go out. ``ignore``: fields left out of the comparison (a clock stamp): they
-    go out with a record that is sent anyway, never alone. The emitted values are kept per key;
-    ``max_keys`` bounds them (the least recently emitted key is forgotten first) and ``ttl``
-    (seconds, by ``clock``) expires them. A key whose values were forgotten gets a full row
-    next, never a partial one against a base nobody remembers.
-    """
-
-    ignore: frozenset[str] = frozenset()
-    full_rows: bool = False
-    max_keys: int | None = None
-    ttl: float | None = None
-    clock: Callable[[], float] = time.monotonic
-
-    def __post_init__(self) -> None:
-        if self.max_keys is not None and self.max_keys < 1:
-            raise ValueError("max_keys must be at least 1")
-        if self.ttl is not None and not 0 < self.ttl < float("inf"):      # NaN too
-            raise ValueError("ttl must be a positive number of seconds")
-
-
-@dataclass
-class DedupStats:
-    records: int = 0              # records pruning alone would have emitted (deletes too)
-    suppressed: int = 0           # of those, not sent: nothing really changed
-    full_rows: int = 0            # sent as a full row because the key's emitted values were forgotten
-    forgotten: int = 0            # keys dropped by max_keys or expired by ttl
-    fields: dict[str, list[int]] = field(default_factory=dict)    # field -> [compared, unchanged]
-
-    @property
-    def rate(self) -> float:
-        return self.suppressed / self.records if self.records else 0.0
-
-    def to_json(self) -> dict[str, object]:
-        return {"records": self.records, "suppressed": self.suppressed, "rate": round(self.rate, 6),
-                "full_rows": self.full_rows, "forgotten": self.forgotten,
-                "fields": {f: {"compared": c, "unchanged": u} for f, (c, u) in self.fields.items()}}
-
-
-@dataclass
-class RunStats:
-    messages: int = 0
-    dropped: int = 0
-    dead_letter: int = 0
-    unknown_table: int = 0
-    row_updates: int = 0          # (message, row) pairs the pipeline ran for
-    records: int = 0
-    units: dict[str, list[int]] = field(default_factory=dict)   # name -> [run, skipped]
-    # pipeline step -> [row updates where at least one of its units ran, row updates where none did]
-    steps: dict[str, list[int]] = field(default_factory=dict)
-    seconds: float = 0.0
-    dedup: DedupStats | None = None
-
-    def to_json(self) -> dict[str, object]:
-        return {"messages": self.messages, "dropped": self.dropped, "dead_letter": self.dead_letter,
-                "unknown_table": self.unknown_table, "row_updates": self.row_updates,
-                "records": self.records,
-                "units": {name: {"run": r, "skipped": s} for name, (r, s) in self.units.items()},
-                "steps": {name: {"run": r, "skipped": s} for name, (r, s) in self.steps.items()},
-                "seconds": round(self.seconds, 6),
-                **({"dedup": self.dedup.to_json()} if self.dedup is not None else {})}
-
-
-class UnitFailed(Exception):
-    def __init__(self, unit: str, error: BaseException) -> None:
-        super().__init__(f"{unit} raised {type(error).__name__}: {error}")
-
-
-@dataclass
-class _Executable:
-    index: int
-    name: str
-    kind: str
-    dep: int
-    supply: int                       # bitset over units
-    dead: bool
-    run: Callable[[dict[str, Any], tuple], dict[str, Any]] | None = None    # (row, key) -> outputs
-    step: Any = None
-
-
-class Engine:
+class Engine(UndoLog, DedupMixin):
     WORK_CACHE = 65536          # masks whose per-decision work is kept
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "stop",
                  check_fingerprints: bool = True,
@@ -265,7 +150,7 @@ class Engine:
         return self._stats
 
     # ------------------------------------------------------------------ building units
-    def _executables(self) -> list[_Executable]:
+    def _executables(self) -> list[Executable]:
         steps = {s.name: s for s in self.spec.pipeline}
         units = []
         instances: dict[str, Any] = {}
@@ -277,15 +162,15 @@ class Engine:
             supply = 0
             for s in pu.supply:
                 supply |= 1 << s
-            unit = _Executable(pu.index, pu.name, pu.kind, to_int(pu.dep), supply, pu.dead, step=step)
+            unit = Executable(pu.index, pu.name, pu.kind, to_int(pu.dep), supply, pu.dead, step=step)
             if pu.kind in ("processor", "filter"):
                 instance = instances.get(pu.class_ref)
                 if instance is None:
-                    instance = _instantiate(plugins.load_class(self.spec, pu.class_ref), pu.class_ref)
+                    instance = unit_runners.instantiate(plugins.load_class(self.spec, pu.class_ref), pu.class_ref)
                     instances[pu.class_ref] = instance
-                unit.run = _processor_runner(instance, pu.isolated)
+                unit.run = unit_runners.processor_runner(instance, pu.isolated)
             elif pu.kind == "rename":
-                unit.run = _rename_runner(step)
+                unit.run = unit_runners.rename_runner(step)
             elif pu.kind == "dimjoin":
                 unit.run = functools.partial(self._dimjoin, unit)
             else:
@@ -336,7 +221,7 @@ class Engine:
         keys = set()
         for table in self.row_sources:
             keys |= set(self.tables[table])
-        for key in sorted(keys, key=_key_order_one):
+        for key in sorted(keys, key=key_order_one):
             self._undo = []
             try:
                 found = self._recompute(key, None)          # batch runs every unit
@@ -372,7 +257,7 @@ class Engine:
         """Every row of the table goes, one delete at a time (each fans out as a delete would)."""
         records: list[SinkRecord] = []
         rows = self.tables[change.table]
-        for key in sorted(list(rows), key=_key_order_one):
+        for key in sorted(list(rows), key=key_order_one):
             row = rows.get(key)
             if row is not None:
                 records += self._dispatch(Change(DELETE, change.table, row, None, None, change.line))
@@ -453,7 +338,7 @@ class Engine:
         if not self._keep(decision):
             return []
         records = []
-        for key in sorted(affected, key=_key_order_one):
+        for key in sorted(affected, key=key_order_one):
             if any(key in self.tables[t] for t in self.row_sources):
                 records += self._recompute(key, decision)
         return records
@@ -687,51 +572,7 @@ class Engine:
             self._stats.dedup.records += 1          # deletes always go out
         return [SinkRecord("delete", key, {})]
 
-    def _dedup(self, key: tuple, values: dict[str, Any], row: dict[str, Any], was: bool) -> list[SinkRecord]:
-        """Send only the fields whose value differs from the one last emitted for the key."""
-        dedup, stats = self.dedup, self._stats.dedup
-        stats.records += 1
-        now = dedup.clock()
-        last = self.emitted.get(key)
-        if last is not None and dedup.ttl is not None and now - last[0] > dedup.ttl:
-            self._del(self.emitted, key)
-            stats.forgotten += 1
-            last = None
-        if not was or last is None:
-            if was:
-                stats.full_rows += 1
-            record = {f: row.get(f) for f in self.sink_fields}
-            record.update(zip(self.key_fields, key))
-        else:
-            sent = last[1]
-            changed: dict[str, Any] = {}
-            for name, value in values.items():
-                counts = stats.fields.get(name)
-                if counts is None:                 # a key field
-                    continue
-                counts[0] += 1
-                if name in sent and same_value(sent[name], value):
-                    counts[1] += 1
-                else:
-                    changed[name] = value
-            if all(name in dedup.ignore for name in changed):
-                stats.suppressed += 1
-                return []
-            if dedup.full_rows:
-                record = {f: row.get(f) for f in self.sink_fields}
-            else:
-                record = dict(changed)
-            record.update(zip(self.key_fields, key))
-        merged = {**last[1], **record} if last is not None else dict(record)
-        if key in self.emitted:
-            self._del(self.emitted, key)           # re-insert: the dict's order is recency
-        self._set(self.emitted, key, (now, merged))
-        if dedup.max_keys is not None and len(self.emitted) > dedup.max_keys:
-            self._del(self.emitted, next(iter(self.emitted)))
-            stats.forgotten += 1
-        return [SinkRecord("upsert", key, record)]
-
-    def _dimjoin(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
+    def _dimjoin(self, unit: Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
         step: DimJoinStep = unit.step
         try:        # the dimension's keys are normal keys: Decimal("18.0") finds row 18, as 18.0 does
             lookup = tuple(None if v is None else normal_value(v) for v in
@@ -748,10 +589,10 @@ class Engine:
         found = self.tables[step.table].get(lookup) if lookup is not _UNMATCHED else None
         return {f: (found.get(f) if found is not None else None) for f in step.fields}
 
-    def _udaf(self, unit: _Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
+    def _udaf(self, unit: Executable, row: dict[str, Any], key: tuple) -> dict[str, Any]:
         step: UdafStep = unit.step
         rows = self.tables[step.source]
-        members = sorted(self.agg_members[step.source].get(key, ()), key=_key_order_one)
+        members = sorted(self.agg_members[step.source].get(key, ()), key=key_order_one)
         found = [rows.get(pk) for pk in members]
         return {step.output: [{f: r.get(f) for f in step.fields} for r in found if r is not None]}
 
@@ -851,45 +692,6 @@ class Engine:
         except BadKey as bad:
             raise _BadChange(str(bad)) from None
 
-    def _set(self, target: dict, key: Any, value: Any) -> None:
-        if self._undo is not None:
-            self._undo.append((target, key, target.get(key, _MISSING)))
-        target[key] = value
-
-    def _del(self, target: dict, key: Any) -> None:
-        if self._undo is not None:
-            self._undo.append((target, key, target.get(key, _MISSING)))
-        target.pop(key, None)
-
-    def _add_member(self, groups: dict, group: Any, member: Any) -> None:
-        """Add `member` to the set `groups[group]` in place (a copy per change would make a bulk
-        load onto one dimension row quadratic); the undo log can take it back."""
-        found = groups.get(group)
-        if found is None:
-            self._set(groups, group, {member})
-        elif member not in found:
-            found.add(member)
-            if self._undo is not None:
-                self._undo.append((found, member, _ADDED))
-
-    def _discard_member(self, groups: dict, group: Any, member: Any) -> None:
-        found = groups.get(group)
-        if found is not None and member in found:
-            found.discard(member)
-            if self._undo is not None:
-                self._undo.append((found, member, _DISCARDED))
-
-    def _rollback(self) -> None:
-        for target, key, old in reversed(self._undo or []):
-            if old is _ADDED:
-                target.discard(key)
-            elif old is _DISCARDED:
-                target.add(key)
-            elif old is _MISSING:
-                target.pop(key, None)
-            else:
-                target[key] = old
-        self._undo = None
 
 
 # How a row update visits a unit: run it (and keep its outputs in pruned mode), replay its
@@ -939,53 +741,3 @@ def _segments(visit: list[tuple]) -> list[tuple]:
 
 class _BadChange(Exception):
     """A change the job cannot apply (no key, wrong types): it becomes a dead letter."""
-
-
-def _processor_runner(instance: Any, isolated: bool = False) -> Callable[[dict[str, Any], tuple], dict[str, Any]]:
-    """`instance.process` on a read-only view of the row; with `isolated` (the analyzer could not
-    prove it changes no value in place) on a private deep copy, so what it changes in place is
-    seen by nothing else, in every mode."""
-    name = type(instance).__name__
-
-    def run(row: dict[str, Any], key: tuple) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        try:
-            instance.process(MappingProxyType(copy.deepcopy(row) if isolated else row), out)
-        except (Exception, SystemExit, GeneratorExit) as error:  # a plugin's bug (or sys.exit) must not
-            # take the job down: dead-letter it. Ctrl-C (KeyboardInterrupt) still stops the run.
-            raise UnitFailed(f"{name} on key {key!r}", error) from error
-        return out
-
-    return run
-
-
-def _rename_runner(step: Any) -> Callable[[dict[str, Any], tuple], dict[str, Any]]:
-    pairs = tuple(step.fields)
-
-    def run(row: dict[str, Any], key: tuple) -> dict[str, Any]:
-        return {new: row.get(old) for old, new in pairs}
-
-    return run
-
-
-def _instantiate(cls: type, class_ref: str) -> Any:
-    """``cls()``; a constructor that raises (or needs arguments) is a PluginLoadError naming where."""
-    try:
-        return cls()
-    except (Exception, SystemExit, GeneratorExit) as error:
-        import inspect
-        try:
-            where = f"{inspect.getsourcefile(cls)}:{inspect.getsourcelines(cls)[1]}"
-        except (OSError, TypeError):
-            where = class_ref
-        raise plugins.PluginLoadError(f"cannot create {class_ref} ({where}): {cls.__name__}() raised "
-                                      f"{type(error).__name__}: {error}; a Processor is created with no "
-                                      "arguments, once per run") from error
-
-
-def _key_order_one(key: tuple) -> tuple:
-    return tuple((type(v).__name__, v) if not isinstance(v, (int, float)) else ("0", v) for v in key)
-
-
-def _key_order(item: tuple[tuple, Any]) -> tuple:
-    return _key_order_one(item[0])
