@@ -21,9 +21,8 @@ import networkx as nx
 
 from pruner import diagnostics as dx
 from pruner.diagnostics import Diagnostic
+from pruner.plan import WILDCARD_BIT
 from pruner.weld import ALWAYS, WILD, Lineage, Unit
-
-WILDCARD_BIT = 0
 
 
 @dataclass(frozen=True)

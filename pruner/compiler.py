@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pruner.compile import Compiled, compile_lineage
-from pruner.encode import Plan, encode
+from pruner.encode import encode
+from pruner.plan import Plan
 from pruner.spec import JobSpec, load_spec
 from pruner.transform import Analysis, transform
 from pruner.weld import Lineage, weld

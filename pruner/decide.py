@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from pruner.encode import Plan, to_int
+from pruner.plan import Plan, to_int
 
 OPS = ("insert", "update", "delete", "snapshot")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final, Iterable
 
 from pruner.decide import change_mask
-from pruner.encode import Plan, to_int
+from pruner.plan import Plan, to_int
 from pruner.runtime import config
 
 KINDS: Final = ("insert", "update", "delete", "snapshot")

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, MutableMapping
 
 from pruner.cdc.message import diff_fields, same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
-from pruner.encode import Plan, to_int
+from pruner.plan import Plan, to_int
 from pruner.runtime import plugins
 from pruner.runtime.decider import Decider, Decision
 from pruner.runtime.keys import BadKey, normal_key, normal_value, row_key

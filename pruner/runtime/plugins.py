@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pruner.encode import Plan
+from pruner.plan import Plan
 from pruner.spec import JobSpec
 
 STALE_POLICIES = ("stop", "full", "compile")

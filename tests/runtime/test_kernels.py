@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pruner.compiler import build
 from pruner.decide import change_mask, decide
-from pruner.encode import Plan, PlanUnit, to_bits, words_for
+from pruner.plan import Plan, PlanUnit, to_bits, words_for
 from pruner.runtime import config
 from pruner.runtime.decider import KINDS, Decider, UnknownSourceError
 from pruner.runtime.kernels import BatchDecision, PlanArrays, decide_batch, mask_matrix
