@@ -6,11 +6,11 @@ bitarrays padded to whole 64-bit words, so the runtime can view them as uint64 w
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from pruner import __version__
 from pruner.compile import Compiled
+from pruner.fingerprint import file_key, text_digest
 from pruner.plan import WILDCARD_BIT, Plan, PlanUnit, to_bits
 
 
@@ -44,21 +44,15 @@ def encode(compiled: Compiled) -> Plan:
 
 
 def fingerprints(lineage) -> dict[str, dict[str, str]]:
-    """sha256 of the job spec and of every analyzed plugin file, by path relative to the spec."""
+    """sha256 of the job spec and of every analyzed plugin file, by path relative to the spec
+    (``pruner.fingerprint``: the runtime's stale check computes the same)."""
     spec = lineage.spec
     base = spec.path.resolve().parent
     plugins = {}
     for module in lineage.analysis.modules:
-        plugins[_relative(Path(module.file), base)] = module.sha256
-    return {"spec": {spec.path.name: hashlib.sha256(spec.text.encode("utf-8")).hexdigest()},
+        plugins[file_key(Path(module.file), base)] = module.sha256
+    return {"spec": {spec.path.name: text_digest(spec.text)},
             "plugins": dict(sorted(plugins.items()))}
-
-
-def _relative(path: Path, base: Path) -> str:
-    try:
-        return path.resolve().relative_to(base).as_posix()
-    except ValueError:
-        return path.resolve().as_posix()
 
 
 def _node_key(node: tuple) -> tuple:
