@@ -21,8 +21,8 @@ import networkx as nx
 
 from pruner import diagnostics as dx
 from pruner.diagnostics import Diagnostic
+from pruner.compiler.weld import ALWAYS, WILD, Lineage, Unit
 from pruner.plan import WILDCARD_BIT
-from pruner.weld import ALWAYS, WILD, Lineage, Unit
 
 
 @dataclass(frozen=True)

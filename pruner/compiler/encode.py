@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pruner import __version__
-from pruner.compile import Compiled
+from pruner.compiler.masks import Compiled
 from pruner.fingerprint import file_key, text_digest
 from pruner.plan import WILDCARD_BIT, Plan, PlanUnit, to_bits
 
