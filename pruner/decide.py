@@ -51,7 +51,7 @@ def decide(plan: Plan, mask: int) -> Explanation:
     relevant = to_int(plan.relevant)
     if not mask & relevant:
         return Explanation(drop=True, run=(), skip=tuple(u.name for u in plan.units), outputs=(),
-                        mask=mask, why={"message": "changes no field that any sink field depends on"})
+                           mask=mask, why={"message": "changes no field that any sink field depends on"})
     run, skip, why = [], [], {}
     for unit in plan.units:
         dep = to_int(unit.dep)

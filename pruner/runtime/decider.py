@@ -1,9 +1,9 @@
 """One message at a time from Python: changed fields -> mask -> memoized Decision.
 
-The answers equal ``pruner.decide.decide`` (the plain-Python reference, with reasons); this module only
-makes the repeated case cheap. Change patterns repeat heavily, so a decision is looked up
-first by the message's own key ``(source, changed, kind)`` -- one dict probe, no mask built --
-and on a miss by its mask, so that ``("b", "a")``, ``("a", "b")`` and ``("a", "a", "b")``
+The answers equal ``pruner.decide.decide`` (the plain-Python reference, with reasons); this
+module only makes the repeated case cheap. Change patterns repeat heavily, so a decision is
+looked up first by the message's own key ``(source, changed, kind)`` -- one dict probe, no
+mask built -- and on a miss by its mask, so that ``("b", "a")``, ``("a", "b")`` and ``("a", "a", "b")``
 share one Decision object. A miss costs O(bits changed + units run), not O(units): an
 inverted index maps each bit to the units and sink fields that depend on it. Masks are
 Python ints: bit ``i`` is bit ``i`` of the plan's encoding table (bit 0 is the wildcard).
