@@ -22,12 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pruner.compile import compile_lineage
-from pruner.encode import encode
+from pruner.compiler import run
 from pruner.planfile import dumps
-from pruner.spec import load_spec
-from pruner.transform import transform
-from pruner.weld import weld
 
 PER_MODULE = 100
 PER_UDTF = 10
@@ -80,24 +76,14 @@ def generate(folder: Path, n: int) -> Path:
 
 
 def compile_once(spec_path: Path, cache: Path) -> dict[str, float]:
-    times = {}
+    times: dict[str, float] = {}
+    state = run({"spec_path": spec_path, "cache_dir": cache}, timings=times)    # every stage
     t = time.perf_counter()
-    spec = load_spec(spec_path)
-    times["spec"] = time.perf_counter() - t
-    t = time.perf_counter()
-    analysis = transform(list(spec.plugins), cache_dir=cache)
-    times["transform"] = time.perf_counter() - t
-    t = time.perf_counter()
-    lineage = weld(spec, analysis)
-    times["weld"] = time.perf_counter() - t
-    t = time.perf_counter()
-    compiled = compile_lineage(lineage)
-    times["compile"] = time.perf_counter() - t
-    t = time.perf_counter()
-    data = dumps(encode(compiled))
-    times["encode+serialize"] = time.perf_counter() - t
+    data = dumps(state["plan"])
+    times["encode+serialize"] = times.pop("encode") + time.perf_counter() - t
+    lineage, compiled = state["lineage"], state["compiled"]
     assert not lineage.has_errors(), lineage.diagnostics[:3]
-    assert len(compiled.units) == len(analysis.processors) - 0
+    assert len(compiled.units) == len(state["analysis"].processors) - 0
     times["total"] = sum(times.values())
     times["plan_bytes"] = len(data)
     times["units"] = len(compiled.units)

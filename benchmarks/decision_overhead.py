@@ -38,7 +38,7 @@ import numba
 import numpy as np
 
 from pruner.compiler import build
-from pruner.encode import Plan, PlanUnit, to_bits, to_int
+from pruner.plan import Plan, PlanUnit, to_bits, to_int
 from pruner.planfile import dumps, read_plan
 from pruner.runtime.decider import Decider
 from pruner.runtime.kernels import PlanArrays, decide_batch, mask_matrix

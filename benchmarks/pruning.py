@@ -34,7 +34,7 @@ from typing import Any
 from pruner.cdc import decode
 from pruner.cdc.model import UPDATE, Change, DeadLetter, DecodeStats
 from pruner.compiler import Build, build
-from pruner.encode import to_int
+from pruner.plan import to_int
 from pruner.runtime.decider import Decider
 from pruner.runtime.engine import Dedup, Engine, RunStats, SinkTable
 from pruner.runtime.stores import sqlite_stores

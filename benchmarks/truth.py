@@ -16,13 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from pruner.compile import compile_lineage
-from pruner.compiler import Build
-from pruner.encode import encode
-from pruner.spec import load_spec
-from pruner.transform import Analysis, transform
+from pruner.compiler import Build, as_build, run, stages
+from pruner.transform import Analysis
 from pruner.transform.model import ProcessorFacts
-from pruner.weld import weld
 
 _KEYS = {"reads", "writes", "may_write", "always_run"}
 
@@ -78,8 +74,6 @@ def truth_analysis(static: Analysis, truth: dict[str, dict]) -> Analysis:
 
 
 def truth_build(spec_path: str | Path, truth_path: str | Path) -> Build:
-    spec = load_spec(spec_path)
-    analysis = truth_analysis(transform(list(spec.plugins)), load_truth(truth_path))
-    lineage = weld(spec, analysis)
-    compiled = compile_lineage(lineage)
-    return Build(spec=spec, analysis=analysis, lineage=lineage, compiled=compiled, plan=encode(compiled))
+    state = run({"spec_path": spec_path, "cache_dir": None}, stages(through="transform"))
+    state["analysis"] = truth_analysis(state["analysis"], load_truth(truth_path))
+    return as_build(run(state, stages(after="transform")))

@@ -12,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from pruner.encode import Plan, to_int
-
-OPS = ("insert", "update", "delete", "snapshot")
+from pruner.cdc.model import ROW_KINDS
+from pruner.plan import Plan, to_int
 
 
 @dataclass(frozen=True)
-class Decision:
+class Explanation:
+    """What runs for one mask and why (unit names and a reason per unit): the reference that
+    ``pruner explain`` prints and the runtime's ``Decision`` must agree with."""
+
     drop: bool
     run: tuple[str, ...]
     skip: tuple[str, ...]
@@ -30,8 +32,8 @@ class Decision:
 def change_mask(plan: Plan, source: str, changed: Iterable[str] | None, op: str = "update") -> int:
     """The bits of one change to `source` (see the module docstring); ``changed`` None means
     the changed fields are unknown. ``KeyError`` for a table the plan does not know."""
-    if op not in OPS:
-        raise ValueError(f"unknown op {op!r}; expected one of {', '.join(OPS)}")
+    if op not in ROW_KINDS:
+        raise ValueError(f"unknown op {op!r}; expected one of {', '.join(ROW_KINDS)}")
     fields = plan.namespaces.get(source)
     if fields is None and not (plan.row_sources and source in plan.row_sources):
         raise KeyError(source)
@@ -44,12 +46,12 @@ def change_mask(plan: Plan, source: str, changed: Iterable[str] | None, op: str 
     return mask
 
 
-def decide(plan: Plan, mask: int) -> Decision:
+def decide(plan: Plan, mask: int) -> Explanation:
     names = plan.field_names()
     relevant = to_int(plan.relevant)
     if not mask & relevant:
-        return Decision(drop=True, run=(), skip=tuple(u.name for u in plan.units), outputs=(),
-                        mask=mask, why={"message": "changes no field that any sink field depends on"})
+        return Explanation(drop=True, run=(), skip=tuple(u.name for u in plan.units), outputs=(),
+                           mask=mask, why={"message": "changes no field that any sink field depends on"})
     run, skip, why = [], [], {}
     for unit in plan.units:
         dep = to_int(unit.dep)
@@ -64,7 +66,7 @@ def decide(plan: Plan, mask: int) -> Decision:
             skip.append(unit.name)
             why[unit.name] = "none of its inputs changed: " + ", ".join(_bit_names(dep, names))
     outputs = tuple(f for f, dep in plan.sink if to_int(dep) & mask)
-    return Decision(drop=False, run=tuple(run), skip=tuple(skip), outputs=outputs, mask=mask, why=why)
+    return Explanation(drop=False, run=tuple(run), skip=tuple(skip), outputs=outputs, mask=mask, why=why)
 
 
 def _bit_names(mask: int, names: dict[int, str]) -> list[str]:

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from bitarray import bitarray
 
-from pruner.encode import Plan, PlanUnit, words_for
+from pruner.plan import UNIT_KINDS, Plan, PlanUnit, words_for
 
 MAGIC: Final = b"CDC-PRUNER-PLAN\n"
 # 2: row_sources; 3: units' "isolated" (older plans still load: a Processor or filter that is
@@ -175,7 +175,7 @@ def _from_json(body: dict[str, Any]) -> Plan:
         if any(not 0 <= s < i for s in supply) or list(supply) != sorted(set(supply)):
             raise ValueError(f"unit {i} has a supply list that is not earlier units in order")
         class_ref = u["class"]
-        kind, prunable = _choice(u["kind"], _KINDS), _bool(u["prunable"])
+        kind, prunable = _choice(u["kind"], UNIT_KINDS), _bool(u["prunable"])
         isolated = _bool(u["isolated"]) if "isolated" in u else kind in ("processor", "filter") and not prunable
         units.append(PlanUnit(
             index=i, name=_str(u["name"]), kind=kind, step=_str(u["step"]),
@@ -212,9 +212,6 @@ def _from_json(body: dict[str, Any]) -> Plan:
         sink_supply=tuple(sink_supply),
         relevant=_bits(_str(body["relevant"]), n_bits), fingerprints=fingerprints,
         graph_nodes=nodes, graph_edges=tuple(edges), notes=_strs(body["notes"]), row_sources=row_sources)
-
-
-_KINDS = ("processor", "dimjoin", "udaf", "rename", "filter")
 
 
 def _str(value: Any) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pruner.compiler import build
-from pruner.encode import to_int
+from pruner.plan import to_int
 from pruner.planfile import FORMAT_VERSION, MAGIC, PlanError, dumps, loads, read_plan, write_plan
 
 ROOT = Path(__file__).resolve().parents[1]

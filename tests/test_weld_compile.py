@@ -7,13 +7,13 @@ import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pruner.compile import compile_lineage
 from pruner.compiler import build
+from pruner.compiler.encode import encode
+from pruner.compiler.masks import compile_lineage
+from pruner.compiler.weld import ALWAYS, WILD, weld
 from pruner.decide import change_mask, decide
-from pruner.encode import encode
 from pruner.spec import DimJoinStep, FilterStep, JobSpec, RenameStep, TableSpec, UdafStep, UdtfStep
 from pruner.transform import Analysis, ModuleAnalysis, ProcessorFacts, UDTFFacts
-from pruner.weld import ALWAYS, WILD, weld
 
 ROOT = Path(__file__).resolve().parents[1]
 

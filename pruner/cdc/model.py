@@ -11,7 +11,12 @@ UPDATE = "update"
 DELETE = "delete"
 SNAPSHOT = "snapshot"      # a row of an initial snapshot (Debezium op r, Canal INIT): like an insert
 TRUNCATE = "truncate"      # every row of the table goes (no images)
-KINDS = (INSERT, UPDATE, DELETE, SNAPSHOT, TRUNCATE)
+ROW_KINDS: Final = (INSERT, UPDATE, DELETE, SNAPSHOT)
+"""The kinds of a change to one row (what a decision is made for). Only an update with known
+changed fields changes just those fields; the others change every field of their table
+(every bit for a table of the sink's rows)."""
+KINDS: Final = ROW_KINDS + (TRUNCATE,)
+"""Every kind of Change."""
 
 
 class _Diff:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pruner.encode import Plan
+from pruner.plan import Plan
 from pruner.planfile import PlanError, read_plan
 from pruner.runtime.decider import Decider, Decision
 from pruner.runtime.engine import MODES, Engine, RunStats, SinkRecord, SinkTable

@@ -1,9 +1,9 @@
 """One message at a time from Python: changed fields -> mask -> memoized Decision.
 
-The answers equal ``pruner.decide.decide`` (the plain-Python reference); this module only
-makes the repeated case cheap. Change patterns repeat heavily, so a decision is looked up
-first by the message's own key ``(source, changed, kind)`` -- one dict probe, no mask built --
-and on a miss by its mask, so that ``("b", "a")``, ``("a", "b")`` and ``("a", "a", "b")``
+The answers equal ``pruner.decide.decide`` (the plain-Python reference, with reasons); this
+module only makes the repeated case cheap. Change patterns repeat heavily, so a decision is
+looked up first by the message's own key ``(source, changed, kind)`` -- one dict probe, no
+mask built -- and on a miss by its mask, so that ``("b", "a")``, ``("a", "b")`` and ``("a", "a", "b")``
 share one Decision object. A miss costs O(bits changed + units run), not O(units): an
 inverted index maps each bit to the units and sink fields that depend on it. Masks are
 Python ints: bit ``i`` is bit ``i`` of the plan's encoding table (bit 0 is the wildcard).
@@ -11,15 +11,12 @@ Python ints: bit ``i`` is bit ``i`` of the plan's encoding table (bit 0 is the w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Iterable
+from typing import Iterable
 
+from pruner.cdc.model import ROW_KINDS
 from pruner.decide import change_mask
-from pruner.encode import Plan, to_int
+from pruner.plan import Plan, to_int
 from pruner.runtime import config
-
-KINDS: Final = ("insert", "update", "delete", "snapshot")
-"""Message kinds. Only an update with known changed fields changes just those fields; the
-others change every field of their table (every bit for a table of the sink's rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +131,8 @@ class Decider:
             raise UnknownSourceError(
                 f"source {source!r} is not in plan {self.plan.job!r} (it knows: {known}); "
                 "recompile the plan if the job now reads this table")
-        if kind not in KINDS:
-            raise ValueError(f"unknown message kind {kind!r}; expected one of {', '.join(KINDS)}")
+        if kind not in ROW_KINDS:
+            raise ValueError(f"unknown message kind {kind!r}; expected one of {', '.join(ROW_KINDS)}")
         if isinstance(changed, str):
             raise TypeError(f"changed must be a tuple of field names, not the string "
                             f"{changed!r}; write ({changed!r},)")

@@ -36,7 +36,7 @@ from typing import Any, Iterable, Mapping, MutableMapping
 
 from pruner.cdc.message import diff_fields
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
-from pruner.encode import Plan, to_int
+from pruner.plan import Plan, to_int
 from pruner.runtime import plugins, units as unit_runners
 from pruner.runtime.decider import Decider, Decision
 from pruner.runtime.dedup import Dedup, DedupMixin

@@ -1,6 +1,6 @@
 """Batch decisions: many messages against one plan in a numba kernel.
 
-Bit layout (the plan's, see ``pruner.encode``): bit ``b`` of a mask is bit ``b % 64`` of
+Bit layout (the plan's, see ``pruner.plan``): bit ``b`` of a mask is bit ``b % 64`` of
 uint64 word ``b // 64``; bit 0 is the wildcard (a field the plan does not know). A plan of
 ``n_bits`` bits uses ``n_words = max(1, ceil(n_bits / 64))`` words; bits at ``n_bits`` and
 above are zero in every plan mask, so they never match.
@@ -21,7 +21,7 @@ import numpy as np
 from bitarray import bitarray
 from numba import njit, prange
 
-from pruner.encode import Plan, words_for
+from pruner.plan import Plan, words_for
 from pruner.runtime import config
 from pruner.runtime.decider import Decider
 

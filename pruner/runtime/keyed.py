@@ -34,7 +34,7 @@ from typing import Any, Iterable
 
 from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change
-from pruner.encode import Plan
+from pruner.plan import Plan
 from pruner.runtime.engine import Engine, SinkRecord
 from pruner.runtime.keys import BadKey, normal_value, row_key
 from pruner.spec import DimJoinStep, JobSpec, RenameStep, UdafStep

@@ -17,7 +17,6 @@ Either way the units that run are the current code's, never the stale plan's.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -29,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pruner.encode import Plan
+from pruner.fingerprint import file_digest, file_key, text_digest
+from pruner.plan import Plan
 from pruner.spec import JobSpec
 
 STALE_POLICIES = ("stop", "full", "compile")
@@ -69,11 +69,6 @@ class Staleness:
         return "; ".join(parts)
 
 
-def file_digest(data: bytes) -> str:
-    """A plugin file's fingerprint: the sha256 of its bytes (the compiler's, for UTF-8 text)."""
-    return hashlib.sha256(data).hexdigest()
-
-
 def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
     base = spec.path.resolve().parent
     current: dict[str, str] = {}
@@ -81,10 +76,7 @@ def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
         for file in sorted(Path(folder).rglob("*.py")):
             if any(part.startswith(".") or part == "__pycache__" for part in file.relative_to(folder).parts):
                 continue
-            try:
-                key = file.resolve().relative_to(base).as_posix()
-            except ValueError:
-                key = file.resolve().as_posix()
+            key = file_key(file, base)
             try:
                 data = file.read_bytes()
             except OSError as error:        # a folder named x.py, an unreadable file
@@ -97,8 +89,7 @@ def check_fingerprints(plan: Plan, spec: JobSpec) -> Staleness:
                 current[key] = "not-utf-8:" + file_digest(data)
     known = plan.fingerprints.get("plugins", {})
     changed = [f for f in known if f in current and current[f] != known[f]]
-    spec_digest = hashlib.sha256(spec.text.encode("utf-8")).hexdigest()
-    if plan.fingerprints.get("spec", {}).get(spec.path.name) != spec_digest:
+    if plan.fingerprints.get("spec", {}).get(spec.path.name) != text_digest(spec.text):
         changed.append(spec.path.name)
     return Staleness(changed=tuple(sorted(changed)),
                      missing=tuple(sorted(f for f in known if f not in current)),

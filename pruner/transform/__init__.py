@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import ast
-import hashlib
 import importlib.machinery
 import os
 import sys
 from pathlib import Path
 
 from pruner import diagnostics as dx
+from pruner.fingerprint import text_digest
 from pruner.transform.analyze import ParsedModule, analyze_modules, analyze_source, parse_source
 from pruner.transform.cache import AnalysisCache, cache_keys, import_closures
 from pruner.transform.model import Analysis, ModuleAnalysis, ProcessorFacts, UDTFFacts
@@ -45,8 +45,7 @@ def transform(paths: list[str | Path], *, cache_dir: str | Path | None = None) -
 
 def _transform_cached(sources: list[SourceFile], texts: dict[str, str],
                       unreadable: dict[str, ParsedModule], cache: AnalysisCache) -> Analysis:
-    digests = {name: hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-               for name, text in texts.items()}
+    digests = {name: text_digest(text) for name, text in texts.items()}
     closures = import_closures(texts)
     keys = cache_keys(closures, digests)
     results: dict[str, ModuleAnalysis] = {}

@@ -5,7 +5,6 @@ Never imports or runs the code: it is parsed with LibCST and read.
 from __future__ import annotations
 
 import ast
-import hashlib
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import libcst as cst
 
 from pruner import diagnostics as dx
 from pruner.diagnostics import Severity
+from pruner.fingerprint import text_digest
 from pruner.transform.collect import ClassInfo, ModuleIndex, collect
 from pruner.transform.model import ModuleAnalysis, ProcessorFacts, UDTFFacts
 from pruner.transform.program import Program
@@ -67,7 +67,7 @@ def parse_source(source: str, file: str, module: str) -> ParsedModule:
 
 
 def _parse_source(source: str, file: str, module: str) -> ParsedModule:
-    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = text_digest(source)
     source = source.removeprefix("\ufeff")      # a UTF-8 byte order mark: Python ignores it, so do we
     # CPython's parser is the authority on what is Python (LibCST accepts a few things it
     # rejects, such as bad string escapes); it only parses, it never runs anything.

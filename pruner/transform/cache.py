@@ -23,7 +23,8 @@ def analyzer_fingerprint() -> str:
     """Changes whenever the analyzer's code does (so stale results are never reused)."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for path in sorted([*package.glob("*.py"), package.parent / "diagnostics.py"]):
+    for path in sorted([*package.glob("*.py"), package.parent / "diagnostics.py",
+                       package.parent / "fingerprint.py"]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -13,11 +13,12 @@ from bitarray import bitarray
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pruner.cdc.model import ROW_KINDS
 from pruner.compiler import build
 from pruner.decide import change_mask, decide
-from pruner.encode import Plan, PlanUnit, to_bits, words_for
+from pruner.plan import Plan, PlanUnit, to_bits, words_for
 from pruner.runtime import config
-from pruner.runtime.decider import KINDS, Decider, UnknownSourceError
+from pruner.runtime.decider import Decider, UnknownSourceError
 from pruner.runtime.kernels import BatchDecision, PlanArrays, decide_batch, mask_matrix
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,7 +136,7 @@ def plan_and_changes(draw):
         name = st.one_of(st.sampled_from(known), st.sampled_from(["zz", "f0", "price"])) \
             if known else st.sampled_from(["zz", "f0"])
         changed = draw(st.one_of(st.none(), st.lists(name, max_size=5).map(tuple)))
-        kind = draw(st.sampled_from(KINDS + ("update", "update")))
+        kind = draw(st.sampled_from(ROW_KINDS + ("update", "update")))
         changes.append((source, changed, kind))
     return plan, changes
 
@@ -224,7 +225,7 @@ def test_decider_on_every_field_of_example_plans(job, request):
         for name in fields:
             check_decision(plan, decider.decide(source, (name,)), source, (name,), "update")
         check_decision(plan, decider.decide(source, tuple(fields)), source, tuple(fields), "update")
-        for kind in KINDS:
+        for kind in ROW_KINDS:
             check_decision(plan, decider.decide(source, (), kind), source, (), kind)
 
 

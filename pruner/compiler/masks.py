@@ -21,9 +21,8 @@ import networkx as nx
 
 from pruner import diagnostics as dx
 from pruner.diagnostics import Diagnostic
-from pruner.weld import ALWAYS, WILD, Lineage, Unit
-
-WILDCARD_BIT = 0
+from pruner.compiler.weld import ALWAYS, WILD, Lineage, Unit
+from pruner.plan import WILDCARD_BIT
 
 
 @dataclass(frozen=True)
