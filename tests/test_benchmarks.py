@@ -119,3 +119,17 @@ def test_the_engine_overhead_benchmark_reports_every_table() -> None:
         assert set(state) == {"full", "pruned", "stateless"} and state["full"].endswith("| 1.00× |")
     light = [line for line in lines if line.startswith("light units (reference job)")]
     assert len(light) == 2 and all(line.endswith("json.loads of the same lines") for line in light)
+
+
+def test_the_kernel_crossover_benchmark_compares_equal_decisions() -> None:
+    """A small run of benchmarks/kernel_crossover.py: the kernel's decisions, converted, equal
+    the Decider's (it asserts so) and every size gets a row."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "benchmarks/kernel_crossover.py"), "--sizes", "17", "300",
+                           "--masks", "200", "--repeats", "1"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and line.endswith("× |")]
+    assert [row.split(" | ")[0] for row in rows] == ["| 17", "| 300"]
