@@ -7,7 +7,8 @@ function, is taken off per call). Also: decoding (``pruner.cdc.decode``) against
 ``json.loads`` of the same lines, and the engine's state in bytes per sink key in each mode
 (``tracemalloc``: everything the engine allocates while replaying the stream, decoding
 inside the window, so a value only the state keeps is counted and a message's are not).
-Last, the whole pruned path on a job with light units (the reference job: a format string, a
+Per profile also pruned / full as run, and its zero-overhead limit (the pruned run's time inside
+units alone over full's whole time). Last, the whole pruned path on a job with light units (the reference job: a format string, a
 DimJoin, an upper-casing), decode included, against ``json.loads`` of the same lines.
 Medians of REPEATS runs, modes alternating, one process.
 
@@ -164,6 +165,11 @@ def main() -> None:
             units = statistics.median(u for _, u in runs)
             print(f"| {profile} | {mode} | {total:.1f} | {units:.1f} | {total - units:.1f} | "
                   f"{(total - units) / total:.0%} |")
+        # pruned against full, as run and at zero engine overhead (only the pruned run's units)
+        full = statistics.median(t for t, _ in results["full"])
+        pruned = statistics.median(t for t, _ in results["pruned"])
+        limit = statistics.median(u for _, u in results["pruned"])
+        print(f"| {profile} | pruned / full | {pruned / full:.2f}× | zero-overhead limit {limit / full:.2f}× | | |")
         decode_runs, loads_runs = [], []
         for _ in range(args.repeats):
             start = time.process_time()

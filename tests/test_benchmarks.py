@@ -114,6 +114,8 @@ def test_the_engine_overhead_benchmark_reports_every_table() -> None:
         for mode in ("pruned", "full"):
             assert any(line.startswith(f"| {profile} | {mode} | ") and line.endswith("% |") for line in lines)
         assert any(line.startswith(f"| {profile} | decode |") and "json.loads" in line for line in lines)
+        assert any(line.startswith(f"| {profile} | pruned / full | ") and "zero-overhead limit" in line
+                   for line in lines)
         state = {line.split(" | ")[1]: line for line in lines
                  if line.startswith(f"| {profile} | ") and line.endswith("× |") and "decode" not in line}
         assert set(state) == {"full", "pruned", "stateless"} and state["full"].endswith("| 1.00× |")
