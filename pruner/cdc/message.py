@@ -194,7 +194,11 @@ def _odd_positions(kinds: list[type]) -> tuple[tuple[int, ...], tuple[int, ...]]
 
 def same_value(a: object, b: object) -> bool:
     """Exact JSON equality: ``1``, ``1.0`` and ``true`` differ, ``-0.0`` differs from ``0.0``,
-    and an exact decimal ``12.5`` from ``12.50`` (a Processor may print either).
+    an exact decimal ``12.5`` from ``12.50`` (a Processor may print either), and an object
+    from the same object with its keys in another order (a Processor may iterate it). A value
+    of any other type (a typed source's timestamp, a date) is the same only when it is equal
+    and prints the same: ``12:00+00:00`` and ``13:00+01:00`` are equal instants but not the
+    same value to code that reads the hour.
 
     Python's ``==`` would call them equal, and calling a change "unchanged" is the one
     mistake the pruner cannot afford; a spurious "changed" only costs a unit run. Iterative,
@@ -203,24 +207,28 @@ def same_value(a: object, b: object) -> bool:
     pending = [(a, b)]
     while pending:
         x, y = pending.pop()
-        if type(x) is not type(y):
+        kind = type(x)
+        if kind is not type(y):
             return False
-        if isinstance(x, float):
+        if kind is str or kind is int or kind is bool or x is None:
+            if x != y:
+                return False
+        elif kind is float:
             if repr(x) != repr(y):      # NaN equals NaN, -0.0 differs from 0.0: as the JSON text
                 return False
-        elif isinstance(x, Decimal):
+        elif kind is Decimal:
             if x.as_tuple() != y.as_tuple():    # 12.5 differs from 12.50, -0 from 0: as the text
                 return False
-        elif isinstance(x, dict):
+        elif kind is dict:
             assert isinstance(y, dict)
-            if x.keys() != y.keys():
+            if list(x) != list(y):      # the same keys in the same order
                 return False
             pending.extend((value, y[key]) for key, value in x.items())
-        elif isinstance(x, list):
+        elif kind is list:
             assert isinstance(y, list)
             if len(x) != len(y):
                 return False
             pending.extend(zip(x, y))
-        elif x != y:
+        elif x is not y and (x != y or repr(x) != repr(y)):     # the allow-list ends here
             return False
     return True

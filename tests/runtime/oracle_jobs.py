@@ -48,7 +48,15 @@ from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLette
 
 # ---------------------------------------------------------------------------- domains
 SCALARS = (0, 1, 2, 3, "x", "y", None)          # no bools/floats: 1 == True would hide a change
-LISTS = ((0,), (1,), (0, 1), None)                # a list column's values (made lists per message)
+
+
+class _Obj(tuple):
+    """An object column value: its (key, value) pairs in order (made a dict per message)."""
+
+
+# a list column's values (made lists, or dicts, per message): the two objects differ only in
+# their keys' order, which a Processor can see (repr, iteration)
+LISTS = ((0,), (1,), (0, 1), None, _Obj((("p", 0), ("q", 1))), _Obj((("q", 1), ("p", 0))))
 ROW_KEYS = (1, 2, 3, 4, 5, 6)
 DIM_KEYS = (0, 1, 2, 3, 4, 5, 6, "x", "y", "v1", "v2")
 PART_IDS = (1, 2, 3, 4, 5, 6)
@@ -74,8 +82,8 @@ def _num(v):
         return v % 7
     if isinstance(v, str):
         return (sum(ord(c) for c in v) + 3) % 7
-    if isinstance(v, dict):
-        return (sum(_num(x) for x in v.values()) + 1) % 7
+    if isinstance(v, dict):                 # its keys' order counts, as it may for a Processor
+        return (sum((i + 1) * _num(x) for i, x in enumerate(v.values())) + 1) % 7
     if isinstance(v, (list, tuple)):
         return (len(v) + sum(_num(x) for x in v)) % 7
     return 1
@@ -622,6 +630,8 @@ def streams(draw, job: Job, max_size: int = 40) -> list[Change]:
         if f in UNKNOWN_FIELDS:
             return draw(st.integers(0, 2))
         found = draw(st.sampled_from(job.domains[(table, f)]))
+        if isinstance(found, _Obj):
+            return dict(found)                                 # a fresh object, as a decoder makes
         return list(found) if isinstance(found, tuple) else found      # a fresh list, as a decoder makes
 
     def image(table: str, key) -> dict:
@@ -641,7 +651,10 @@ def streams(draw, job: Job, max_size: int = 40) -> list[Change]:
         new = dict(old)
         names = list(fields[table]) + list(UNKNOWN_FIELDS) + (["item_id"] if table == "parts" else [])
         for f in draw(st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True)):
-            new[f] = value(table, f)
+            if isinstance(old.get(f), dict) and draw(st.booleans()):
+                new[f] = dict(reversed(list(old[f].items())))   # the same object, its keys reordered
+            else:
+                new[f] = value(table, f)
         return new
 
     changes: list[Change] = []
