@@ -70,6 +70,14 @@ def _finite_float(text: str) -> float:
     return value
 
 
+def _exact_number(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except ArithmeticError:             # an exponent beyond what a Decimal holds (1e2345678901234567890)
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise BadMessage(f"number {shown} is beyond the range of an exact decimal") from None
+
+
 def _fast(fast: Callable[[str], Any], strict: Callable[[str], Any]) -> Callable[[str], Any]:
     """``fast`` (msgspec, about 2× ``json.loads``), and ``strict`` for a text ``fast`` refuses.
 
@@ -82,14 +90,14 @@ def _fast(fast: Callable[[str], Any], strict: Callable[[str], Any]) -> Callable[
     def parse(text: str) -> Any:
         try:
             return fast(text)
-        except (msgspec.DecodeError, RecursionError):
+        except (msgspec.DecodeError, RecursionError, ArithmeticError):   # ArithmeticError: Decimal's
             return strict(text)
     return parse
 
 
 # How each format's JSON is parsed: wal2json numerics are exact (numeric(30,10) never via float).
 # One decoder object each: json.loads(text, **options) would build one per line.
-_STRICT_EXACT: Final = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant).decode
+_STRICT_EXACT: Final = json.JSONDecoder(parse_float=_exact_number, parse_constant=_reject_constant).decode
 _STRICT_FLOATS: Final = json.JSONDecoder(parse_float=_finite_float, parse_constant=_reject_constant).decode
 _EXACT: Final = _fast(msgspec.json.Decoder(float_hook=Decimal).decode, _STRICT_EXACT)
 _PARSE: Final[dict[str, Callable[[str], Any]]] = {"wal2json": _EXACT}
@@ -200,9 +208,7 @@ def _decode_each(lines: Iterable[str] | Iterable[bytes], decoder: Callable[[dict
 def _decode_one(body: str, raw: str, line: int, decoder: Callable[[dict[str, Any], int], Result],
                 parse: Callable[[str], Any] = _PARSE_FLOATS) -> Result:
     try:
-        obj = parse(body)
-        if "\\u" in body and _SURROGATE_ESCAPE.search(body):
-            _refuse_unpaired_surrogates(obj)
+        obj = _parse_checked(parse, body)
     except BadMessage as error:
         return DeadLetter(line, error.reason, raw)
     except (ValueError, RecursionError) as error:   # ValueError also covers over-long integers
@@ -215,6 +221,21 @@ def _decode_one(body: str, raw: str, line: int, decoder: Callable[[dict[str, Any
         return decoder(obj, line)
     except BadMessage as error:
         return DeadLetter(line, error.reason, raw)
+
+
+def _parse_checked(parse: Callable[[str], Any], text: str) -> Any:
+    obj = parse(text)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        _refuse_unpaired_surrogates(obj)
+    return obj
+
+
+def strict_json(text: str, *, exact: bool = False) -> Any:
+    """One JSON text parsed as a message line is (a typed ``json`` column's text, for one):
+    RFC 8259 only, so no NaN or Infinity, no number beyond a double's range (with `exact`,
+    numbers with a point are Decimals), no unpaired surrogate. ``BadMessage`` or
+    ``ValueError`` (not JSON at all) says why not."""
+    return _parse_checked(_EXACT if exact else _PARSE_FLOATS, text)
 
 
 def _refuse_unpaired_surrogates(obj: Any) -> None:

@@ -49,13 +49,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Context, Decimal, InvalidOperation
-from functools import partial
 from typing import Any, Callable, Final, Mapping
 
 from pruner.cdc.message import BadMessage, Row, changed_fields, json_type
@@ -305,7 +303,10 @@ def _decimal_of(value: Any, strings: bool) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value)) if value == value and abs(value) != float("inf") else Decimal(value)
     if strings and isinstance(value, str) and len(value) <= 4400 and _DECIMAL_TEXT.match(value):
-        return Decimal(value)
+        try:
+            return Decimal(value)
+        except ArithmeticError:         # an exponent beyond what a Decimal holds
+            raise _Wrong("a number within the range of an exact decimal") from None
     raise _Wrong()
 
 
@@ -331,7 +332,10 @@ def _double(value: Any, column: ColumnType, text: bool, fmt: str) -> float:
         if value in _SPECIAL_DOUBLES:     # a value of the column, but not one JSON can carry on
             raise _Wrong("a finite number (RFC 8259 JSON has no NaN or Infinity)")
         if len(value) <= 4400 and _DECIMAL_TEXT.match(value):
-            return float(value)
+            number = float(value)
+            if math.isinf(number):
+                raise _Wrong("a number within the range of a double")
+            return number
     raise _Wrong()
 
 
@@ -378,9 +382,11 @@ def _date(value: Any, column: ColumnType, text: bool, fmt: str) -> date:
 def _json(value: Any, column: ColumnType, text: bool, fmt: str) -> Any:
     if not (text and isinstance(value, str)):
         return value if fmt in _EXACT_NUMBERS else _plain(value)
-    parse = partial(json.loads, parse_float=Decimal) if fmt in _EXACT_NUMBERS else json.loads
+    from pruner.cdc.decode import strict_json        # decode imports this module
     try:
-        return parse(value)
+        return strict_json(value, exact=fmt in _EXACT_NUMBERS)
+    except BadMessage as error:
+        raise _Wrong(f"JSON text ({error.reason})") from None
     except (ValueError, RecursionError):
         raise _Wrong("JSON text") from None
 
