@@ -50,7 +50,7 @@ def test_the_figures_are_consistent(report: Path) -> None:
     run_skipped = {u: v["run"] + v["skipped"] for u, v in daily["units"].items()}
     assert len(set(run_skipped.values())) == 1                  # every unit: one count per row update
     counted = run_skipped.popitem()[1]                          # row updates that ran the pipeline
-    assert 0 < counted <= daily["row_updates"]                  # (a delete's recompute runs none)
+    assert 0 < counted <= daily["row_updates"]                  # (reports before 2026-12-05 counted deletes)
     assert {v["run"] + v["skipped"] for v in daily["steps"].values()} == {counted}
     assert daily["units"]["Index.IndexStamp"]["skipped"] == 0   # @always_run
     dedup = s["pruned+dedup"]

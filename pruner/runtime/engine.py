@@ -470,7 +470,6 @@ class Engine(UndoLog, DedupMixin):
 
     # ------------------------------------------------------------------ running the pipeline
     def _recompute(self, key: tuple, decision: Decision | None) -> list[SinkRecord]:
-        self._stats.row_updates += 1
         for rows in self._row_tables:
             if key in rows:
                 exists = True
@@ -478,9 +477,10 @@ class Engine(UndoLog, DedupMixin):
         else:
             exists = False
         was = self.in_sink.get(key, False)
-        if not exists:
+        if not exists:                  # the row is gone: a delete, no unit runs or is skipped
             self._forget(key)
             return self._delete_record(key, was)
+        self._stats.row_updates += 1
         stored = self.outputs.get(key)
         full_row = self.mode in ("full", "batch") or not self.prune or not was or (
             self.mode == "pruned" and stored is None)

@@ -88,10 +88,15 @@ class KeyedJob:
         for u in self.plan.units:
             units[u.step].append(u)
         for step in self.spec.pipeline:
-            if isinstance(step, RenameStep):
+            if isinstance(step, RenameStep):      # moves a value: computes nothing itself
                 for old, new in step.fields:
-                    renamed[new] = renamed.get(old, old)
-            elif isinstance(step, DimJoinStep):
+                    if old in written:
+                        written[new] = written[old]
+                    else:
+                        written.pop(new, None)
+                        renamed[new] = renamed.get(old, old)
+                continue
+            if isinstance(step, DimJoinStep):
                 fields = []
                 for row_field, _ in step.on:
                     if row_field in written:

@@ -28,7 +28,7 @@ class RunStats:
     dropped: int = 0
     dead_letter: int = 0
     unknown_table: int = 0
-    row_updates: int = 0          # (message, row) pairs the pipeline ran for
+    row_updates: int = 0          # (message, row) pairs the pipeline ran for (per unit: run + skipped)
     records: int = 0
     units: dict[str, list[int]] = field(default_factory=dict)   # name -> [run, skipped]
     # pipeline step -> [row updates where at least one of its units ran, row updates where none did]

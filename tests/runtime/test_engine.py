@@ -526,3 +526,22 @@ def test_run_and_skip_counts_are_exact_whatever_work_is_kept(reference: Path, ca
         return tuple(map(repr, seen))
     assert counts(cache) == counts(65536)
     assert counts(0)[-1] != counts(0)[0]
+
+
+@pytest.mark.parametrize("mode", ["pruned", "stateless", "full"])
+def test_every_unit_counts_each_row_update_once_deletes_none(tmp_path: Path, mode: str) -> None:
+    """Found by the fourth adversary round: a delete counted as a row update that no unit counted."""
+    from pruner.cdc import decode
+    built = build(ROOT / "examples/ecommerce/job.yaml")
+    engine = Engine(built.spec, built.plan, mode)
+    lines = ECOMMERCE_STREAM.read_text().splitlines()[:400]
+    changes = [c for c in decode(lines, "debezium-json") if isinstance(c, Change)]
+    item = next(c.after for c in changes if c.table == "items" and c.after is not None)
+    changes += [Change("delete", "items", item, None, None, len(lines) + 1),
+                Change("insert", "items", None, item, None, len(lines) + 2)]
+    for change in changes:
+        engine.process(change)
+    stats = engine.stats
+    assert stats.row_updates > 0
+    assert {run + skipped for run, skipped in stats.units.values()} == {stats.row_updates}
+    assert {run + skipped for run, skipped in stats.steps.values()} == {stats.row_updates}
