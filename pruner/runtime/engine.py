@@ -131,6 +131,10 @@ class Engine(UndoLog, DedupMixin):
         self._undo: list[tuple[dict, Any, Any]] | None = None
         self._last_line: dict[tuple, int] = {}        # batch: row key -> line of its last message
         self.finish_dead_letters: list[DeadLetter] = []
+        # Units every kept message runs (their dep covers `relevant`, e.g. @always_run): never
+        # skipped, so never replayed, so their outputs are not stored.
+        self._always = frozenset(u.index for u in self.units if not u.dead and self.relevant
+                                 and u.dep & self.relevant == self.relevant)
         self.decider = Decider(plan)                # the one decision path (explain uses it too)
         self._memo: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self._work: dict[int, _Work] = {}           # mask -> the work of a row update
@@ -425,7 +429,8 @@ class Engine(UndoLog, DedupMixin):
             if u.index in ran or u.index in visit_skipped:
                 how = _RUN if u.index in ran else _DERIVE if u.kind in _DERIVED else _REPLAY
                 special = 1 if u.kind == "filter" else 2 if u.kind == "rename" else 0
-                store = self.mode == "pruned" and how is _RUN and u.kind not in _DERIVED
+                store = (self.mode == "pruned" and how is _RUN and u.kind not in _DERIVED
+                         and u.index not in self._always)
                 visit.append((u, u.index, how, special, store))
         visit = _segments(visit)
         counters = [(self._stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
