@@ -6,7 +6,7 @@ Modes:
   order, so every field version a later unit reads is exact, even for overwritten fields.
 - ``stateless``: no stored unit outputs. The dirty units and the units that supply their
   inputs (the plan's ``supply``) run.
-- ``full``: every unit on every message (the baseline).
+- ``full``: every unit on every message (the baseline; a dead unit, PR505, runs in no mode).
 - ``batch``: the job runs once over the final snapshot of every source (in ``finish``).
 
 Source tables are kept in every mode: a DimJoin needs its dimension rows, a UDAF needs the
@@ -138,7 +138,9 @@ class Engine(UndoLog, DedupMixin):
         self.decider = Decider(plan)                # the one decision path (explain uses it too)
         self._memo: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self._work: dict[int, _Work] = {}           # mask -> the work of a row update
-        self._work_all = self._make_work(tuple(range(len(self.units))), (), self.sink_fields)
+        # full and batch run every live unit: a dead unit (outputs reach nothing, no effects,
+        # PR505) runs in no mode, so its failure cannot dead-letter a message in one mode only
+        self._work_all = self._make_work(tuple(self.live), (), self.sink_fields)
         self._work_live = self._make_work(tuple(self.live), (), self.sink_fields)
 
     @property

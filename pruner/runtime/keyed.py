@@ -84,21 +84,26 @@ class KeyedJob:
         joins = []
         renamed: dict[str, str] = {}             # pipeline name -> source name
         written: dict[str, str] = {}             # field -> the unit that computes it
+        everything: str | None = None            # a unit before that writes fields named by data
         units = {u.step: [] for u in self.plan.units}
         for u in self.plan.units:
             units[u.step].append(u)
         for step in self.spec.pipeline:
-            if isinstance(step, RenameStep):      # moves a value: computes nothing itself
+            if isinstance(step, RenameStep):      # moves values, all at once: computes nothing itself
+                was_renamed, was_written = dict(renamed), dict(written)
                 for old, new in step.fields:
-                    if old in written:
-                        written[new] = written[old]
+                    if old in was_written:
+                        written[new] = was_written[old]
+                        renamed.pop(new, None)
                     else:
                         written.pop(new, None)
-                        renamed[new] = renamed.get(old, old)
+                        renamed[new] = was_renamed.get(old, old)
                 continue
             if isinstance(step, DimJoinStep):
                 fields = []
                 for row_field, _ in step.on:
+                    if everything is not None and row_field not in written:
+                        written[row_field] = f"{everything} (it writes fields named by data)"
                     if row_field in written:
                         raise KeyedJobError(
                             f"DimJoin {step.name}: its key field {row_field!r} is computed by {written[row_field]}; "
@@ -110,9 +115,8 @@ class KeyedJob:
                 unit = next(u for u in self.plan.units if u.step == step.name)
                 joins.append(_Join(unit.index, step.table, holders[0], tuple(fields)))
             for u in units.get(step.name, ()):
-                if u.writes_all:
-                    for f in self.spec.sink.fields:
-                        written.setdefault(f, u.name)
+                if u.writes_all and everything is None:
+                    everything = u.name           # fields named by data: any field may be computed
                 for f in u.writes:
                     written.setdefault(f, u.name)
         return joins

@@ -545,3 +545,33 @@ def test_every_unit_counts_each_row_update_once_deletes_none(tmp_path: Path, mod
     assert stats.row_updates > 0
     assert {run + skipped for run, skipped in stats.units.values()} == {stats.row_updates}
     assert {run + skipped for run, skipped in stats.steps.values()} == {stats.row_updates}
+
+
+def test_a_dead_unit_that_would_raise_runs_in_no_mode(tmp_path: Path) -> None:
+    """Found by the fifth adversary round: full and batch ran a dead unit (its output reaches
+    nothing, PR505) and dead-lettered the message it raised on; the other modes never run it."""
+    job = tmp_path / "job"
+    (job / "plugins").mkdir(parents=True)
+    (job / "plugins/p.py").write_text(
+        "from plugin_sdk import UDTF, Processor\n\n"
+        "class Inv(Processor):\n    def process(self, row, out):\n        out['unused'] = 1 / row['a']\n\n"
+        "class Copy(Processor):\n    def process(self, row, out):\n        out['bb'] = row['b']\n\n"
+        "class U(UDTF):\n    processors = [Inv, Copy]\n")
+    (job / "job.yaml").write_text(
+        "name: deadunit\nplugins: [plugins]\nsources:\n  items: {primary_key: [id], fields: [id, a, b]}\n"
+        "pipeline:\n  - udtf: U\n    class: p.U\nsink: {name: s, primary_key: [id], fields: [id, bb]}\n")
+    built = build(job / "job.yaml")
+    assert [u.name for u in built.plan.units if u.dead] == ["U.Inv"]
+    sinks = {}
+    for mode in ("pruned", "stateless", "full", "batch"):
+        engine = Engine(built.spec, built.plan, mode)
+        sink = SinkTable(built.spec.sink.fields, built.spec.sink.primary_key)
+        for change in (insert("items", {"id": 1, "a": 0, "b": 5}),
+                       update("items", {"id": 1, "a": 0, "b": 5}, {"id": 1, "a": 0, "b": 6}, 2)):
+            result = engine.process(change)
+            assert not isinstance(result, DeadLetter), (mode, result)
+            sink.apply_all(result)
+        sink.apply_all(engine.finish())
+        assert engine.stats.units["U.Inv"][0] == 0
+        sinks[mode] = sink.sorted_rows()
+    assert all(rows == [{"id": 1, "bb": 6}] for rows in sinks.values()), sinks

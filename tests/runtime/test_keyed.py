@@ -175,3 +175,50 @@ def test_a_dimjoin_on_a_computed_field_renamed_is_still_refused(tmp_path: Path) 
     built = build(_renamed_join_job(tmp_path, computed=True))
     with pytest.raises(KeyedJobError, match="computed by U.K"):
         KeyedJob(built.spec, built.plan)
+
+
+def test_a_rename_moves_its_fields_all_at_once_for_the_keyed_routing(tmp_path: Path) -> None:
+    """Found by the fifth adversary round: `{a: b, b: a}` before a DimJoin on `a` was routed by
+    source `a` (the pairs applied one after another), while the engine joins on source `b`."""
+    job = tmp_path / "job"
+    (job / "plugins").mkdir(parents=True)
+    (job / "plugins/p.py").write_text(
+        "from plugin_sdk import UDTF, Processor\n\n"
+        "class Up(Processor):\n    def process(self, row, out):\n        out['z'] = str(row['v']).upper()\n\n"
+        "class U(UDTF):\n    processors = [Up]\n")
+    # a is source b (2, updated to TWO); c is source a (1)
+    for renames, key, v in (("{a: b, b: a}", "a", "TWO"), ("{b: a, a: c}", "c", "one")):
+        (job / "job.yaml").write_text(
+            "name: swap\nplugins: [plugins]\nsources:\n  items: {primary_key: [id], fields: [id, a, b]}\n"
+            "dimensions:\n  d: {primary_key: [k], fields: [k, v]}\n"
+            f"pipeline:\n  - rename: R\n    fields: {renames}\n  - dimjoin: J\n    table: d\n"
+            f"    on: {{{key}: k}}\n    fields: [v]\n  - udtf: U\n    class: p.U\n"
+            "sink: {name: s, primary_key: [id], fields: [id, v, z]}\n")
+        built = build(job / "job.yaml")
+        changes = [Change(INSERT, "d", None, {"k": 1, "v": "one"}, None, 1),
+                   Change(INSERT, "d", None, {"k": 2, "v": "two"}, None, 2),
+                   Change(INSERT, "items", None, {"id": 10, "a": 1, "b": 2}, None, 3),
+                   Change(UPDATE, "d", {"k": 2, "v": "two"}, {"k": 2, "v": "TWO"}, DIFF, 4)]
+        expected = _full(built.spec, built.plan, changes)
+        assert expected == [{"id": 10, "v": v, "z": v.upper()}], renames
+        for seed in (None, 1, 2):
+            assert _keyed(built.spec, built.plan, changes, seed)[0] == expected, (renames, seed)
+
+
+def test_a_dimjoin_after_a_unit_writing_fields_named_by_data_is_refused(tmp_path: Path) -> None:
+    """Found by the fifth adversary round: `out[row['kname']] = ...` may overwrite the join key;
+    the keyed runtime routed by the source field."""
+    job = tmp_path / "job"
+    (job / "plugins").mkdir(parents=True)
+    (job / "plugins/p.py").write_text(
+        "from plugin_sdk import UDTF, Processor\n\n"
+        "class Dyn(Processor):\n    def process(self, row, out):\n        out[row['kname']] = row['kval']\n\n"
+        "class U(UDTF):\n    processors = [Dyn]\n")
+    (job / "job.yaml").write_text(
+        "name: dyn\nplugins: [plugins]\nsources:\n  items: {primary_key: [id], fields: [id, b, kname, kval]}\n"
+        "dimensions:\n  d: {primary_key: [k], fields: [k, v]}\n"
+        "pipeline:\n  - udtf: U\n    class: p.U\n  - dimjoin: J\n    table: d\n    on: {b: k}\n    fields: [v]\n"
+        "sink: {name: s, primary_key: [id], fields: [id, v]}\n")
+    built = build(job / "job.yaml")
+    with pytest.raises(KeyedJobError, match="fields named by data"):
+        KeyedJob(built.spec, built.plan)
