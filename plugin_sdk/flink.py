@@ -167,8 +167,6 @@ class _Stage(KeyedProcessFunction, _Counted):
             key, change = payload
             seq, event = self.keyed.sequence(self.state.value(), key, change)
             self.state.update(seq)
-            for i, old, unregister in self.keyed.unregister_events(event):
-                yield (("D", i), repr(old), unregister)
             yield self._forward(event, -1)
         elif kind == "D":
             state, out = self.keyed.dimension(self.stage[1], self.state.value(), payload)

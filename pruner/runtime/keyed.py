@@ -10,9 +10,14 @@ every piece of state lives under one key, and still gives the same sink:
   another aggregate leaves the old one even when the message has no before image.
 - **S** numbers each row key's changes (row sources and aggregated rows): ``seq``.
 - **D** (one per DimJoin) holds one dimension row, a version counter, and the row keys that
-  refer to it. A row change passing through gets the current dimension row attached (and the
+  may refer to it. A row change passing through gets the current dimension row attached (and the
   key registered); a dimension change bumps the version and sends a *refresh* to every row
-  key that refers to it. This is the fan-out, kept in keyed state.
+  key registered there. This is the fan-out, kept in keyed state. A key is unregistered only
+  by its delete passing through, never when it moves to another dimension row: the move is
+  decided at S, before R knows whether it succeeds (a unit may fail and R keep the old row),
+  and an unregister sent ahead could overtake the row event that registers the key again. So
+  the registered keys are a superset, and R ignores a refresh of a row its key does not refer
+  to (cost: one refresh per moved-away key per change of the old dimension row).
 - **R** holds one row key's engine state (``Engine.export_key``). It applies that key's
   changes in ``seq`` order, whatever order the D stages delivered them in (a change that moves
   a row to another dimension row takes another path). It keeps each dimension row copy with
@@ -221,9 +226,6 @@ class KeyedJob:
             out = [{"t": "refresh", "key": key, "join": join_index, "lookup": event["lookup"], "row": state["row"],
                     "version": state["version"], "change": change} for key in sorted(state["members"], key=repr)]
             return state, out
-        if event["t"] == "unregister":
-            state["members"].discard(event["key"])
-            return state, []
         change = event["change"]                                  # a row event passing through
         if change.kind == DELETE:
             state["members"].discard(event["key"])
@@ -231,18 +233,6 @@ class KeyedJob:
             state["members"].add(event["key"])
         event["dims"][join_index] = (event["lookup"], state["row"], state["version"])
         return state, [event]
-
-    def unregister_events(self, event: dict) -> list[tuple[int, tuple, dict]]:
-        """A row update that moves a key to another dimension row: tell the old one."""
-        change: Change = event["change"]
-        out = []
-        if change.kind == UPDATE and change.before is not None:
-            before = Change(DELETE, change.table, change.before, None, None, change.line)
-            for i in self.joins_of(change):
-                old, new = self.lookup(i, before), self.lookup(i, change)
-                if old != new:
-                    out.append((i, old, {"t": "unregister", "key": event["key"]}))
-        return out
 
     # ------------------------------------------------------------------ R: one row key
     def row(self, key: tuple, state: dict | None, event: dict) -> tuple[dict | None, list[SinkRecord]]:
@@ -351,8 +341,6 @@ def run_keyed(spec: JobSpec, plan: Plan, changes: Iterable[Change], *, mode: str
                 send(("S",), ("M", table, member_key), key, part)
         elif stage[0] == "S":
             s_state[receiver], row_event = job.sequence(s_state.get(receiver), receiver, event)
-            for i, old, unregister in job.unregister_events(row_event):
-                send(("D", i), ("S", receiver), old, unregister)
             forward(row_event, ("S", receiver), -1)
         elif stage[0] == "D":
             i = stage[1]

@@ -222,3 +222,51 @@ def test_a_dimjoin_after_a_unit_writing_fields_named_by_data_is_refused(tmp_path
     built = build(job / "job.yaml")
     with pytest.raises(KeyedJobError, match="fields named by data"):
         KeyedJob(built.spec, built.plan)
+
+
+def _two_dim_job(tmp_path: Path, first: str) -> Path:
+    job = tmp_path / "job"
+    (job / "plugins").mkdir(parents=True, exist_ok=True)
+    (job / "plugins/p.py").write_text(
+        "from plugin_sdk import UDTF, Processor\n\n"
+        "class Inv(Processor):\n    def process(self, row, out):\n        out['inv'] = 1 / row['a']\n\n"
+        "class T(Processor):\n    def process(self, row, out):\n        out['t'] = f\"{row['v1']}-{row['v2']}\"\n\n"
+        "class U0(UDTF):\n    processors = [Inv]\n\nclass U(UDTF):\n    processors = [T]\n")
+    (job / "job.yaml").write_text(
+        "name: k2j\nplugins: [plugins]\nsources:\n  items: {primary_key: [id], fields: [id, a, b]}\n"
+        "dimensions:\n  d1: {primary_key: [k1], fields: [k1, v1]}\n  d2: {primary_key: [k2], fields: [k2, v2]}\n"
+        f"pipeline:\n{first}  - dimjoin: J1\n    table: d1\n    on: {{a: k1}}\n    fields: [v1]\n"
+        "  - dimjoin: J2\n    table: d2\n    on: {b: k2}\n    fields: [v2]\n  - udtf: U\n    class: p.U\n"
+        "sink: {name: s, primary_key: [id], fields: [id, a, b, v1, v2, t, inv]}\n")
+    return job / "job.yaml"
+
+
+def test_a_key_that_moves_away_and_back_keeps_its_dimension_refreshes(tmp_path: Path) -> None:
+    """Found by the fifth adversary round: with two DimJoins the unregister of b 10 -> 20 went
+    straight from S to D2 and could overtake the row event (through D1) that moved the key back
+    to 10, which then missed dimension row 10's changes. Keys are no longer unregistered on a move."""
+    built = build(_two_dim_job(tmp_path, ""))
+    changes = [Change(INSERT, "d1", None, {"k1": 1, "v1": "x"}, None, 1),
+               Change(INSERT, "d2", None, {"k2": 10, "v2": "ten"}, None, 2),
+               Change(INSERT, "items", None, {"id": 1, "a": 1, "b": 10}, None, 3),
+               Change(UPDATE, "items", {"id": 1, "a": 1, "b": 10}, {"id": 1, "a": 1, "b": 20}, DIFF, 4),
+               Change(UPDATE, "items", {"id": 1, "a": 1, "b": 20}, {"id": 1, "a": 1, "b": 10}, DIFF, 5),
+               Change(UPDATE, "d2", {"k2": 10, "v2": "ten"}, {"k2": 10, "v2": "TEN"}, DIFF, 6)]
+    expected = _full(built.spec, built.plan, changes)
+    assert expected[0]["t"] == "x-TEN"
+    for seed in (None, *range(300)):
+        assert _keyed(built.spec, built.plan, changes, seed)[0] == expected, seed
+
+
+def test_a_move_that_fails_in_a_unit_keeps_the_old_dimension_refreshes(tmp_path: Path) -> None:
+    """Found by the fifth adversary round: S unregistered the key from its old dimension row
+    before R ran the update, which failed (a dead letter: R kept the old row), so the old row's
+    later changes never reached it."""
+    built = build(_two_dim_job(tmp_path, "  - udtf: U0\n    class: p.U0\n"))
+    changes = [Change(INSERT, "items", None, {"id": 1, "a": 1, "b": 1}, None, 1),
+               Change(UPDATE, "items", {"id": 1, "a": 1, "b": 1}, {"id": 1, "a": 0, "b": 2}, DIFF, 2),   # 1/0
+               Change(INSERT, "d2", None, {"k2": 1, "v2": "one"}, None, 3)]
+    expected = _full(built.spec, built.plan, changes)
+    assert expected[0]["v2"] == "one" and expected[0]["b"] == 1
+    for seed in (None, 1, 2, 3):
+        assert _keyed(built.spec, built.plan, changes, seed)[0] == expected, seed
