@@ -55,6 +55,8 @@ from pyflink.table.udf import FunctionContext, TableFunction  # noqa: E402
 from pruner.cdc import decode  # noqa: E402
 from pruner.cdc.message import changed_fields  # noqa: E402
 from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter, DecodeStats  # noqa: E402
+from pruner.decide import change_mask  # noqa: E402
+from pruner.plan import to_int  # noqa: E402
 from pruner.planfile import loads, read_plan  # noqa: E402
 from pruner.runtime.plugins import STALE_POLICIES  # noqa: E402
 from pruner.runtime.keyed import KeyedJob  # noqa: E402
@@ -343,6 +345,9 @@ class PrunedUDTF(TableFunction, _Counted):
         spec = keyed.spec
         self.units = [u for u in keyed.plan.units if u.step == self.step]
         self.instances = [load_class(spec, u.class_ref)() for u in self.units]
+        self.plan = keyed.plan
+        self.sources = tuple(t.name for t in spec.row_sources)
+        self.deps = [to_int(u.dep) for u in self.units]
         self.outputs = self.outputs_of(self.job, self.step)
         self._open_counters(function_context.get_metric_group())
         self._run = self._skipped = 0
@@ -372,19 +377,23 @@ class PrunedUDTF(TableFunction, _Counted):
                   *[json.dumps(out[k]) if k in out else None for k in self.outputs])
 
     def _plan(self, fields: set[str] | None) -> list[bool]:
-        """Which Processors run: those a changed field reaches, plus those supplying their inputs."""
+        """Which Processors run: those whose dep (source fields, through every rename and every
+        earlier step) meets the changed source fields, by the one rule (``change_mask``), plus
+        those of this step supplying their inputs."""
         n = len(self.units)
         if fields is None:
             return [True] * n
-        dirty = [False] * n
-        reach = set(fields)
-        for i, u in enumerate(self.units):
-            if u.dead:
-                continue
-            if not u.prunable or u.reads_all or reach & set(u.reads):
-                dirty[i] = True
-                reach |= set(u.writes)
-        runs = list(dirty)
+        mask = 0
+        unknown = set(fields)
+        for source in self.sources:          # the changelog's table is one of the row sources
+            known = self.plan.namespaces.get(source, {})
+            names = tuple(sorted(f for f in fields if f in known))
+            if names:
+                mask |= change_mask(self.plan, source, names, "update")
+                unknown -= set(names)
+        if unknown:                           # a field no row source declares: the wildcard
+            mask |= 1 << self.plan.wildcard_bit
+        runs = [not u.dead and (not u.prunable or bool(dep & mask)) for u, dep in zip(self.units, self.deps)]
         for i in range(n - 1, -1, -1):                  # suppliers: earlier writers of what runs reads
             if runs[i]:
                 for j in range(i):

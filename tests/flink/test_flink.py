@@ -219,3 +219,64 @@ def test_the_ecommerce_item_core_udtf_loses_nothing(flink_env) -> None:
     got, updates, partial = _run_udtf(flink_env, "item_core", job, "ItemCore", "items", ITEM_COLUMNS, columns, changes)
     assert got == _expected(job, "ItemCore", "items", ITEM_COLUMNS, columns, changes)
     assert updates > 100 and partial == 0
+
+
+class _Metrics:
+    """A stand-in for Flink's metric group (the UDTF is called here without a cluster)."""
+
+    class _Counter:
+        def inc(self, n: int = 1) -> None:
+            pass
+
+    def add_group(self, name: str) -> "_Metrics":
+        return self
+
+    def counter(self, name: str) -> "_Metrics._Counter":
+        return self._Counter()
+
+
+class _Context:
+    def get_metric_group(self) -> _Metrics:
+        return _Metrics()
+
+
+def test_the_udtf_prunes_by_source_fields_through_renames_and_earlier_steps(tmp_path: Path) -> None:
+    """The UDTF's `_changed` lists source fields. It used to meet them with the step's own read
+    names, so a Processor reading a renamed field (`cat_id` for `category_id`) or an earlier
+    step's output was skipped when that changed. It now decides by the plan's deps (one rule,
+    ``change_mask``), checked here against running every Processor."""
+    from pruner.compiler import build
+    from pruner.planfile import write_plan
+
+    job = tmp_path / "job"
+    (job / "plugins").mkdir(parents=True)
+    (job / "plugins/p.py").write_text(
+        "from plugin_sdk import UDTF, Processor\n\n"
+        "class Up(Processor):\n    def process(self, row, out):\n        out['up'] = str(row['a']).upper()\n\n"
+        "class Cat(Processor):\n    def process(self, row, out):\n        out['cat'] = f\"c{row['cat_id']}\"\n\n"
+        "class FromUp(Processor):\n    def process(self, row, out):\n        out['up2'] = row['up'] + '!'\n\n"
+        "class B(Processor):\n    def process(self, row, out):\n        out['bb'] = row['b']\n\n"
+        "class U1(UDTF):\n    processors = [Up]\n\nclass U2(UDTF):\n    processors = [Cat, FromUp, B]\n")
+    (job / "job.yaml").write_text(
+        "name: udtf\nplugins: [plugins]\nsources:\n  items: {primary_key: [id], fields: [id, a, b, category_id]}\n"
+        "pipeline:\n  - udtf: U1\n    class: p.U1\n  - rename: R\n    fields: {category_id: cat_id}\n"
+        "  - udtf: U2\n    class: p.U2\n"
+        "sink: {name: s, primary_key: [id], fields: [id, up, cat, up2, bb]}\n")
+    plan = tmp_path / "udtf.plan"
+    write_plan(build(job / "job.yaml").plan, plan)
+    columns = ("id", "a", "b", "cat_id", "up")                 # U2's input: after R, with U1's output
+    function = flink.PrunedUDTF(flink.FlinkJob.load(job / "job.yaml", plan), "U2", columns)
+    function.open(_Context())
+    outputs = function.outputs
+    row = {"id": 1, "a": "x", "b": 2, "cat_id": 7, "up": "X"}
+    cells = [json.dumps(row[c]) for c in columns]
+    for changed in ("category_id", "a", "b", "a,b", "zz", "id"):
+        (got,) = function.eval("+U", changed, *cells)
+        done = {name: json.loads(value) for name, value in zip(outputs, got[1:]) if name in got[0].split(",")}
+        expected = {"cat": "c7", "up2": "X!", "bb": 2}
+        needs = {"category_id": {"cat"}, "a": {"up2"}, "b": {"bb"}, "a,b": {"up2", "bb"},
+                 "zz": set(), "id": set()}[changed]
+        assert needs <= set(done), (changed, done)
+        assert all(done[name] == expected[name] for name in done), (changed, done)
+    (got,) = function.eval("+U", "b", *cells)
+    assert got[0] == "bb"                                   # and it prunes: only B ran
