@@ -127,12 +127,12 @@ def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str
         names = list(after)
         if names == list(before):
             values, olds = list(after.values()), list(before.values())
-            kinds = list(map(type, values))
-            if kinds == list(map(type, olds)):
+            kinds = tuple(map(type, values))
+            if kinds == tuple(map(type, olds)):
                 # One type per field on both sides: ``!=`` decides every plain field, in C;
                 # the others (float, Decimal, containers) by ``same_value``.
                 differs = list(map(ne, values, olds))
-                odd = _ODD.get(tuple(kinds))
+                odd = _ODD.get(kinds)
                 if odd is None:
                     odd = _odd_positions(kinds)
                 floats, others = odd
@@ -184,11 +184,11 @@ def diff_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str
 _ODD: dict[tuple[type, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
 
 
-def _odd_positions(kinds: list[type]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _odd_positions(kinds: tuple[type, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     odd = (tuple(i for i, kind in enumerate(kinds) if kind is float),
            tuple(i for i, kind in enumerate(kinds) if kind not in _PLAIN and kind is not float))
     if len(_ODD) < 4096:
-        _ODD[tuple(kinds)] = odd
+        _ODD[kinds] = odd
     return odd
 
 
