@@ -93,6 +93,7 @@ soak: $(STAMP) pg-deps
 	nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed --hypothesis-show-statistics \
 	    tests/runtime/test_oracle.py \
 	    tests/runtime/test_keyed.py::test_keyed_stages_give_the_full_sink_in_any_delivery_order \
+	    tests/runtime/test_keyed.py::test_keyed_dedup_never_changes_the_sink \
 	    tests/runtime/test_dedup.py::test_dedup_never_changes_the_sink \
 	    && CI= ANALYZER_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
 	    tests/transform/test_property.py::test_generated_modules_sound_and_exact \

@@ -59,6 +59,7 @@ from pruner.decide import change_mask  # noqa: E402
 from pruner.plan import to_int  # noqa: E402
 from pruner.planfile import loads, read_plan  # noqa: E402
 from pruner.runtime.plugins import STALE_POLICIES  # noqa: E402
+from pruner.runtime.engine import Dedup  # noqa: E402
 from pruner.runtime.keyed import KeyedJob  # noqa: E402
 from pruner.spec import DimJoinStep, JobSpec, load_spec  # noqa: E402
 
@@ -75,14 +76,19 @@ class FlinkJob:
     spec_path: str
     plan_bytes: bytes
     on_stale: str = "stop"
+    dedup: Dedup | None = None          # engine message dedup in R, its emitted values in R's state
 
     @classmethod
-    def load(cls, spec_path: str | Path, plan_path: str | Path, *, on_stale: str = "stop") -> FlinkJob:
+    def load(cls, spec_path: str | Path, plan_path: str | Path, *, on_stale: str = "stop",
+             dedup: Dedup | None = None) -> FlinkJob:
         if on_stale not in STALE_POLICIES:
             raise ValueError(f"on_stale must be one of {', '.join(STALE_POLICIES)}, not {on_stale!r}")
         load_spec(spec_path)                       # a bad spec fails here, before submission
         read_plan(plan_path)                       # so does a missing or corrupt plan
-        return cls(str(Path(spec_path).resolve()), Path(plan_path).read_bytes(), on_stale)
+        if dedup is not None and dedup.max_keys is not None:     # and a dedup R cannot keep
+            raise ValueError("dedup max_keys bounds the keys one process remembers; on Flink the emitted "
+                             "values live in each key's state: bound them with ttl")
+        return cls(str(Path(spec_path).resolve()), Path(plan_path).read_bytes(), on_stale, dedup)
 
     def spec(self) -> JobSpec:
         return load_spec(self.spec_path)
@@ -90,7 +96,8 @@ class FlinkJob:
     def keyed(self) -> KeyedJob:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            job = KeyedJob(self.spec(), loads(self.plan_bytes, "the job's plan"), on_stale=self.on_stale)
+            job = KeyedJob(self.spec(), loads(self.plan_bytes, "the job's plan"), on_stale=self.on_stale,
+                           dedup=self.dedup)
         for warning in caught:
             log.warning("%s", warning.message)
         return job

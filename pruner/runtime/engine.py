@@ -642,12 +642,15 @@ class Engine(UndoLog, DedupMixin):
         A keyed runtime (``pruner.runtime.keyed``, Flink) keeps this in keyed state and loads it
         back with ``load_key`` before the key's next message: the source rows of the key, its
         units' last outputs, whether it is in the sink, its dimension lookups with a copy of the
-        dimension row each found, and the rows its UDAFs aggregate.
+        dimension row each found, the rows its UDAFs aggregate, and with dedup the values last
+        emitted for it.
         """
         state: dict[str, Any] = {
             "rows": {t: self.tables[t][key] for t in self.row_sources if key in self.tables[t]},
             "outputs": self._plain_outputs(self.outputs.get(key)), "in_sink": self.in_sink.get(key),
             "lookups": {}, "members": {}}
+        if key in self.emitted:                 # dedup: the values last emitted (and when)
+            state["emitted"] = self.emitted[key]
         for unit_index, lookups in self.lookup_of.items():
             if key in lookups:
                 lookup = lookups[key]
@@ -672,10 +675,12 @@ class Engine(UndoLog, DedupMixin):
         for table in self.tables.values():
             table.clear()
         for mapping in (*self.agg_members.values(), *self.dim_index.values(), *self.lookup_of.values(),
-                        self.outputs, self.in_sink):
+                        self.outputs, self.in_sink, self.emitted):
             mapping.clear()
         if not state:
             return
+        if "emitted" in state:
+            self.emitted[key] = state["emitted"]
         for table, row in state["rows"].items():
             self.tables[table][key] = row
         if state["outputs"] is not None:

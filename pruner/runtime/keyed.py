@@ -40,7 +40,7 @@ from typing import Any, Iterable
 from pruner.cdc.message import same_value
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change
 from pruner.plan import Plan
-from pruner.runtime.engine import Engine, SinkRecord
+from pruner.runtime.engine import Dedup, Engine, SinkRecord
 from pruner.runtime.keys import BadKey, normal_value, row_key
 from pruner.spec import DimJoinStep, JobSpec, RenameStep, UdafStep
 
@@ -71,11 +71,15 @@ class KeyedJob:
     """The keyed stages of one job: routing, and the S, D and R step functions."""
 
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, check_fingerprints: bool = True,
-                 on_stale: str = "stop") -> None:
+                 on_stale: str = "stop", dedup: Dedup | None = None) -> None:
         if mode not in ("pruned", "stateless", "full"):
             raise KeyedJobError(f"the keyed runtime runs pruned, stateless or full, not {mode!r}")
+        if dedup is not None and dedup.max_keys is not None:
+            raise KeyedJobError("dedup max_keys bounds the keys one process remembers; the keyed runtime "
+                                "keeps the emitted values in each key's state: bound them with ttl")
         self.spec = spec
-        self.engine = Engine(spec, plan, mode, check_fingerprints=check_fingerprints, on_stale=on_stale)
+        self.engine = Engine(spec, plan, mode, check_fingerprints=check_fingerprints, on_stale=on_stale,
+                             dedup=dedup)
         self.plan = self.engine.plan           # a stale plan's replacement (see Engine), never the stale one
         self.row_sources = {t.name: t for t in spec.row_sources}
         self.udafs = {s.source: s for s in spec.pipeline if isinstance(s, UdafStep)}
@@ -310,10 +314,12 @@ class KeyedRun:
 
 
 def run_keyed(spec: JobSpec, plan: Plan, changes: Iterable[Change], *, mode: str = "pruned",
-              rng: random.Random | None = None, check_fingerprints: bool = True) -> KeyedRun:
+              rng: random.Random | None = None, check_fingerprints: bool = True,
+              dedup: Dedup | None = None) -> KeyedRun:
     """Run the keyed stages in one process. With `rng`, messages between stages are delivered in
-    a random order that keeps only what a stream processor keeps: FIFO per sender and receiver key."""
-    job = KeyedJob(spec, plan, mode, check_fingerprints=check_fingerprints)
+    a random order that keeps only what a stream processor keeps: FIFO per sender and receiver key.
+    With `dedup`, R sends only what really changed (``Engine``'s dedup, its state per key)."""
+    job = KeyedJob(spec, plan, mode, check_fingerprints=check_fingerprints, dedup=dedup)
     s_state: dict[tuple, int] = {}
     m_state: dict[tuple, dict] = {}
     d_state: list[dict[tuple, dict]] = [{} for _ in job.joins]

@@ -53,15 +53,18 @@ def _run_keyed(env, job, lines):
         return list(records)
 
 
-@pytest.mark.parametrize("stream", ["bundled", "daily-3", "peak-5"])
+@pytest.mark.parametrize("stream", ["bundled", "daily-3", "peak-5", "daily-4 dedup"])
 def test_the_keyed_flink_job_gives_the_full_sink(flink_env, stream: str) -> None:
+    from pruner.runtime.engine import Dedup
+
     env, _ = flink_env
+    stream, _, dedup = stream.partition(" ")
     if stream == "bundled":
         lines = STREAM.read_text().splitlines()
     else:
         profile, seed = stream.split("-")
         lines = _generated(profile, int(seed), 300)
-    job = flink.FlinkJob.load(JOB, PLAN)
+    job = flink.FlinkJob.load(JOB, PLAN, dedup=Dedup(ignore=frozenset(CLOCK)) if dedup else None)
     before = dict(flink.TOTALS)
     records = _run_keyed(env, job, lines)
     sink = SinkTable(job.spec().sink.fields, job.spec().sink.primary_key)
@@ -69,6 +72,9 @@ def test_the_keyed_flink_job_gives_the_full_sink(flink_env, stream: str) -> None
     full = replay(JOB, PLAN, lines, "debezium-json", "full")
     assert _stable(sink.sorted_rows()) == _stable(full.sink.sorted_rows())
     assert len(sink.rows) > 10
+    if dedup:                                              # R sent only what really changed
+        pruned = replay(JOB, PLAN, lines, "debezium-json", "pruned")
+        assert len(records) < pruned.stats.records
     run = flink.TOTALS["units_run"] - before["units_run"]
     skipped = flink.TOTALS["units_skipped"] - before["units_skipped"]
     assert run > 0 and skipped > run                       # it pruned (most unit runs skipped)
