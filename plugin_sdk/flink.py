@@ -401,11 +401,23 @@ class PrunedUDTF(TableFunction, _Counted):
         if unknown:                           # a field no row source declares: the wildcard
             mask |= 1 << self.plan.wildcard_bit
         runs = [not u.dead and (not u.prunable or bool(dep & mask)) for u, dep in zip(self.units, self.deps)]
-        for i in range(n - 1, -1, -1):                  # suppliers: earlier writers of what runs reads
-            if runs[i]:
-                for j in range(i):
-                    if self.units[i].reads_all or set(self.units[j].writes) & set(self.units[i].reads):
-                        runs[j] = True
+        position = {u.index: i for i, u in enumerate(self.units)}
+        changed = True
+        while changed:                                  # to a fixed point:
+            changed = False
+            for i in range(n):
+                if not runs[i]:
+                    continue
+                unit = self.units[i]
+                # its suppliers in this step (the plan's, writes of fields named by data too)
+                needed = [position[j] for j in unit.supply if j in position]
+                # and every later writer of a field it writes: what the step emits for a field is
+                # its last writer's value, never an intermediate one
+                needed += [k for k in range(i + 1, n) if not self.units[k].dead and (
+                    unit.writes_all or self.units[k].writes_all or set(unit.writes) & set(self.units[k].writes))]
+                for k in needed:
+                    if not runs[k]:
+                        runs[k] = changed = True
         return runs
 
     def _bump(self) -> None:

@@ -12,12 +12,13 @@ every piece of state lives under one key, and still gives the same sink:
 - **D** (one per DimJoin) holds one dimension row, a version counter, and the row keys that
   may refer to it. A row change passing through gets the current dimension row attached (and the
   key registered); a dimension change bumps the version and sends a *refresh* to every row
-  key registered there. This is the fan-out, kept in keyed state. A key is unregistered only
-  by its delete passing through, never when it moves to another dimension row: the move is
-  decided at S, before R knows whether it succeeds (a unit may fail and R keep the old row),
-  and an unregister sent ahead could overtake the row event that registers the key again. So
-  the registered keys are a superset, and R ignores a refresh of a row its key does not refer
-  to (cost: one refresh per moved-away key per change of the old dimension row).
+  key registered there. This is the fan-out, kept in keyed state. A key is never
+  unregistered, neither when it moves to another dimension row nor when it is deleted: both
+  are decided at S, before R knows whether it applies them (a unit may fail and R keep the
+  old row), and an unregister could overtake, on another path, the row event that registers
+  the key again. So the registered keys are a superset, and R ignores a refresh of a row its
+  key does not refer to (cost: one refresh per moved-away or deleted key per change of the
+  old dimension row, and the registrations grow with the keys ever seen).
 - **R** holds one row key's engine state (``Engine.export_key``). It applies that key's
   changes in ``seq`` order, whatever order the D stages delivered them in (a change that moves
   a row to another dimension row takes another path). It keeps each dimension row copy with
@@ -231,10 +232,10 @@ class KeyedJob:
                     "version": state["version"], "change": change} for key in sorted(state["members"], key=repr)]
             return state, out
         change = event["change"]                                  # a row event passing through
-        if change.kind == DELETE:
-            state["members"].discard(event["key"])
-        else:
-            state["members"].add(event["key"])
+        # registered, never unregistered (a delete too): S cannot know whether R applies it (a
+        # unit may fail there), and a delete can overtake the re-insert that registers the key
+        # again (another path); R ignores a refresh of a row its key does not refer to
+        state["members"].add(event["key"])
         event["dims"][join_index] = (event["lookup"], state["row"], state["version"])
         return state, [event]
 
