@@ -270,15 +270,23 @@ class KeyedJob:
         return held
 
     def _apply(self, state: dict, event: dict) -> list[SinkRecord]:
+        records: list[SinkRecord] = []
+        key = event["key"]
         for join_index, (lookup, row, version) in event["dims"].items():
             _, row = self._newest(state, join_index, lookup, row, version)
-            table = self.engine.tables[self.joins[join_index].table]
+            join = self.joins[join_index]
+            if self.engine.lookup_of[join.unit].get(key) == lookup:
+                # the key already refers to that dimension row: a newer copy is a change of it,
+                # which this row event overtook on its way (another path than the refresh)
+                records += self._dimension_change(join, lookup, row, event["change"].line)
+                continue
+            table = self.engine.tables[join.table]
             if row is None:
                 table.pop(lookup, None)
             else:
                 table[lookup] = row
         result = self.engine.process(event["change"])
-        return result if isinstance(result, list) else []
+        return records + (result if isinstance(result, list) else [])
 
     def _refresh(self, key: tuple, state: dict, event: dict) -> list[SinkRecord]:
         join = self.joins[event["join"]]
@@ -288,20 +296,27 @@ class KeyedJob:
         self._newest(state, event["join"], event["lookup"], event["row"], event["version"])
         if self.engine.lookup_of[join.unit].get(key) != event["lookup"]:
             return []                                       # kept for when (if) the key refers to it
-        before = self.engine.tables[join.table].get(event["lookup"])
-        line = event["change"].line
-        if event["row"] is None:
+        return self._dimension_change(join, event["lookup"], event["row"], event["change"].line)
+
+    def _dimension_change(self, join: _Join, lookup: tuple, row: dict | None, line: int) -> list[SinkRecord]:
+        """The dimension row `lookup` becomes `row` (None: deleted) for the key the engine holds."""
+        before = self.engine.tables[join.table].get(lookup)
+        if row is None:
             if before is None:
                 return []
             result = self.engine.process(Change(DELETE, join.table, before, None, None, line))
         elif before is None:
-            result = self.engine.process(Change(INSERT, join.table, None, event["row"], None, line))
+            result = self.engine.process(Change(INSERT, join.table, None, row, None, line))
         else:
+            if before is row:
+                return []
             # strict equality (1, 1.0 and True differ), as every change mask is computed; the
             # engine also diffs against the row it holds
-            changed = frozenset(f for f in set(before) | set(event["row"])
-                                if not same_value(before.get(f, _NONE), event["row"].get(f, _NONE)))
-            result = self.engine.process(Change(UPDATE, join.table, before, event["row"], changed, line))
+            changed = frozenset(f for f in set(before) | set(row)
+                                if not same_value(before.get(f, _NONE), row.get(f, _NONE)))
+            if not changed:
+                return []
+            result = self.engine.process(Change(UPDATE, join.table, before, row, changed, line))
         return result if isinstance(result, list) else []
 
 

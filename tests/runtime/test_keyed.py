@@ -326,3 +326,31 @@ def test_a_delete_never_unregisters_a_key_its_reinsert_registered(tmp_path: Path
     assert expected[0]["v2"] == "m2"
     for seed in (None, *range(300)):
         assert _keyed(built.spec, built.plan, changes, seed)[0] == expected, seed
+
+
+def test_a_row_event_that_overtakes_a_refresh_applies_the_newer_dimension_row(tmp_path: Path) -> None:
+    """Found by the sixth adversary round: with two DimJoins a row event (an update of `v` only)
+    passed D1 after d1's row changed and reached R before D1's refresh; R installed the newer
+    row silently, ran the update pruned by `v`, then dropped the refresh as already held."""
+    job = tmp_path / "job"
+    (job / "plugins").mkdir(parents=True)
+    (job / "plugins/p.py").write_text(
+        "from plugin_sdk import UDTF, Processor\n\n"
+        "class PZ(Processor):\n    def process(self, row, out):\n        out['z'] = f\"{row['n']}/{row['m']}\"\n\n"
+        "class PW(Processor):\n    def process(self, row, out):\n        out['w'] = (row['v'] or 0) + 1\n\n"
+        "class U(UDTF):\n    processors = [PZ, PW]\n")
+    (job / "job.yaml").write_text(
+        "name: ov\nplugins: [plugins]\nsources:\n  items: {primary_key: [id], fields: [id, s1, s2, v]}\n"
+        "dimensions:\n  d1: {primary_key: [k], fields: [k, n]}\n  d2: {primary_key: [k], fields: [k, m]}\n"
+        "pipeline:\n  - dimjoin: J1\n    table: d1\n    on: {s1: k}\n    fields: [n]\n"
+        "  - dimjoin: J2\n    table: d2\n    on: {s2: k}\n    fields: [m]\n  - udtf: U\n    class: p.U\n"
+        "sink: {name: out, primary_key: [id], fields: [id, v, n, m, z, w]}\n")
+    built = build(job / "job.yaml")
+    changes = [Change(INSERT, "items", None, {"id": 2, "s1": 1, "s2": 1, "v": 2}, None, 1),
+               Change(INSERT, "d1", None, {"k": 1, "n": "n1"}, None, 2),
+               Change(UPDATE, "items", {"id": 2, "s1": 1, "s2": 1, "v": 2},
+                      {"id": 2, "s1": 1, "s2": 1, "v": 1}, DIFF, 3)]
+    expected = _full(built.spec, built.plan, changes)
+    assert expected[0]["n"] == "n1" and expected[0]["z"] == "n1/None"
+    for seed in (None, *range(200)):
+        assert _keyed(built.spec, built.plan, changes, seed)[0] == expected, seed
