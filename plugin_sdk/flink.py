@@ -19,8 +19,9 @@ match the plugin files on the task's disk behaves as in the local runtime: with 
 memory and runs its current units (all of them, or pruned), and a warning is logged.
 
 Counters: the Flink metrics ``units_run``, ``units_skipped`` and ``messages_dropped`` (group
-``pruner``) per task; each task also logs its totals when it closes, and adds them to
-``TOTALS`` (readable after a local job, whose Python workers run in the driver process).
+``pruner``) per task; each task also logs its totals when it closes, and adds to ``TOTALS`` as
+it goes (readable during and after a local job, whose Python workers run in the driver
+process; work redone after a restore counts again).
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ import logging  # noqa: E402
 import warnings  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any, Iterable, Iterator  # noqa: E402
+from typing import Any, Iterable  # noqa: E402
 
 from pyflink.common import Row, RowKind, Types  # noqa: E402
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext, StreamExecutionEnvironment  # noqa: E402
@@ -59,12 +60,15 @@ from pruner.decide import change_mask  # noqa: E402
 from pruner.plan import to_int  # noqa: E402
 from pruner.planfile import loads, read_plan  # noqa: E402
 from pruner.runtime.plugins import STALE_POLICIES  # noqa: E402
-from pruner.runtime.engine import Dedup  # noqa: E402
+from pruner.runtime.engine import Dedup, SinkRecord  # noqa: E402
 from pruner.runtime.keyed import KeyedJob  # noqa: E402
 from pruner.spec import DimJoinStep, JobSpec, load_spec  # noqa: E402
 
 log = logging.getLogger("pruner.flink")
 TOTALS: dict[str, int] = {"units_run": 0, "units_skipped": 0, "messages_dropped": 0}
+# What a local job's tasks have done so far, for a driver's progress line (a local job's Python
+# workers run in the driver process); after a restart, messages read again count again.
+PROGRESS: dict[str, int] = {"messages_read": 0, "records": 0, "dead_letters": 0}
 PICKLED = Types.PICKLED_BYTE_ARRAY()
 
 
@@ -77,10 +81,11 @@ class FlinkJob:
     plan_bytes: bytes
     on_stale: str = "stop"
     dedup: Dedup | None = None          # engine message dedup in R, its emitted values in R's state
+    drill: Drill | None = None          # failures to inject (fault-tolerance tests and drills)
 
     @classmethod
     def load(cls, spec_path: str | Path, plan_path: str | Path, *, on_stale: str = "stop",
-             dedup: Dedup | None = None) -> FlinkJob:
+             dedup: Dedup | None = None, drill: Drill | None = None) -> FlinkJob:
         if on_stale not in STALE_POLICIES:
             raise ValueError(f"on_stale must be one of {', '.join(STALE_POLICIES)}, not {on_stale!r}")
         load_spec(spec_path)                       # a bad spec fails here, before submission
@@ -88,19 +93,23 @@ class FlinkJob:
         if dedup is not None and dedup.max_keys is not None:     # and a dedup R cannot keep
             raise ValueError("dedup max_keys bounds the keys one process remembers; on Flink the emitted "
                              "values live in each key's state: bound them with ttl")
-        return cls(str(Path(spec_path).resolve()), Path(plan_path).read_bytes(), on_stale, dedup)
+        return cls(str(Path(spec_path).resolve()), Path(plan_path).read_bytes(), on_stale, dedup, drill)
 
     def spec(self) -> JobSpec:
         return load_spec(self.spec_path)
 
-    def keyed(self) -> KeyedJob:
+    def keyed(self, units: bool = True) -> KeyedJob:
+        """The keyed job of the R stage (`units`), or a router for the others (no plugin loaded)."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             job = KeyedJob(self.spec(), loads(self.plan_bytes, "the job's plan"), on_stale=self.on_stale,
-                           dedup=self.dedup)
+                           dedup=self.dedup, units=units)
         for warning in caught:
             log.warning("%s", warning.message)
         return job
+
+    def router(self) -> KeyedJob:
+        return self.keyed(units=False)
 
 
 class _Counted:
@@ -120,53 +129,132 @@ class _Counted:
             if new > old:
                 self._counters[name].inc(new - old)
                 self._totals[name] += new - old
+                TOTALS[name] += new - old
         self._seen = now
 
     def _close_counters(self, what: str) -> None:
-        for name, value in self._totals.items():
-            TOTALS[name] += value
         log.info("%s: %s", what, ", ".join(f"{k} {v:,}" for k, v in self._totals.items()))
 
 
 # ---------------------------------------------------------------------- the keyed pipeline
-def _tag_source(job: FlinkJob, fmt: str):
-    """Source side: decode each raw message and route its changes to M, S or a D stage."""
-    state: dict[str, Any] = {"line": 0}
+DEAD_LETTERS_TAG = "dead-letters"
 
-    def route(message: str) -> Iterator[tuple]:
-        keyed = state.get("job") or state.setdefault("job", job.keyed())
-        state["line"] += 1
-        for change in decode([message], fmt, DecodeStats(), keyed.spec.types):
+
+def _dead_letters_tag():
+    from pyflink.datastream import OutputTag
+    return OutputTag(DEAD_LETTERS_TAG, Types.STRING())
+
+
+def dead_letter_line(letter: DeadLetter, stage: str) -> str:
+    """A dead letter as one JSON line: the message's line, why, its raw text ("" when a unit
+    failed on it: the line names it) and the stage that set it aside."""
+    return json.dumps({"line": letter.line, "reason": letter.reason, "raw": letter.raw, "stage": stage},
+                      ensure_ascii=False)
+
+
+def record_line(n: int, record: SinkRecord) -> str:
+    """A sink record as one JSON line: ``n`` numbers the records of its key from 1, so that a
+    reader can order them whatever file they landed in, and an upsert sink can skip a record
+    it already applied (``n`` not above the last one applied for that key). Strict JSON: a NaN
+    or Infinity raises ValueError (the R stage makes such a record a dead letter)."""
+    return json.dumps({"n": n, "op": record.op, "key": list(record.key), "fields": record.fields},
+                      ensure_ascii=False, allow_nan=False, default=str)
+
+
+def parse_record_line(text: str) -> tuple[tuple, int, SinkRecord]:
+    """(key, n, record) of one ``record_line``."""
+    data = json.loads(text)
+    key = tuple(data["key"])
+    return key, data["n"], SinkRecord(data["op"], key, data["fields"])
+
+
+@dataclass(frozen=True)
+class Drill:
+    """Failure drill: fail the task at given points, each once, to prove that a restart from
+    the last checkpoint loses and duplicates nothing. A point is (stage, line): the stage
+    ("decode", "S", "D", "M" or "R") raises when it handles the message of that line (its
+    number in the order the decode stage read them). `folder` holds one marker file per point
+    that fired, so a point fires once across restarts."""
+
+    points: tuple[tuple[str, int], ...]
+    folder: str
+
+    def check(self, stage: str, line: int) -> None:
+        if (stage, line) not in self.points:
+            return
+        try:
+            with open(Path(self.folder) / f"fired-{stage}-{line}", "x") as marker:
+                marker.write("1")
+        except FileExistsError:
+            return
+        raise DrillFailure(f"failure drill: stage {stage} fails at line {line}")
+
+
+class DrillFailure(RuntimeError):
+    """Raised by a ``Drill`` point: an injected failure, not a bug."""
+
+
+class _Decode(KeyedProcessFunction):
+    """Source side, one key for the whole input: numbers the messages in the order read (the
+    count is keyed state, so it comes back with a checkpoint and a dead letter's line is right
+    after a restart), decodes each one and routes its changes to M, S or a D stage. Messages
+    that cannot be used go to the dead-letter side output."""
+
+    def __init__(self, job: FlinkJob, fmt: str) -> None:
+        self.job = job
+        self.fmt = fmt
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        from pyflink.common import Types as T
+        self.keyed = self.job.router()
+        self.count = runtime_context.get_state(ValueStateDescriptor("line", T.LONG()))
+        self.tag = _dead_letters_tag()
+
+    def process_element(self, message, ctx: KeyedProcessFunction.Context):
+        line = (self.count.value() or 0) + 1
+        if self.job.drill is not None:
+            self.job.drill.check("decode", line)
+        self.count.update(line)
+        PROGRESS["messages_read"] += 1
+        for change in decode([message], self.fmt, DecodeStats(), self.keyed.spec.types):
             if isinstance(change, DeadLetter):
-                log.warning("message %s not used: %s", state["line"], change.reason)
+                PROGRESS["dead_letters"] += 1
+                yield self.tag, dead_letter_line(DeadLetter(line, change.reason, message), "decode")
                 continue
-            routed = keyed.route(change)
-            for reason in routed.bad:
-                log.warning("message %s not used: %s", state["line"], reason)
+            change.line = line               # made just now for this message: its number in the input
+            routed = self.keyed.route(change)
+            if routed.bad:
+                PROGRESS["dead_letters"] += 1
+                yield self.tag, dead_letter_line(DeadLetter(line, "; ".join(routed.bad), message), "decode")
             for key, part in routed.rows:
                 yield ("S", repr(key), (key, part))
             for member_key, part in routed.members:
                 yield ("M", repr((part.table, member_key)), part)
             for i, key, part in routed.dims:
                 yield (("D", i), repr(key), {"t": "dim", "lookup": key, "change": part})
-    return route
-
 
 class _Stage(KeyedProcessFunction, _Counted):
-    """One keyed stage; its state is one pickled ValueState per key."""
+    """One keyed stage; its state is one pickled ValueState per key (R: plus the number of
+    records its key has emitted)."""
 
     def __init__(self, job: FlinkJob, stage: tuple) -> None:
         self.job = job
         self.stage = stage
 
     def open(self, runtime_context: RuntimeContext) -> None:
-        self.keyed = self.job.keyed()
+        from pyflink.common import Types as T
+        self.keyed = self.job.keyed() if self.stage[0] == "R" else self.job.router()
         self.state = runtime_context.get_state(ValueStateDescriptor("pruner", PICKLED))
+        if self.stage[0] == "R":
+            self.emitted = runtime_context.get_state(ValueStateDescriptor("records", T.LONG()))
+            self.tag = _dead_letters_tag()
         self._open_counters(runtime_context.get_metrics_group())
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         _, _, payload = value
         kind = self.stage[0]
+        if self.job.drill is not None:
+            self.job.drill.check(kind, _line_of(kind, payload))
         if kind == "M":
             state, out = self.keyed.member(self.state.value(), payload)
             self._store(state)
@@ -187,8 +275,23 @@ class _Stage(KeyedProcessFunction, _Counted):
             state, records = self.keyed.row(key, self.state.value(), payload)
             self._store(state)
             self._count(self.keyed.engine.stats)
+            for letter in self.keyed.take_dead_letters():
+                PROGRESS["dead_letters"] += 1
+                yield self.tag, dead_letter_line(letter, "R")
+            n = self.emitted.value() or 0
             for record in records:
-                yield record
+                try:
+                    text = record_line(n + 1, record)
+                except ValueError as error:         # NaN or Infinity: no JSON sink holds it
+                    PROGRESS["dead_letters"] += 1
+                    yield self.tag, dead_letter_line(DeadLetter(
+                        _line_of("R", payload), f"sink record of key {list(key)} not written: {error}", ""), "R")
+                    continue
+                n += 1
+                PROGRESS["records"] += 1
+                yield text
+            if n:
+                self.emitted.update(n)
 
     def _forward(self, event: dict, after: int) -> tuple:
         stage, key = self.keyed.next_stage(event, after)
@@ -205,47 +308,165 @@ class _Stage(KeyedProcessFunction, _Counted):
             self._close_counters("pruner R stage")
 
 
-def keyed_pipeline(env: StreamExecutionEnvironment, job: FlinkJob, messages: Iterable[str] | Any,
-                   fmt: str = "debezium-json"):
-    """The job as a keyed DataStream topology; returns the stream of ``SinkRecord``s.
+def _line_of(kind: str, payload: Any) -> int:
+    if kind == "S":
+        return payload[1].line
+    if kind == "M":
+        return payload.line
+    return payload["change"].line
 
-    `messages` is a DataStream of raw CDC messages (strings, e.g. from a Kafka source), or a
-    list of them (a bounded source, for examples and tests); `fmt` is one of
-    ``pruner.cdc.FORMATS``. At parallelism > 1 every stage is partitioned by its key.
 
-    Changes of one key must reach S in the order the source has them, so decoding runs with
-    the source's parallelism, chained to it: give a source whose subtasks each read whole
-    partitions of the change log (as Kafka partitions by key), not a rebalanced stream."""
-    parallelism = None
+@dataclass(frozen=True)
+class Topology:
+    """The keyed job's two outputs: ``records``, sink records as JSON lines (``record_line``),
+    and ``dead_letters``, messages set aside as JSON lines (``dead_letter_line``)."""
+
+    records: Any
+    dead_letters: Any
+
+
+def keyed_topology(env: StreamExecutionEnvironment, job: FlinkJob, messages: Iterable[str] | Any,
+                   fmt: str = "debezium-json") -> Topology:
+    """The job as a keyed DataStream topology.
+
+    `messages` is a DataStream of raw CDC messages (strings: ``file_source``, or a Kafka
+    source), or a list of them (a bounded source, for examples and tests); `fmt` is one of
+    ``pruner.cdc.FORMATS``. Every stage is partitioned by its key; each operator has a stable
+    uid, so a savepoint restores into the same job compiled again.
+
+    Changes of one key must reach S in the order the source has them. The decode stage keeps
+    each source subtask's order (it is one keyed task: it numbers the messages), so give a
+    source whose subtasks each read whole partitions of the change log (as Kafka partitions
+    by key, or one file per partition), never a rebalanced stream."""
     if isinstance(messages, (list, tuple)):
-        messages = env.from_collection(list(messages), type_info=Types.STRING())
-        parallelism = 1
-    tagged = messages.flat_map(_tag_source(job, fmt), output_type=PICKLED).name("decode + route")
-    if parallelism is not None:
-        tagged = tagged.set_parallelism(parallelism)
+        messages = env.from_collection(list(messages), type_info=Types.STRING()).set_parallelism(1)
+    decoded = (messages.key_by(lambda m: 0, key_type=Types.INT())
+               .process(_Decode(job, fmt), output_type=PICKLED).name("decode + route").uid("pruner-decode"))
     spec = job.spec()
     n_joins = sum(isinstance(s, DimJoinStep) for s in spec.pipeline)
 
     def only(stream, tag):
-        if stream is tagged:        # leave the source by key: a rebalance would reorder a key's changes
-            stream = stream.key_by(lambda t: t[1], key_type=Types.STRING())
         return stream.filter(lambda t, tag=tag: t[0] == tag)
 
-    def stage(stream, tag, name):
+    def stage(stream, tag, name, uid, output_type=PICKLED):
         return (stream.key_by(lambda t: t[1], key_type=Types.STRING())
-                .process(_Stage(job, tag if isinstance(tag, tuple) else (tag,)), output_type=PICKLED).name(name))
+                .process(_Stage(job, tag if isinstance(tag, tuple) else (tag,)), output_type=output_type)
+                .name(name).uid(uid))
 
-    m_out = stage(only(tagged, "M"), "M", "M: aggregated rows") if spec.aggregated_sources else None
-    s_in = only(tagged, "S") if m_out is None else only(tagged, "S").union(m_out)
-    s_out = stage(s_in, "S", "S: sequence")
-    feeds = [tagged, s_out]
+    m_out = stage(only(decoded, "M"), "M", "M: aggregated rows", "pruner-M") if spec.aggregated_sources else None
+    s_in = only(decoded, "S") if m_out is None else only(decoded, "S").union(m_out)
+    s_out = stage(s_in, "S", "S: sequence", "pruner-S")
+    feeds = [decoded, s_out]
     for i in range(n_joins):
         parts = [only(f, ("D", i)) for f in feeds]
         d_in = parts[0].union(*parts[1:])
-        feeds.append(stage(d_in, ("D", i), f"D{i}: dimension"))
+        feeds.append(stage(d_in, ("D", i), f"D{i}: dimension", f"pruner-D{i}"))
     parts = [only(f, "R") for f in feeds[1:]]
     r_in = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
-    return stage(r_in, "R", "R: units")
+    records = stage(r_in, "R", "R: units", "pruner-R", Types.STRING())
+    tag = _dead_letters_tag()
+    return Topology(records, decoded.get_side_output(tag).union(records.get_side_output(tag)))
+
+
+def keyed_pipeline(env: StreamExecutionEnvironment, job: FlinkJob, messages: Iterable[str] | Any,
+                   fmt: str = "debezium-json"):
+    """The keyed job's sink records as a DataStream of ``SinkRecord``s (see ``keyed_topology``,
+    which also gives the dead letters and the records as JSON lines)."""
+    return keyed_topology(env, job, messages, fmt).records.map(
+        lambda text: parse_record_line(text)[2], output_type=PICKLED).name("records")
+
+
+# ---------------------------------------------------------------------- files in and out
+def file_source(env: StreamExecutionEnvironment, path: str | Path, *, monitor_ms: int | None = None):
+    """CDC messages, one per line, from a file or a directory (every file in it), read with
+    Flink's own ``FileSource``: bounded, or with `monitor_ms` a directory watched for new files
+    for ever. Its position is checkpointed: after a restore it reads on from there, and a file
+    is never read twice. Each file is one split, read by one source subtask in order: put each
+    key's changes in one file (as Kafka keeps them in one partition).
+
+    A Kafka source instead is one line (with the Kafka connector jar added to the job):
+    ``env.from_source(KafkaSource.builder()...set_value_only_deserializer(SimpleStringSchema())
+    .build(), WatermarkStrategy.no_watermarks(), "cdc")``."""
+    from pyflink.common import Duration, WatermarkStrategy
+    from pyflink.datastream.connectors.file_system import FileSource, StreamFormat
+    builder = FileSource.for_record_stream_format(StreamFormat.text_line_format(), str(Path(path).resolve()))
+    if monitor_ms is not None:
+        builder = builder.monitor_continuously(Duration.of_millis(monitor_ms))
+    return env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), "CDC files").uid("pruner-source")
+
+
+RECORDS, DEAD_LETTERS = "records", "dead_letters"
+
+
+def file_sinks(topology: Topology, sink_dir: str | Path) -> None:
+    """Write the records and the dead letters with Flink's ``FileSink`` as JSON lines, under
+    ``sink_dir/records`` and ``sink_dir/dead_letters``. Part files are committed on each
+    checkpoint (and at the end of a bounded job): a committed file holds each line exactly
+    once, whatever failed and was restored; files still being written are hidden (their name
+    starts with a dot) and never read by ``read_records``."""
+    from pyflink.common import Encoder
+    from pyflink.datastream.connectors.file_system import BucketAssigner, FileSink, RollingPolicy
+
+    def sink(folder: Path):
+        return (FileSink.for_row_format(str(folder), Encoder.simple_string_encoder())
+                .with_bucket_assigner(BucketAssigner.base_path_bucket_assigner())
+                .with_rolling_policy(RollingPolicy.on_checkpoint_rolling_policy()).build())
+    base = Path(sink_dir).resolve()
+    topology.records.sink_to(sink(base / RECORDS)).name("records: FileSink").uid("pruner-records-sink")
+    topology.dead_letters.sink_to(sink(base / DEAD_LETTERS)).name("dead letters: FileSink").uid(
+        "pruner-dead-letters-sink")
+
+
+def committed_files(folder: str | Path) -> list[Path]:
+    """The part files a FileSink has committed under `folder` (not the hidden in-progress ones)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def read_records(sink_dir: str | Path) -> dict[tuple, list[tuple[int, SinkRecord]]]:
+    """The committed records of a `file_sinks` output, per key in record order (by ``n``)."""
+    by_key: dict[tuple, list[tuple[int, SinkRecord]]] = {}
+    for path in committed_files(Path(sink_dir) / RECORDS):
+        with open(path, encoding="utf-8") as lines:
+            for text in lines:
+                if text.strip():
+                    key, n, record = parse_record_line(text)
+                    by_key.setdefault(key, []).append((n, record))
+    for records in by_key.values():
+        records.sort(key=lambda r: r[0])
+    return by_key
+
+
+def read_dead_letters(sink_dir: str | Path) -> list[dict]:
+    """The committed dead letters of a `file_sinks` output, by line."""
+    letters = []
+    for path in committed_files(Path(sink_dir) / DEAD_LETTERS):
+        with open(path, encoding="utf-8") as lines:
+            letters += [json.loads(text) for text in lines if text.strip()]
+    return sorted(letters, key=lambda d: (d["line"], d["stage"], d["reason"]))
+
+
+def gaps_and_repeats(by_key: dict[tuple, list[tuple[int, SinkRecord]]]) -> tuple[int, int]:
+    """(records lost, records duplicated) by the numbers: each key's records must be 1..N."""
+    lost = repeated = 0
+    for records in by_key.values():
+        numbers = [n for n, _ in records]
+        repeated += len(numbers) - len(set(numbers))
+        lost += max(numbers) - len(set(numbers))
+    return lost, repeated
+
+
+def sink_table(job: FlinkJob, by_key: dict[tuple, list[tuple[int, SinkRecord]]]):
+    """The sink table a downstream store builds from the records, applied per key in order."""
+    from pruner.runtime.engine import SinkTable
+    spec = job.spec()
+    table = SinkTable(spec.sink.fields, spec.sink.primary_key)
+    for records in by_key.values():
+        table.apply_all(record for _, record in records)
+    return table
 
 
 # ---------------------------------------------------------------------- the stateless UDTF
@@ -425,6 +646,7 @@ class PrunedUDTF(TableFunction, _Counted):
             if value:
                 self._counters[name].inc(value)
                 self._totals[name] += value
+                TOTALS[name] += value
         self._run = self._skipped = 0
 
     def close(self) -> None:

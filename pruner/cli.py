@@ -210,6 +210,61 @@ def _parser() -> argparse.ArgumentParser:
     follow.add_argument("--max-transactions", type=int, metavar="N", help="stop after writing N transactions")
     follow.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     follow.set_defaults(run=_run_follow)
+
+    flink = commands.add_parser(
+        "flink", help="run the job on Flink (a local mini-cluster): pruner flink run ...",
+        description="Run a job on Apache Flink with its state in Flink keyed state (needs the flink "
+                    "extra: pip install 'cdc-pruner[flink]').")
+    flink_commands = flink.add_subparsers(title="commands", metavar="COMMAND", dest="flink_command")
+    flink_run = flink_commands.add_parser(
+        "run", help="run the job over CDC files on a local Flink mini-cluster",
+        description="Read CDC messages with Flink's FileSource (a file, or every file of a directory), "
+                    "run the job as keyed stages with checkpoints and a restart strategy, and write the "
+                    "sink records and the dead letters with Flink's FileSink, committed on checkpoints: "
+                    "a failed task restarts from the last checkpoint, and the committed files hold every "
+                    "record exactly once. Ctrl-C stops the job with a savepoint and prints its path; "
+                    "--savepoint PATH resumes from it (or from a retained checkpoint).",
+        epilog="under --sink-dir: records/ (one JSON object per sink record: n numbers the records of "
+               "its key from 1, op, key, fields; a part file is complete once its name has no leading "
+               "dot), dead_letters/ (line, reason, raw, stage), _state/ (checkpoints, savepoints, "
+               "Flink's temp files and logs).\n\n"
+               "each file is read in order by one source task: keep each key's changes in one file.\n\n"
+               "on a cluster: the same topology is plugin_sdk.flink.keyed_topology; see README "
+               "'Running on Flink' for `flink run -py`.\n\n"
+               "exit status: 0 finished (or stopped with a savepoint); 1 the job failed or could not "
+               "start; 2 usage error.\n\n"
+               "example:\n  pruner flink run examples/ecommerce/job.yaml --plan compiled_plans/ecommerce.plan \\\n"
+               "      --input examples/ecommerce/stream.debezium.jsonl --format debezium-json --sink-dir build/flink-sink",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    flink_run.add_argument("spec", metavar="JOB.yaml", help="the job spec")
+    flink_run.add_argument("--plan", required=True, help="the plan compiled from it")
+    flink_run.add_argument("--input", required=True, metavar="PATH", help="a file or a directory of CDC files")
+    flink_run.add_argument("--format", required=True, dest="fmt", choices=FORMATS)
+    flink_run.add_argument("--sink-dir", required=True, metavar="DIR",
+                           help="where the committed records, dead letters and Flink state go")
+    flink_run.add_argument("--parallelism", type=int, default=2, metavar="N", help="task parallelism (default 2)")
+    flink_run.add_argument("--checkpoint-interval", type=int, default=1000, metavar="MS",
+                           help="checkpoint (and commit the sink files) every MS milliseconds (default 1000)")
+    flink_run.add_argument("--restarts", type=int, default=10, metavar="N",
+                           help="restart a failed job up to N times from its last checkpoint (default 10)")
+    flink_run.add_argument("--savepoint", metavar="PATH", help="resume from this savepoint or retained checkpoint")
+    flink_run.add_argument("--monitor", type=int, metavar="MS",
+                           help="watch the --input directory for new files every MS milliseconds and run "
+                                "until Ctrl-C (default: read what is there and finish)")
+    flink_run.add_argument("--on-stale", choices=("stop", "full", "compile"), default="stop", help=_STALE_HELP)
+    flink_run.add_argument("--dedup", action="store_true",
+                           help="send only sink fields whose value really changed since the key's last "
+                                "record (the values kept in the key's Flink state)")
+    flink_run.add_argument("--dedup-ignore", metavar="F1,F2", default="",
+                           help="with --dedup: fields left out of the comparison")
+    flink_run.add_argument("--dedup-full-rows", action="store_true",
+                           help="with --dedup: send whole rows (for sinks without partial updates)")
+    flink_run.add_argument("--dedup-ttl", type=float, metavar="SECONDS",
+                           help="with --dedup: forget a key's last values after this long")
+    flink_run.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
+    flink_run.set_defaults(run=_run_flink)
+    flink.set_defaults(run=lambda args: (flink.print_help(), EXIT_USAGE)[1])
     return parser
 
 
@@ -576,3 +631,71 @@ def _print_text(analysis: Analysis) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _run_flink(args: argparse.Namespace) -> int:
+    from pruner.planfile import PlanError
+    from pruner.runtime.engine import Dedup
+    from pruner.runtime.plugins import PluginLoadError, StalePlanError
+    from pruner.spec import SpecError
+
+    if args.flink_command != "run":
+        print("pruner flink: say what to do: pruner flink run --help", file=sys.stderr)
+        return EXIT_USAGE
+    dedup = None
+    if args.dedup_ignore or args.dedup_full_rows or args.dedup_ttl is not None:
+        if not args.dedup:
+            print("pruner flink run: the --dedup-* options need --dedup", file=sys.stderr)
+            return EXIT_USAGE
+    for option, value in (("--parallelism", args.parallelism), ("--checkpoint-interval", args.checkpoint_interval),
+                          ("--monitor", args.monitor if args.monitor is not None else 1)):
+        if value < 1:
+            print(f"pruner flink run: {option} must be at least 1", file=sys.stderr)
+            return EXIT_USAGE
+    if args.restarts < 0:
+        print("pruner flink run: --restarts must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
+    if not os.path.exists(args.input):
+        print(f"pruner flink run: --input {args.input} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    if args.monitor is not None and not os.path.isdir(args.input):
+        print("pruner flink run: --monitor watches a directory: --input must be one", file=sys.stderr)
+        return EXIT_USAGE
+    if os.path.exists(args.sink_dir) and not os.path.isdir(args.sink_dir):
+        print(f"pruner flink run: --sink-dir {args.sink_dir} is not a directory", file=sys.stderr)
+        return EXIT_USAGE
+    if args.dedup:
+        try:
+            dedup = Dedup(ignore=frozenset(f for f in args.dedup_ignore.split(",") if f),
+                          full_rows=args.dedup_full_rows, ttl=args.dedup_ttl)
+        except ValueError as error:
+            print(f"pruner flink run: {error}", file=sys.stderr)
+            return EXIT_USAGE
+    import importlib.util
+    if importlib.util.find_spec("pyflink") is None:
+        print("pruner flink run: needs apache-flink: pip install 'cdc-pruner[flink]'", file=sys.stderr)
+        return EXIT_ERRORS
+    from pruner import flink_run
+    config = flink_run.RunConfig(args.spec, args.plan, args.input, args.fmt, args.sink_dir,
+                                 parallelism=args.parallelism, checkpoint_ms=args.checkpoint_interval,
+                                 restarts=args.restarts, savepoint=args.savepoint, monitor_ms=args.monitor,
+                                 on_stale=args.on_stale, dedup=dedup)
+    try:
+        os.makedirs(args.sink_dir, exist_ok=True)
+        summary = flink_run.run(config, progress=None if args.quiet else sys.stderr)
+    except (SpecError, PlanError, StalePlanError, PluginLoadError, ValueError, OSError) as error:
+        print(f"pruner flink run: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    if not args.quiet:
+        total = summary.units_run + summary.units_skipped
+        print(f"{summary.status.lower()} in {summary.seconds:.1f}s: {summary.messages_read:,} messages read, "
+              f"{summary.records:,} sink records and {summary.dead_letters:,} dead letters committed under "
+              f"{args.sink_dir}\nunits run {summary.units_run:,}, skipped {summary.units_skipped:,} "
+              f"({summary.units_skipped / max(1, total):.1%}), messages dropped {summary.messages_dropped:,}; "
+              f"{summary.checkpoints} checkpoints (largest {summary.checkpoint_bytes:,} bytes)", file=sys.stderr)
+        if summary.savepoint:
+            print(f"savepoint: {summary.savepoint}\nresume with: pruner flink run ... --savepoint "
+                  f"{summary.savepoint}", file=sys.stderr)
+        if summary.error:
+            print(f"the job failed: {summary.error.splitlines()[0][:500]}", file=sys.stderr)
+    return EXIT_OK if summary.status in ("FINISHED", "STOPPED") else EXIT_ERRORS

@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from pruner.cdc.message import same_value
-from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change
+from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.plan import Plan
+from pruner.runtime import plugins
 from pruner.runtime.engine import Dedup, Engine, SinkRecord
 from pruner.runtime.keys import BadKey, normal_value, row_key
 from pruner.spec import DimJoinStep, JobSpec, RenameStep, UdafStep
@@ -72,16 +73,23 @@ class KeyedJob:
     """The keyed stages of one job: routing, and the S, D and R step functions."""
 
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, check_fingerprints: bool = True,
-                 on_stale: str = "stop", dedup: Dedup | None = None) -> None:
+                 on_stale: str = "stop", dedup: Dedup | None = None, units: bool = True) -> None:
+        """`units=False`: a router for the M, S and D stages, which never run a unit: no engine,
+        no plugin loaded (a stale plan is still refused or replaced, as the R stage will)."""
         if mode not in ("pruned", "stateless", "full"):
             raise KeyedJobError(f"the keyed runtime runs pruned, stateless or full, not {mode!r}")
         if dedup is not None and dedup.max_keys is not None:
             raise KeyedJobError("dedup max_keys bounds the keys one process remembers; the keyed runtime "
                                 "keeps the emitted values in each key's state: bound them with ttl")
         self.spec = spec
-        self.engine = Engine(spec, plan, mode, check_fingerprints=check_fingerprints, on_stale=on_stale,
-                             dedup=dedup)
-        self.plan = self.engine.plan           # a stale plan's replacement (see Engine), never the stale one
+        self.dead_letters: list[DeadLetter] = []      # R: the changes a unit failed on, until taken
+        if units:
+            self.engine = Engine(spec, plan, mode, check_fingerprints=check_fingerprints, on_stale=on_stale,
+                                 dedup=dedup)
+            self.plan = self.engine.plan       # a stale plan's replacement (see Engine), never the stale one
+        else:
+            self.engine = None                 # type: ignore[assignment]
+            self.plan = plugins.plan_to_run(plan, spec, on_stale)[0] if check_fingerprints else plan
         self.row_sources = {t.name: t for t in spec.row_sources}
         self.udafs = {s.source: s for s in spec.pipeline if isinstance(s, UdafStep)}
         self.dimensions = {t.name: t for t in spec.dimensions}
@@ -286,7 +294,10 @@ class KeyedJob:
             else:
                 table[lookup] = row
         result = self.engine.process(event["change"])
-        return records + (result if isinstance(result, list) else [])
+        if isinstance(result, DeadLetter):     # a unit failed on it: this key keeps its old row
+            self.dead_letters.append(result)
+            return records
+        return records + result
 
     def _refresh(self, key: tuple, state: dict, event: dict) -> list[SinkRecord]:
         join = self.joins[event["join"]]
@@ -317,7 +328,16 @@ class KeyedJob:
             if not changed:
                 return []
             result = self.engine.process(Change(UPDATE, join.table, before, row, changed, line))
-        return result if isinstance(result, list) else []
+        if isinstance(result, DeadLetter):
+            self.dead_letters.append(result)
+            return []
+        return result
+
+    def take_dead_letters(self) -> list[DeadLetter]:
+        """The dead letters of the R steps since the last call (a unit failed on the change:
+        the key keeps its previous row, as in the engine)."""
+        letters, self.dead_letters = self.dead_letters, []
+        return letters
 
 
 # ---------------------------------------------------------------------- in one process

@@ -114,7 +114,13 @@ def _run_udtf(flink_env, name: str, job, step: str, table: str, source_columns, 
     from pyflink.table import DataTypes
     from pyflink.table.udf import udtf
 
-    env, t_env = flink_env
+    from pyflink.table import StreamTableEnvironment
+
+    env, _ = flink_env
+    # a table environment of its own, made on the calling thread: the planner keeps per-thread
+    # state (Calcite's metadata providers), and a job run before may have moved the session's
+    # calls to another gateway thread
+    t_env = StreamTableEnvironment.create(env)
     rows = flink.changelog_rows(changes, table, source_columns, key=(source_columns[0],))
     names = ["_op", "_changed", *source_columns]
     source = env.from_collection(rows, type_info=Types.ROW_NAMED(names, [Types.STRING()] * len(names)))

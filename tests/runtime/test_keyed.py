@@ -354,3 +354,25 @@ def test_a_row_event_that_overtakes_a_refresh_applies_the_newer_dimension_row(tm
     assert expected[0]["n"] == "n1" and expected[0]["z"] == "n1/None"
     for seed in (None, *range(200)):
         assert _keyed(built.spec, built.plan, changes, seed)[0] == expected, seed
+
+
+def test_a_router_routes_as_the_r_job_does_without_loading_a_plugin(monkeypatch) -> None:
+    """M, S and D stages only route (`units=False`): no engine, no plugin loaded, and the
+    same routing, sequencing and next stages as the job that runs the units."""
+    from pruner.runtime import plugins
+    built = build(ROOT / "examples/ecommerce/job.yaml")
+    full = KeyedJob(built.spec, built.plan)
+
+    def no_plugins(*args, **kwargs):
+        raise AssertionError("a router loaded a plugin")
+    monkeypatch.setattr(plugins, "load_class", no_plugins)
+    router = KeyedJob(built.spec, built.plan, units=False)
+    assert router.engine is None
+    with pytest.raises(AssertionError, match="loaded a plugin"):
+        KeyedJob(built.spec, built.plan)                 # the check would see an R job load them
+    for change in _ecommerce_changes()[:200]:
+        a, b = router.route(change), full.route(change)
+        assert (a.rows, a.members, a.dims, a.unknown, a.bad) == (b.rows, b.members, b.dims, b.unknown, b.bad)
+        for key, part in a.rows:
+            _, event = router.sequence(None, key, part)
+            assert router.next_stage(event, -1) == full.next_stage(event, -1)

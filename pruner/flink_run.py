@@ -1,0 +1,238 @@
+"""`pruner flink run`: a job on a local Flink mini-cluster, from CDC files to committed sink files.
+
+    pruner flink run JOB.yaml --plan PLAN --input PATH --format F --sink-dir DIR
+
+The topology is ``plugin_sdk.flink``'s keyed job: Flink's ``FileSource`` reads the input (a
+file, or a directory, optionally watched for new files), the keyed stages run the job with
+their state in Flink keyed state, and Flink's ``FileSink`` writes the sink records and the
+dead letters as JSON lines, committed on checkpoints. Checkpointing and a restart strategy
+are on: a failed task restarts from the last checkpoint, and the committed files hold every
+record exactly once. Ctrl-C stops the job with a savepoint; ``--savepoint PATH`` resumes from
+one (or from a retained checkpoint).
+
+Under DIR:
+
+    records/         the sink records, part files committed per checkpoint
+    dead_letters/    messages set aside, with line, reason, raw text and stage
+    _state/          checkpoints/, savepoints/, and Flink's temp files and logs (flink/)
+
+Needs the ``flink`` extra (apache-flink); this module imports it only when a job runs.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+TERMINAL = ("FINISHED", "FAILED", "CANCELED")
+
+
+@dataclass
+class RunConfig:
+    spec: str
+    plan: str
+    input: str
+    fmt: str
+    sink_dir: str
+    parallelism: int = 2
+    checkpoint_ms: int = 1000
+    restarts: int = 10                     # fixed-delay restart attempts
+    restart_delay_ms: int = 500
+    savepoint: str | None = None           # resume from this savepoint or retained checkpoint
+    monitor_ms: int | None = None          # watch the input directory for new files
+    on_stale: str = "stop"
+    dedup: Any = None                      # pruner.runtime.engine.Dedup
+    drill: Any = None                      # plugin_sdk.flink.Drill
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.sink_dir).resolve() / "_state"
+
+
+@dataclass
+class RunSummary:
+    status: str
+    seconds: float
+    messages_read: int
+    records: int
+    dead_letters: int
+    units_run: int
+    units_skipped: int
+    messages_dropped: int
+    checkpoints: int                        # completed checkpoints seen
+    checkpoint_bytes: int                   # size of the largest one seen
+    savepoint: str | None = None
+    error: str | None = None                # why the job failed
+
+
+def flink_files_under(folder: Path) -> None:
+    """Flink's temp files and logs under `folder`. Call it before the first PyFlink environment
+    of the process: the gateway JVM inherits these when it starts."""
+    (folder / "log").mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("TMPDIR", str(folder))
+    os.environ.setdefault("FLINK_LOG_DIR", str(folder / "log"))
+    os.environ.setdefault("JAVA_TOOL_OPTIONS", f"-Djava.io.tmpdir={folder} -XX:-UsePerfData")
+    tempfile.tempdir = None
+
+
+def configuration(config: RunConfig):
+    """The Flink configuration of a run: checkpoints (kept on cancel, so a killed run can
+    resume from the last one), a fixed-delay restart strategy, and the state to resume from."""
+    from pyflink.common import Configuration
+    conf = Configuration()
+    state = config.state_dir
+    conf.set_string("execution.checkpointing.interval", f"{config.checkpoint_ms} ms")
+    conf.set_string("execution.checkpointing.dir", (state / "checkpoints").as_uri())
+    conf.set_string("execution.checkpointing.savepoint-dir", (state / "savepoints").as_uri())
+    conf.set_string("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
+    conf.set_string("execution.checkpointing.unaligned.enabled", "true")
+    conf.set_string("restart-strategy.type", "fixed-delay")
+    conf.set_string("restart-strategy.fixed-delay.attempts", str(config.restarts))
+    conf.set_string("restart-strategy.fixed-delay.delay", f"{config.restart_delay_ms} ms")
+    if config.savepoint:
+        conf.set_string("execution.state-recovery.path", config.savepoint)
+    return conf
+
+
+class FlinkRun:
+    """One run of a job on a local mini-cluster: ``start()``, then ``wait()`` or ``stop()``."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.client = None
+        self.started = 0.0
+        self._counted: dict[Path, int] = {}
+        self._checkpoints: set[Path] = set()
+        self.checkpoint_bytes = 0
+
+    def start(self) -> None:
+        from pyflink.datastream import StreamExecutionEnvironment
+
+        from plugin_sdk import flink
+        config = self.config
+        job = flink.FlinkJob.load(config.spec, config.plan, on_stale=config.on_stale, dedup=config.dedup,
+                                  drill=config.drill)
+        env = StreamExecutionEnvironment.get_execution_environment(configuration(config))
+        env.set_parallelism(config.parallelism)
+        env.set_python_executable(sys.executable)
+        source = flink.file_source(env, config.input, monitor_ms=config.monitor_ms)
+        flink.file_sinks(flink.keyed_topology(env, job, source, config.fmt), config.sink_dir)
+        for name in flink.PROGRESS:
+            flink.PROGRESS[name] = 0
+        for name in flink.TOTALS:
+            flink.TOTALS[name] = 0
+        self.started = time.monotonic()
+        self.client = env.execute_async(f"pruner: {Path(config.spec).name}")
+        self.result = self.client.get_job_execution_result()
+        self.error: str | None = None
+
+    def status(self) -> str:
+        """RUNNING, FINISHED, FAILED (``error`` says why), CANCELED, ... (a local mini-cluster
+        shuts down when its job ends: the end comes from the job's result)."""
+        if self.result.done():
+            try:
+                self.result.result()
+            except Exception as error:      # noqa: BLE001 - py4j wraps the job's failure
+                text = str(error)
+                self.error = text
+                return "CANCELED" if "cancel" in text.lower() and "JobCancellationException" in text else "FAILED"
+            return "FINISHED"
+        try:
+            return str(self.client.get_job_status().result()).rsplit(".", 1)[-1]
+        except Exception:                   # noqa: BLE001 - shutting down between the two calls
+            return "RUNNING" if not self.result.done() else self.status()
+
+    def committed(self) -> int:
+        """Sink records committed so far (finished part files are never changed again)."""
+        from plugin_sdk import flink
+        for path in flink.committed_files(Path(self.config.sink_dir) / flink.RECORDS):
+            if path not in self._counted:
+                with open(path, "rb") as lines:
+                    self._counted[path] = sum(1 for _ in lines)
+        return sum(self._counted.values())
+
+    def _look_at_checkpoints(self) -> None:
+        for metadata in (self.config.state_dir / "checkpoints").glob("*/chk-*/_metadata"):
+            folder = metadata.parent
+            if folder not in self._checkpoints:
+                self._checkpoints.add(folder)
+                try:
+                    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+                except OSError:
+                    continue        # subsumed while measured
+                self.checkpoint_bytes = max(self.checkpoint_bytes, size)
+
+    def poll(self) -> str:
+        self._look_at_checkpoints()
+        return self.status()
+
+    def wait(self, progress: IO[str] | None = None, every: float = 1.0, until=None) -> str:
+        """Until the job ends (or `until()` holds); progress lines on `progress`."""
+        from plugin_sdk import flink
+        while True:
+            status = self.poll()
+            if progress is not None:
+                p = flink.PROGRESS
+                progress.write(f"\r{status.lower():<9} {time.monotonic() - self.started:6.1f}s  read "
+                               f"{p['messages_read']:,} messages, {self.committed():,} records committed, "
+                               f"{p['dead_letters']:,} dead letters, {len(self._checkpoints)} checkpoints  ")
+                progress.flush()
+            if status in TERMINAL or (until is not None and until()):
+                if progress is not None:
+                    progress.write("\n")
+                return status
+            time.sleep(every)
+
+    def stop(self) -> str:
+        """Stop the job with a savepoint (under _state/savepoints); its path."""
+        from pyflink.common.completable_future import CompletableFuture
+        from pyflink.java_gateway import get_gateway
+        canonical = get_gateway().jvm.org.apache.flink.core.execution.SavepointFormatType.CANONICAL
+        folder = (self.config.state_dir / "savepoints").as_uri()
+        # PyFlink 2.x's JobClient.stop_with_savepoint misses the format argument: the Java call
+        return CompletableFuture(self.client._j_job_client.stopWithSavepoint(False, folder, canonical), str).result()
+
+    def restores(self) -> list[int]:
+        """The checkpoints this job was restored from after a failure (from Flink's log)."""
+        import re
+        folder = os.environ.get("FLINK_LOG_DIR")
+        if not folder or self.client is None:
+            return []
+        pattern = re.compile(rf"Restoring job {self.client.get_job_id()} from Checkpoint (\d+)")
+        found = []
+        for log in Path(folder).glob("*.log*"):
+            with open(log, encoding="utf-8", errors="replace") as lines:
+                found += [int(m.group(1)) for line in lines if (m := pattern.search(line))]
+        return found
+
+    def cancel(self) -> None:
+        self.client.cancel().result()
+
+    def summary(self, status: str, savepoint: str | None = None) -> RunSummary:
+        from plugin_sdk import flink
+        self._look_at_checkpoints()
+        letters = sum(1 for path in flink.committed_files(Path(self.config.sink_dir) / flink.DEAD_LETTERS)
+                      for line in open(path, "rb") if line.strip())
+        return RunSummary(status, time.monotonic() - self.started, flink.PROGRESS["messages_read"],
+                          self.committed(), letters, flink.TOTALS["units_run"], flink.TOTALS["units_skipped"],
+                          flink.TOTALS["messages_dropped"], len(self._checkpoints), self.checkpoint_bytes,
+                          savepoint, getattr(self, "error", None))
+
+
+def run(config: RunConfig, progress: IO[str] | None = sys.stderr) -> RunSummary:
+    """Run to the end (a bounded input) or until Ctrl-C, which stops with a savepoint."""
+    flink_files_under(config.state_dir / "flink")
+    job = FlinkRun(config)
+    job.start()
+    try:
+        status = job.wait(progress)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.write("\nstopping with a savepoint...\n")
+        savepoint = job.stop()
+        return job.summary("STOPPED", savepoint)
+    return job.summary(status)
