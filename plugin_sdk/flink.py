@@ -68,7 +68,7 @@ log = logging.getLogger("pruner.flink")
 TOTALS: dict[str, int] = {"units_run": 0, "units_skipped": 0, "messages_dropped": 0}
 # What a local job's tasks have done so far, for a driver's progress line (a local job's Python
 # workers run in the driver process); after a restart, messages read again count again.
-PROGRESS: dict[str, int] = {"messages_read": 0, "records": 0, "dead_letters": 0}
+PROGRESS: dict[str, int] = {"messages_read": 0, "dead_letters": 0}
 PICKLED = Types.PICKLED_BYTE_ARRAY()
 
 
@@ -288,7 +288,6 @@ class _Stage(KeyedProcessFunction, _Counted):
                         _line_of("R", payload), f"sink record of key {list(key)} not written: {error}", ""), "R")
                     continue
                 n += 1
-                PROGRESS["records"] += 1
                 yield text
             if n:
                 self.emitted.update(n)

@@ -157,20 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--max-dead-letters", type=int, default=0, metavar="N",
                         help="exit 0 when at most N messages were dead letters (default 0: any dead "
                              "letter makes the exit status 3; the outputs are written either way)")
-    replay.add_argument("--dedup", action="store_true",
-                        help="(pruned mode) send only sink fields whose value really changed since the "
-                             "key's last record; a record where none did is not sent")
-    replay.add_argument("--dedup-ignore", metavar="F1,F2", default="",
-                        help="with --dedup: fields left out of the comparison (e.g. timestamps): they go "
-                             "out with a record that is sent anyway, never alone")
-    replay.add_argument("--dedup-full-rows", action="store_true",
-                        help="with --dedup: send whole rows (for sinks without partial updates)")
-    replay.add_argument("--dedup-max-keys", type=int, metavar="N",
-                        help="with --dedup: remember the last values of at most N keys (the least "
-                             "recently sent is forgotten; its next record is a full row)")
-    replay.add_argument("--dedup-ttl", type=float, metavar="SECONDS",
-                        help="with --dedup: forget a key's last values after this long (next record: a "
-                             "full row); keep it at or below the sink's own TTL")
+    _dedup_arguments(replay, "(pruned mode) ", max_keys=True)
     replay.add_argument("--dim-store", metavar="FILE.db",
                         help="keep the dimension tables in this SQLite file (created if missing; rows "
                              "already in it are used) instead of in memory")
@@ -253,19 +240,29 @@ def _parser() -> argparse.ArgumentParser:
                            help="watch the --input directory for new files every MS milliseconds and run "
                                 "until Ctrl-C (default: read what is there and finish)")
     flink_run.add_argument("--on-stale", choices=("stop", "full", "compile"), default="stop", help=_STALE_HELP)
-    flink_run.add_argument("--dedup", action="store_true",
-                           help="send only sink fields whose value really changed since the key's last "
-                                "record (the values kept in the key's Flink state)")
-    flink_run.add_argument("--dedup-ignore", metavar="F1,F2", default="",
-                           help="with --dedup: fields left out of the comparison")
-    flink_run.add_argument("--dedup-full-rows", action="store_true",
-                           help="with --dedup: send whole rows (for sinks without partial updates)")
-    flink_run.add_argument("--dedup-ttl", type=float, metavar="SECONDS",
-                           help="with --dedup: forget a key's last values after this long")
+    _dedup_arguments(flink_run, "", max_keys=False)      # the emitted values live in each key's state
     flink_run.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     flink_run.set_defaults(run=_run_flink)
     flink.set_defaults(run=lambda args: (flink.print_help(), EXIT_USAGE)[1])
     return parser
+
+
+def _dedup_arguments(parser: argparse.ArgumentParser, scope: str, *, max_keys: bool) -> None:
+    parser.add_argument("--dedup", action="store_true",
+                        help=f"{scope}send only sink fields whose value really changed since the "
+                             "key's last record; a record where none did is not sent")
+    parser.add_argument("--dedup-ignore", metavar="F1,F2", default="",
+                        help="with --dedup: fields left out of the comparison (e.g. timestamps): they go "
+                             "out with a record that is sent anyway, never alone")
+    parser.add_argument("--dedup-full-rows", action="store_true",
+                        help="with --dedup: send whole rows (for sinks without partial updates)")
+    if max_keys:
+        parser.add_argument("--dedup-max-keys", type=int, metavar="N",
+                            help="with --dedup: remember the last values of at most N keys (the least "
+                                 "recently sent is forgotten; its next record is a full row)")
+    parser.add_argument("--dedup-ttl", type=float, metavar="SECONDS",
+                        help="with --dedup: forget a key's last values after this long (next record: a "
+                             "full row); keep it at or below the sink's own TTL")
 
 
 def _first_checked() -> int:
@@ -473,21 +470,12 @@ def _run_replay(args: argparse.Namespace) -> int:
     if args.max_dead_letters < 0:
         print("pruner replay: --max-dead-letters must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
-    dedup = None
-    if args.dedup or args.dedup_ignore or args.dedup_full_rows or args.dedup_max_keys or args.dedup_ttl:
-        from pruner.runtime.engine import Dedup
-        if not args.dedup:
-            print("pruner replay: the --dedup-* options need --dedup", file=sys.stderr)
-            return EXIT_USAGE
-        if args.mode != "pruned":
-            print(f"pruner replay: --dedup needs --mode pruned (the stateful mode), not {args.mode}", file=sys.stderr)
-            return EXIT_USAGE
-        try:
-            dedup = Dedup(ignore=frozenset(f for f in args.dedup_ignore.split(",") if f),
-                          full_rows=args.dedup_full_rows, max_keys=args.dedup_max_keys, ttl=args.dedup_ttl)
-        except ValueError as error:
-            print(f"pruner replay: {error}", file=sys.stderr)
-            return EXIT_USAGE
+    if args.dedup and args.mode != "pruned":
+        print(f"pruner replay: --dedup needs --mode pruned (the stateful mode), not {args.mode}", file=sys.stderr)
+        return EXIT_USAGE
+    dedup = _dedup_of(args, "pruner replay")
+    if dedup is False:
+        return EXIT_USAGE
     try:            # every output is checked before any work: a run's result is never lost to a bad path
         job_inputs, folders = _job_inputs(args.spec), _plugin_folders(args.spec)
         outputs = Outputs({"--sink-out": args.sink_out, "--stats-out": args.stats_out,
@@ -635,18 +623,15 @@ if __name__ == "__main__":  # pragma: no cover
 
 def _run_flink(args: argparse.Namespace) -> int:
     from pruner.planfile import PlanError
-    from pruner.runtime.engine import Dedup
     from pruner.runtime.plugins import PluginLoadError, StalePlanError
     from pruner.spec import SpecError
 
     if args.flink_command != "run":
         print("pruner flink: say what to do: pruner flink run --help", file=sys.stderr)
         return EXIT_USAGE
-    dedup = None
-    if args.dedup_ignore or args.dedup_full_rows or args.dedup_ttl is not None:
-        if not args.dedup:
-            print("pruner flink run: the --dedup-* options need --dedup", file=sys.stderr)
-            return EXIT_USAGE
+    dedup = _dedup_of(args, "pruner flink run")
+    if dedup is False:
+        return EXIT_USAGE
     for option, value in (("--parallelism", args.parallelism), ("--checkpoint-interval", args.checkpoint_interval),
                           ("--monitor", args.monitor if args.monitor is not None else 1)):
         if value < 1:
@@ -664,13 +649,6 @@ def _run_flink(args: argparse.Namespace) -> int:
     if os.path.exists(args.sink_dir) and not os.path.isdir(args.sink_dir):
         print(f"pruner flink run: --sink-dir {args.sink_dir} is not a directory", file=sys.stderr)
         return EXIT_USAGE
-    if args.dedup:
-        try:
-            dedup = Dedup(ignore=frozenset(f for f in args.dedup_ignore.split(",") if f),
-                          full_rows=args.dedup_full_rows, ttl=args.dedup_ttl)
-        except ValueError as error:
-            print(f"pruner flink run: {error}", file=sys.stderr)
-            return EXIT_USAGE
     import importlib.util
     if importlib.util.find_spec("pyflink") is None:
         print("pruner flink run: needs apache-flink: pip install 'cdc-pruner[flink]'", file=sys.stderr)
@@ -699,3 +677,20 @@ def _run_flink(args: argparse.Namespace) -> int:
         if summary.error:
             print(f"the job failed: {summary.error.splitlines()[0][:500]}", file=sys.stderr)
     return EXIT_OK if summary.status in ("FINISHED", "STOPPED") else EXIT_ERRORS
+
+
+def _dedup_of(args: argparse.Namespace, command: str):
+    """The Dedup the --dedup options ask for (None: no dedup), or False after a usage error."""
+    max_keys = getattr(args, "dedup_max_keys", None)
+    if not args.dedup:
+        if args.dedup_ignore or args.dedup_full_rows or max_keys is not None or args.dedup_ttl is not None:
+            print(f"{command}: the --dedup-* options need --dedup", file=sys.stderr)
+            return False
+        return None
+    from pruner.runtime.engine import Dedup
+    try:
+        return Dedup(ignore=frozenset(f for f in args.dedup_ignore.split(",") if f),
+                     full_rows=args.dedup_full_rows, max_keys=max_keys, ttl=args.dedup_ttl)
+    except ValueError as error:
+        print(f"{command}: {error}", file=sys.stderr)
+        return False

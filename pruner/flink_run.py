@@ -151,8 +151,7 @@ class FlinkRun:
         from plugin_sdk import flink
         for path in flink.committed_files(Path(self.config.sink_dir) / flink.RECORDS):
             if path not in self._counted:
-                with open(path, "rb") as lines:
-                    self._counted[path] = sum(1 for _ in lines)
+                self._counted[path] = _lines(path)
         return sum(self._counted.values())
 
     def _look_at_checkpoints(self) -> None:
@@ -215,12 +214,16 @@ class FlinkRun:
     def summary(self, status: str, savepoint: str | None = None) -> RunSummary:
         from plugin_sdk import flink
         self._look_at_checkpoints()
-        letters = sum(1 for path in flink.committed_files(Path(self.config.sink_dir) / flink.DEAD_LETTERS)
-                      for line in open(path, "rb") if line.strip())
+        letters = sum(_lines(path) for path in flink.committed_files(Path(self.config.sink_dir) / flink.DEAD_LETTERS))
         return RunSummary(status, time.monotonic() - self.started, flink.PROGRESS["messages_read"],
                           self.committed(), letters, flink.TOTALS["units_run"], flink.TOTALS["units_skipped"],
                           flink.TOTALS["messages_dropped"], len(self._checkpoints), self.checkpoint_bytes,
                           savepoint, getattr(self, "error", None))
+
+
+def _lines(path: Path) -> int:
+    with open(path, "rb") as lines:
+        return sum(1 for line in lines if line.strip())
 
 
 def run(config: RunConfig, progress: IO[str] | None = sys.stderr) -> RunSummary:

@@ -10,10 +10,10 @@ Flink's temp files and logs go to build/flink/.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
+
+from pruner.flink_run import flink_files_under
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB = ROOT / "examples/ecommerce/job.yaml"
@@ -22,21 +22,12 @@ STREAM = ROOT / "examples/ecommerce/stream.debezium.jsonl"
 CLOCK = ("indexed_at", "index_lag_ms")          # IndexStamp's wall-clock fields differ run to run
 
 
-def _flink_files_under(folder: Path) -> None:
-    """Before the first PyFlink environment: the JVM inherits these."""
-    (folder / "log").mkdir(parents=True, exist_ok=True)
-    os.environ["TMPDIR"] = str(folder)
-    os.environ["FLINK_LOG_DIR"] = str(folder / "log")
-    os.environ["JAVA_TOOL_OPTIONS"] = f"-Djava.io.tmpdir={folder} -XX:-UsePerfData"
-    tempfile.tempdir = None
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parallelism", type=int, default=2)
     parser.add_argument("--show", type=int, default=8, help="sink records to print (default 8)")
     args = parser.parse_args()
-    _flink_files_under(ROOT / "build/flink")
+    flink_files_under(ROOT / "build/flink")
 
     from pyflink.datastream import StreamExecutionEnvironment
 
