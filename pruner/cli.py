@@ -617,9 +617,6 @@ def _print_text(analysis: Analysis) -> None:
           f"{counts[Severity.INFO]} notes")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
 
 def _run_flink(args: argparse.Namespace) -> int:
     from pruner.planfile import PlanError
@@ -694,3 +691,7 @@ def _dedup_of(args: argparse.Namespace, command: str):
     except ValueError as error:
         print(f"{command}: {error}", file=sys.stderr)
         return False
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

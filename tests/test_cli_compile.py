@@ -323,3 +323,16 @@ def test_checked_in_plans_are_not_stale(capsys, tmp_path, job):
     checked_in = ROOT / "compiled_plans" / f"{job}.plan"
     assert checked_in.read_bytes() == fresh.read_bytes(), (
         f"compiled_plans/{job}.plan is stale: run `pruner compile examples/{job}/job.yaml`")
+
+
+def test_the_cli_module_runs_as_a_script_with_every_command() -> None:
+    """`python -m pruner.cli` (as the follow tests and some users run it) runs main() after
+    every function the parser names is defined: a command added below the __main__ block
+    once broke every command this way."""
+    import subprocess
+    import sys
+    for command in (["replay", "--help"], ["follow", "--help"], ["flink", "run", "--help"]):
+        done = subprocess.run([sys.executable, "-m", "pruner.cli", *command], capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"usage: pruner {' '.join(command[:-1])}")
