@@ -28,6 +28,7 @@ from __future__ import annotations
 import builtins
 import copy
 import sys
+import time
 
 
 def _numba_under_pyflink_workers() -> None:
@@ -44,13 +45,13 @@ _numba_under_pyflink_workers()
 import json  # noqa: E402
 import logging  # noqa: E402
 import warnings  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from dataclasses import dataclass, replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Iterable  # noqa: E402
 
 from pyflink.common import Row, RowKind, Types  # noqa: E402
 from pyflink.datastream import KeyedProcessFunction, RuntimeContext, StreamExecutionEnvironment  # noqa: E402
-from pyflink.datastream.state import ValueStateDescriptor  # noqa: E402
+from pyflink.datastream.state import StateTtlConfig, ValueStateDescriptor  # noqa: E402
 from pyflink.table.udf import FunctionContext, TableFunction  # noqa: E402
 
 from pruner.cdc import decode  # noqa: E402
@@ -62,7 +63,8 @@ from pruner.planfile import loads, read_plan  # noqa: E402
 from pruner.runtime.plugins import STALE_POLICIES  # noqa: E402
 from pruner.runtime.engine import Dedup, SinkRecord  # noqa: E402
 from pruner.runtime.keyed import KeyedJob  # noqa: E402
-from pruner.spec import DimJoinStep, JobSpec, load_spec  # noqa: E402
+from pruner.cdc.types import ColumnType, coerce_value  # noqa: E402
+from pruner.spec import DimJoinStep, JobSpec, RenameStep, load_spec  # noqa: E402
 
 log = logging.getLogger("pruner.flink")
 TOTALS: dict[str, int] = {"units_run": 0, "units_skipped": 0, "messages_dropped": 0}
@@ -81,6 +83,7 @@ class FlinkJob:
     plan_bytes: bytes
     on_stale: str = "stop"
     dedup: Dedup | None = None          # engine message dedup in R, its emitted values in R's state
+                                        # ("emitted", its ttl also Flink's state TTL: see _sent_descriptor)
     drill: Drill | None = None          # failures to inject (fault-tolerance tests and drills)
 
     @classmethod
@@ -102,8 +105,11 @@ class FlinkJob:
         """The keyed job of the R stage (`units`), or a router for the others (no plugin loaded)."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            # the ttl is wall-clock time, as Flink's processing time: the time a value was emitted
+            # travels with it in the key's state, to another process after a restore
+            dedup = None if self.dedup is None else replace(self.dedup, clock=time.time)
             job = KeyedJob(self.spec(), loads(self.plan_bytes, "the job's plan"), on_stale=self.on_stale,
-                           dedup=self.dedup, units=units)
+                           dedup=dedup, units=units)
         for warning in caught:
             log.warning("%s", warning.message)
         return job
@@ -235,7 +241,8 @@ class _Decode(KeyedProcessFunction):
 
 class _Stage(KeyedProcessFunction, _Counted):
     """One keyed stage; its state is one pickled ValueState per key (R: plus the number of
-    records its key has emitted)."""
+    records its key has emitted, and with dedup the values last emitted, in a ValueState of
+    their own so that Flink's state TTL can expire them)."""
 
     def __init__(self, job: FlinkJob, stage: tuple) -> None:
         self.job = job
@@ -245,9 +252,12 @@ class _Stage(KeyedProcessFunction, _Counted):
         from pyflink.common import Types as T
         self.keyed = self.job.keyed() if self.stage[0] == "R" else self.job.router()
         self.state = runtime_context.get_state(ValueStateDescriptor("pruner", PICKLED))
+        self.sent = None
         if self.stage[0] == "R":
             self.emitted = runtime_context.get_state(ValueStateDescriptor("records", T.LONG()))
             self.tag = _dead_letters_tag()
+            if self.job.dedup is not None:
+                self.sent = runtime_context.get_state(_sent_descriptor(self.job.dedup))
         self._open_counters(runtime_context.get_metrics_group())
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
@@ -272,7 +282,10 @@ class _Stage(KeyedProcessFunction, _Counted):
                 yield ("R", repr(event["key"]), event) if event["t"] == "refresh" else self._forward(event, self.stage[1])
         else:
             key = payload["key"]
-            state, records = self.keyed.row(key, self.state.value(), payload)
+            state = self.state.value()
+            before = self._with_sent(state)
+            state, records = self.keyed.row(key, state, payload)
+            self._keep_sent(state, before)
             self._store(state)
             self._count(self.keyed.engine.stats)
             for letter in self.keyed.take_dead_letters():
@@ -292,6 +305,28 @@ class _Stage(KeyedProcessFunction, _Counted):
             if n:
                 self.emitted.update(n)
 
+    def _with_sent(self, state: dict | None) -> Any:
+        """Dedup: put the values last emitted for the key (their own state) into the engine's."""
+        if self.sent is None or state is None or state.get("engine") is None:
+            return None
+        state["engine"].pop("emitted", None)       # (a savepoint from before they had their own)
+        sent = self.sent.value()                   # None once Flink's TTL expired them
+        if sent is not None:
+            state["engine"]["emitted"] = sent
+        return sent
+
+    def _keep_sent(self, state: dict | None, before: Any) -> None:
+        """...and take them out again; written only when a record changed them, so the TTL
+        counts from the last record emitted (as the local engine's does)."""
+        if self.sent is None or state is None or state.get("engine") is None:
+            return
+        sent = state["engine"].pop("emitted", None)
+        if sent is None:
+            if before is not None:
+                self.sent.clear()
+        elif sent is not before:
+            self.sent.update(sent)
+
     def _forward(self, event: dict, after: int) -> tuple:
         stage, key = self.keyed.next_stage(event, after)
         return (stage if stage[0] == "D" else "R", repr(key), event)
@@ -305,6 +340,27 @@ class _Stage(KeyedProcessFunction, _Counted):
     def close(self) -> None:
         if self.stage[0] == "R":
             self._close_counters("pruner R stage")
+
+
+def _sent_descriptor(dedup: Dedup) -> ValueStateDescriptor:
+    """R's state for the values last emitted per key. With a ttl, two parts:
+    - what is sent: the engine compares the time each value was emitted (wall clock, kept with
+      it) at the key's next record, as the local engine does: past the ttl, a full row goes out.
+      PyFlink's worker caches state reads, so Flink's TTL alone cannot be relied on there.
+    - memory: Flink's state TTL (processing time, from the last write) drops the values of keys
+      that saw no record for that long from the state backend and from full snapshots.
+    Expired values may still be returned until cleaned up (NeverReturnExpired would turn
+    PyFlink's read cache off for every state of the worker); the engine's check decides."""
+    descriptor = ValueStateDescriptor("emitted", PICKLED)
+    if dedup.ttl is not None:
+        from pyflink.common.time import Time
+        descriptor.enable_time_to_live(
+            StateTtlConfig.new_builder(Time.milliseconds(max(1, round(dedup.ttl * 1000))))
+            .set_update_type(StateTtlConfig.UpdateType.OnCreateAndWrite)
+            .set_state_visibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
+            .cleanup_full_snapshot()
+            .build())
+    return descriptor
 
 
 def _line_of(kind: str, payload: Any) -> int:
@@ -540,14 +596,63 @@ def _cell(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
+def flink_type(column: ColumnType | None, what: str = "a column"):
+    """The Flink SQL type of a declared column type (None or json: JSON text, STRING)."""
+    from pyflink.table import DataTypes
+    if column is None or column.kind == "json":
+        return DataTypes.STRING()
+    kind = column.kind
+    if kind == "int":
+        for low, high, make in ((-2 ** 7, 2 ** 7 - 1, DataTypes.TINYINT), (-2 ** 15, 2 ** 15 - 1, DataTypes.SMALLINT),
+                                (-2 ** 31, 2 ** 31 - 1, DataTypes.INT), (-2 ** 63, 2 ** 63 - 1, DataTypes.BIGINT)):
+            if low <= column.low and column.high <= high:
+                return make()
+        return DataTypes.DECIMAL(20, 0)                  # bigint unsigned
+    if kind == "decimal":
+        if column.precision is None or column.precision > 38:
+            raise ValueError(f"{what} is {column.spelled}: Flink's DECIMAL needs a precision of at most 38; "
+                             "declare decimal(p,s) with p <= 38, or json for JSON text")
+        return DataTypes.DECIMAL(column.precision, column.scale)
+    return {"double": DataTypes.DOUBLE, "string": DataTypes.STRING, "bool": DataTypes.BOOLEAN,
+            "timestamp": lambda: DataTypes.TIMESTAMP(6), "date": DataTypes.DATE, "bytes": DataTypes.BYTES}[kind]()
+
+
+def _source_types(spec: JobSpec, step: str) -> dict[str, ColumnType]:
+    """The declared type of each field as the step sees it (row-source fields, renamed by the
+    rename steps before it)."""
+    types: dict[str, ColumnType] = {}
+    for table in spec.row_sources:
+        for name, column in table.types:
+            types.setdefault(name, column)
+    for s in spec.pipeline:
+        if s.name == step:
+            break
+        if isinstance(s, RenameStep):
+            was = dict(types)
+            for old, new in s.fields:
+                types.pop(new, None)
+                if old in was:
+                    types[new] = was[old]
+            for old, new in s.fields:
+                if old not in {n for _, n in s.fields}:
+                    types.pop(old, None)
+    return types
+
+
 class PrunedUDTF(TableFunction, _Counted):
     """One UDTF step of the job, pruned statelessly by the ``_changed`` column.
 
     Called as ``LATERAL TABLE(f(_op, _changed, c1, c2, ...))`` with `columns` naming c1... as
     the step's Processors see them (after renames). It yields one row per call:
     ``(_set, out1, out2, ...)``, where ``_set`` lists the outputs computed this time (a
-    partial update) and the outputs are JSON text. A -U yields nothing (its +U follows); a -D
-    yields one row with nothing set, so the delete reaches the sink."""
+    partial update). A -U yields nothing (its +U follows); a -D yields one row with nothing
+    set, so the delete reaches the sink. Register it with ``result_types(job, step)``.
+
+    Typed columns: an output is typed by the sink's ``types`` (or, for an output named like a
+    field of a row source, by that field's declared type), as ``flink_type`` maps it; a value
+    that does not fit fails with the step, output and value. An untyped (or json) output is
+    JSON text. An input column whose source field is typed (not json) takes Flink's value of
+    that type; an untyped or json one takes JSON text (a non-text value is taken as it is)."""
 
     def __init__(self, job: FlinkJob, step: str, columns: tuple[str, ...]) -> None:
         self.job = job
@@ -565,6 +670,21 @@ class PrunedUDTF(TableFunction, _Counted):
             raise ValueError(f"the plan has no UDTF step {step!r} with outputs")
         return tuple(names)
 
+    @staticmethod
+    def output_columns(job: FlinkJob, step: str) -> tuple[tuple[str, ColumnType | None], ...]:
+        """(output, its declared type or None: JSON text) in column order."""
+        spec = job.spec()
+        sources = _source_types(spec, step)
+        return tuple((name, spec.sink.type_of(name) or sources.get(name))
+                     for name in PrunedUDTF.outputs_of(job, step))
+
+    @staticmethod
+    def result_types(job: FlinkJob, step: str) -> list:
+        """The UDTF's Flink result types: ``_set`` (STRING), then one per output."""
+        from pyflink.table import DataTypes
+        return [DataTypes.STRING()] + [flink_type(column, f"output {name!r} of step {step!r}")
+                                       for name, column in PrunedUDTF.output_columns(job, step)]
+
     def open(self, function_context: FunctionContext) -> None:
         from pruner.runtime.plugins import load_class
         keyed = self.job.keyed()
@@ -576,6 +696,9 @@ class PrunedUDTF(TableFunction, _Counted):
         self.sources = tuple(t.name for t in spec.row_sources)
         self.deps = [to_int(u.dep) for u in self.units]
         self.outputs = self.outputs_of(self.job, self.step)
+        self.output_types = [column for _, column in self.output_columns(self.job, self.step)]
+        sources = _source_types(spec, self.step)
+        self.input_types = [sources.get(c) for c in self.columns]
         self._open_counters(function_context.get_metric_group())
         self._run = self._skipped = 0
 
@@ -585,7 +708,7 @@ class PrunedUDTF(TableFunction, _Counted):
         if op == "-D":
             yield Row("", *([None] * len(self.outputs)))
             return
-        row = {c: (json.loads(v) if v is not None else None) for c, v in zip(self.columns, values)}
+        row = {c: self._input(c, t, v) for c, t, v in zip(self.columns, self.input_types, values)}
         fields = None if (changed in (None, "*") or not self.prune) else set(changed.split(","))
         run = self._plan(fields)
         out: dict[str, Any] = {}
@@ -601,7 +724,34 @@ class PrunedUDTF(TableFunction, _Counted):
         self._skipped += len(run) - sum(run)
         self._bump()
         yield Row(",".join(k for k in self.outputs if k in out),
-                  *[json.dumps(out[k]) if k in out else None for k in self.outputs])
+                  *[self._output(k, t, out[k]) if k in out else None
+                    for k, t in zip(self.outputs, self.output_types)])
+
+    def _input(self, column: str, typed: ColumnType | None, value: Any) -> Any:
+        if value is None:
+            return None
+        if typed is None or typed.kind == "json":
+            return json.loads(value) if isinstance(value, str) else value
+        try:
+            return coerce_value(value, typed)
+        except ValueError as error:
+            raise ValueError(f"step {self.step!r}, input column {column!r}: {error}") from None
+
+    def _output(self, name: str, typed: ColumnType | None, value: Any) -> Any:
+        if typed is None or typed.kind == "json":
+            return json.dumps(value)
+        try:
+            value = coerce_value(value, typed)
+        except ValueError as error:
+            raise ValueError(f"step {self.step!r}, output {name!r}: {error} (declare its type in the "
+                             "sink's types, or json for JSON text)") from None
+        if typed.kind == "timestamp" and value is not None and value.tzinfo is not None:
+            from datetime import timezone     # Flink's TIMESTAMP has no zone: the instant, in UTC
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        if typed.kind == "int" and typed.high is not None and typed.high > 2 ** 63 - 1:
+            from decimal import Decimal       # bigint unsigned: DECIMAL(20, 0)
+            value = Decimal(value)
+        return value
 
     def _plan(self, fields: set[str] | None) -> list[bool]:
         """Which Processors run: those whose dep (source fields, through every rename and every

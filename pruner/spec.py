@@ -17,6 +17,10 @@ is an integer, string or bytes type. A key must be typed alike wherever rows are
 by it (every row source, a DimJoin's ``on`` field and the dimension's key, a udaf's ``key``
 and the row key), or ``"18"`` and ``18`` would be two keys.
 
+The sink may declare ``types`` too, for the fields the job computes: they type the output
+columns of a Flink SQL ``PrunedUDTF`` (``plugin_sdk.flink``), where a value that does not
+fit its type fails with the step, field and value. The local runtimes do not check them.
+
 Reading is bounded: nesting deeper than ``MAX_DEPTH``, aliases that expand to more than
 ``MAX_ALIAS_NODES`` nodes (a "billion laughs" file) and aliases of a node inside itself are
 refused as soon as the parser meets them, as is every YAML error, with its line.
@@ -446,12 +450,12 @@ class _Checker:
         sink = None
         if "sink" in job:
             sink_data = self.mapping(job["sink"], ("sink",), {"name", "primary_key", "fields"},
-                                     {"name", "primary_key", "fields"})
+                                     {"name", "primary_key", "fields", "types"})
             if sink_data is not None and "name" in sink_data:
                 sink_name = self.name(sink_data["name"], ("sink", "name"), "a sink name")
                 table = self.table(sink_name or "sink",      # its unknown keys are reported above
-                                   {k: v for k, v in sink_data.items() if k in ("primary_key", "fields")},
-                                   ("sink",), typed=False)
+                                   {k: v for k, v in sink_data.items() if k in ("primary_key", "fields", "types")},
+                                   ("sink",))
                 sink = table
         pipeline = self.pipeline(job.get("pipeline"), ("pipeline",)) if "pipeline" in job else ()
         if name is None or sink is None:
@@ -561,6 +565,11 @@ class _Checker:
                               "rename it in one of them")
                 owners.setdefault(f, table.name)
         row_types = self.row_key_types(spec)
+        for f in spec.sink.primary_key:
+            sink_type, source_type = spec.sink.type_of(f), row_types.get(f)
+            if sink_type is not None and source_type is not None and sink_type.kind != source_type.kind:
+                self.fail(("sink", "types", f), f"the sink's key field {f!r} is typed {sink_type.spelled}, "
+                                                f"the row sources give {source_type.spelled}: type them alike")
         for step in spec.pipeline:
             here = ("pipeline", step.index)
             if isinstance(step, DimJoinStep) and step.table in dims:

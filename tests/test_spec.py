@@ -234,6 +234,25 @@ def test_types_in_block_style_and_with_aliases(tmp_path: Path):
     assert spec.table("other").fields == ("id", "a", "b")
 
 
+def test_the_sink_may_declare_types_of_computed_fields(tmp_path: Path):
+    path = tmp_path / "job.yaml"
+    text = _spec_text("  - udtf: U1\n    class: fixture_plugins.Enrich\n")
+    path.write_text(text.replace("sink: {name: engine, primary_key: [id], fields: [id, a, b, c, d]}",
+                                 "sink: {name: engine, primary_key: [id], fields: [id, a, b, c, d], "
+                                 "types: {id: bigint, d: \"decimal(12,2)\"}}"))
+    sink = load_spec(path).sink
+    assert sink.type_of("d").scale == 2 and sink.type_of("c") is None
+    # its key typed otherwise than the row sources give it: refused, with where
+    path.write_text(text.replace("  items: {primary_key: [id], fields: [id, a, b]}",
+                                 "  items: {primary_key: [id], fields: [id, a, b], types: {id: string}}")
+                    .replace("fields: [id, a, b, c, d]}", "fields: [id, a, b, c, d], types: {id: bigint}}"))
+    with pytest.raises(SpecError, match=r"sink\.types\.id.*typed bigint, the row sources give string"):
+        load_spec(path)
+    path.write_text(text.replace("fields: [id, a, b, c, d]}", "fields: [id, a, b, c, d], types: {d: money}}"))
+    with pytest.raises(SpecError, match="unknown type 'money'"):
+        load_spec(path)
+
+
 # ---------------------------------------------------------------------- bounded reading
 def _refused(tmp_path: Path, text: str | bytes, name: str = "job.yaml") -> tuple[str, float]:
     import time

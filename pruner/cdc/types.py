@@ -415,3 +415,35 @@ def _bytes(value: Any, column: ColumnType, text: bool, fmt: str) -> bytes:
 _COERCE: Final[dict[str, Callable[[Any, ColumnType, bool, str], Any]]] = {
     "int": _int, "decimal": _decimal, "double": _double, "string": _string, "bool": _bool,
     "timestamp": _timestamp, "date": _date, "json": _json, "bytes": _bytes}
+
+
+def coerce_value(value: Any, column: ColumnType) -> Any:
+    """A value that code computed (a Processor's output, a typed Flink column), as `column`'s
+    Python type; ``ValueError`` says what was expected. Values of the type's own Python class
+    pass (a ``datetime`` for a timestamp, ``bytes`` for bytes, any JSON value for json); the
+    rules for numbers are the JSON formats' (an int takes a whole number, never a bool; a
+    decimal takes an int, a Decimal or a float by its shortest text, exactly, within its
+    precision and scale; a double an int it holds exactly). A timestamp or a date may also be
+    ISO 8601 text. None stays None."""
+    if value is None:
+        return None
+    kind = column.kind
+    try:
+        if kind == "timestamp" and isinstance(value, datetime):
+            return value
+        if kind == "date" and isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if kind == "bytes":
+            if isinstance(value, (bytes, bytearray, memoryview)):
+                return bytes(value)
+            raise _Wrong()
+        if kind == "json":
+            return value
+        if kind in ("int", "decimal", "double") and not isinstance(value, (int, float, Decimal)):
+            raise _Wrong()
+        if kind == "int" and isinstance(value, Decimal):      # Flink's DECIMAL(20, 0): bigint unsigned
+            value = _exact_integer(value)
+        return _COERCE[kind](value, column, False, "changelog-json")
+    except _Wrong as wrong:
+        raise ValueError(f"expected {column.spelled}{f' ({wrong.why})' if wrong.why else ''}, "
+                         f"got {_shown(value)}") from None

@@ -78,7 +78,7 @@ def test_failures_mid_stream_lose_and_duplicate_nothing(flink_env, tmp_path: Pat
     lines, bad = _with_bad_lines(base, seed)
     points = _points(seed, len(lines), bad)
     run, status = _run(tmp_path, stream, lines, points)
-    assert status == "FINISHED"
+    assert status == "FINISHED", (run.error or "")[-6000:]              # Flink's root cause when not
     drill = Path(run.config.drill.folder)
     fired = sorted(p.name for p in drill.glob("fired-*"))
     assert len(fired) == len(points), fired                            # every failure happened
@@ -124,6 +124,58 @@ def test_stop_with_a_savepoint_and_resume(flink_env, tmp_path: Path) -> None:
     _check_sink(resumed, lines, bad)
 
 
+def test_dedup_ttl_is_flink_state_ttl(flink_env, tmp_path: Path) -> None:
+    """Engine dedup in R with a ttl of 1 s: a watched directory, the first half of a daily
+    stream, a pause longer than the ttl, the second half. Flink's state TTL expired every key's
+    emitted values in the pause, so the first record of a key after it is a full row (never a
+    partial one against values nobody remembers), later ones are partial again, and the sink
+    equals full."""
+    from .test_flink import CLOCK
+    import time
+    from pruner.runtime.engine import Dedup
+    lines = _generated("daily", 6, 400)
+    half = len(lines) // 2
+    folder = tmp_path / "ttl"
+    inputs = folder / "input"
+    inputs.mkdir(parents=True)
+    (inputs / "1.jsonl").write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
+    config = flink_run.RunConfig(str(JOB), str(PLAN), str(inputs), "debezium-json", str(folder / "sink"),
+                                 parallelism=2, checkpoint_ms=200, monitor_ms=200,
+                                 dedup=Dedup(ignore=frozenset(CLOCK), ttl=1.0))
+    job = flink.FlinkJob.load(JOB, PLAN)
+    sink_fields = set(job.spec().sink.fields)
+
+    def full_of(part):
+        return _stable(json.loads(json.dumps(replay(JOB, PLAN, part, "debezium-json", "full")
+                                             .sink.sorted_rows(), default=str)))
+
+    def sink_is(expected):
+        return lambda: _stable(flink.sink_table(job, flink.read_records(config.sink_dir)).sorted_rows()) == expected
+
+    run = flink_run.FlinkRun(config)
+    run.start()
+    try:
+        assert run.wait(every=0.3, until=sink_is(full_of(lines[:half]))) == "RUNNING", run.error
+        time.sleep(2.5)                                   # > ttl, and every record committed
+        before = {key: len(records) for key, records in flink.read_records(config.sink_dir).items()}
+        (inputs / "2.jsonl").write_text("\n".join(lines[half:]) + "\n", encoding="utf-8")
+        assert run.wait(every=0.3, until=sink_is(full_of(lines))) == "RUNNING", run.error
+    finally:
+        run.cancel()
+    by_key = flink.read_records(config.sink_dir)
+    assert flink.gaps_and_repeats(by_key) == (0, 0)
+    first_after, partial_before, partial_after = [], 0, 0
+    for key, records in by_key.items():
+        old = before.get(key, 0)
+        upserts = [(n, r) for n, r in records if r.op == "upsert"]
+        partial_before += sum(1 for n, r in upserts if n <= old and set(r.fields) < sink_fields)
+        partial_after += sum(1 for n, r in upserts if n > old + 1 and set(r.fields) < sink_fields)
+        if old and records[old:] and records[old][1].op == "upsert":
+            first_after.append(set(records[old][1].fields) >= sink_fields)
+    assert partial_before > 0 and partial_after > 0        # dedup sends partial records...
+    assert len(first_after) >= 5 and all(first_after)      # ...but not right after the ttl expired
+
+
 def test_pruner_flink_run_on_the_ecommerce_example(tmp_path: Path) -> None:
     """The command a user runs: one command, its own mini-cluster, committed files equal full."""
     import subprocess
@@ -132,12 +184,17 @@ def test_pruner_flink_run_on_the_ecommerce_example(tmp_path: Path) -> None:
     source = tmp_path / "input.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     sink = tmp_path / "sink"
+    # a job run in this process marks it a Python worker (PYFLINK_GATEWAY_DISABLED): not the
+    # command's; and the command's JVM logs in a folder of its own, not over this session's log
+    # (which FlinkRun.restores() reads)
+    env = {k: v for k, v in os.environ.items() if k != "PYFLINK_GATEWAY_DISABLED"}
+    env["FLINK_LOG_DIR"] = str(tmp_path / "log")
+    (tmp_path / "log").mkdir()
     done = subprocess.run([sys.executable, "-m", "pruner", "flink", "run", str(JOB), "--plan", str(PLAN),
                            "--input", str(source), "--format", "debezium-json", "--sink-dir", str(sink),
                            "--checkpoint-interval", "300"],
                           capture_output=True, text=True, timeout=600,
-                          # a job run in this process marks it a Python worker: not the command's
-                          env={k: v for k, v in os.environ.items() if k != "PYFLINK_GATEWAY_DISABLED"})
+                          env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = done.stderr[done.stderr.rindex("finished in "):].splitlines()
     last = summary[:2]
