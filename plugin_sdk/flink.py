@@ -54,9 +54,9 @@ from pyflink.datastream import KeyedProcessFunction, RuntimeContext, StreamExecu
 from pyflink.datastream.state import StateTtlConfig, ValueStateDescriptor  # noqa: E402
 from pyflink.table.udf import FunctionContext, TableFunction  # noqa: E402
 
-from pruner.cdc import decode  # noqa: E402
+from pruner.cdc.decode import line_text  # noqa: E402
 from pruner.cdc.message import changed_fields  # noqa: E402
-from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter, DecodeStats  # noqa: E402
+from pruner.cdc.model import DELETE, INSERT, SNAPSHOT, UPDATE, Change, DeadLetter  # noqa: E402
 from pruner.decide import change_mask  # noqa: E402
 from pruner.plan import to_int  # noqa: E402
 from pruner.planfile import loads, read_plan  # noqa: E402
@@ -204,7 +204,14 @@ class _Decode(KeyedProcessFunction):
     """Source side, one key for the whole input: numbers the messages in the order read (the
     count is keyed state, so it comes back with a checkpoint and a dead letter's line is right
     after a restart), decodes each one and routes its changes to M, S or a D stage. Messages
-    that cannot be used go to the dead-letter side output."""
+    that cannot be used go to the dead-letter side output.
+
+    Messages are text, or bytes (``file_source`` hands over the file's bytes, so that invalid
+    UTF-8 is a dead letter as in ``pruner replay``, never replaced). A changelog-json ``-U``
+    waits in keyed state for its ``+U`` (the next message); when a bounded input ends with one
+    still waiting, the end-of-input watermark fires a timer that makes it a dead letter."""
+
+    END_OF_INPUT = 2 ** 63 - 2           # an event-time timer only the final watermark reaches
 
     def __init__(self, job: FlinkJob, fmt: str) -> None:
         self.job = job
@@ -212,8 +219,12 @@ class _Decode(KeyedProcessFunction):
 
     def open(self, runtime_context: RuntimeContext) -> None:
         from pyflink.common import Types as T
+
+        from pruner.cdc.decode import MessageDecoder
         self.keyed = self.job.router()
         self.count = runtime_context.get_state(ValueStateDescriptor("line", T.LONG()))
+        self.decoder = MessageDecoder(self.fmt, self.keyed.spec.types)
+        self.pending = runtime_context.get_state(ValueStateDescriptor("pending", PICKLED)) if self.decoder.pair else None
         self.tag = _dead_letters_tag()
 
     def process_element(self, message, ctx: KeyedProcessFunction.Context):
@@ -222,16 +233,33 @@ class _Decode(KeyedProcessFunction):
             self.job.drill.check("decode", line)
         self.count.update(line)
         PROGRESS["messages_read"] += 1
-        for change in decode([message], self.fmt, DecodeStats(), self.keyed.spec.types):
+        pending = self.pending.value() if self.pending is not None else None
+        found, waiting = self.decoder.feed(line, message, pending)
+        if self.pending is not None and waiting is not pending:
+            if waiting is None:
+                self.pending.clear()
+            else:
+                self.pending.update(waiting)
+                ctx.timer_service().register_event_time_timer(self.END_OF_INPUT)
+        yield from self._route(found, message)
+
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
+        if self.pending is not None and self.pending.value() is not None:
+            found = self.decoder.end(self.pending.value())
+            self.pending.clear()
+            yield from self._route(found, "")
+
+    def _route(self, found: list, message: Any):
+        for change in found:
             if isinstance(change, DeadLetter):
                 PROGRESS["dead_letters"] += 1
-                yield self.tag, dead_letter_line(DeadLetter(line, change.reason, message), "decode")
+                yield self.tag, dead_letter_line(change, "decode")
                 continue
-            change.line = line               # made just now for this message: its number in the input
             routed = self.keyed.route(change)
             if routed.bad:
                 PROGRESS["dead_letters"] += 1
-                yield self.tag, dead_letter_line(DeadLetter(line, "; ".join(routed.bad), message), "decode")
+                raw = line_text(message)[0] if message else ""
+                yield self.tag, dead_letter_line(DeadLetter(change.line, "; ".join(routed.bad), raw), "decode")
             for key, part in routed.rows:
                 yield ("S", repr(key), (key, part))
             for member_key, part in routed.members:
@@ -384,8 +412,8 @@ def keyed_topology(env: StreamExecutionEnvironment, job: FlinkJob, messages: Ite
                    fmt: str = "debezium-json") -> Topology:
     """The job as a keyed DataStream topology.
 
-    `messages` is a DataStream of raw CDC messages (strings: ``file_source``, or a Kafka
-    source), or a list of them (a bounded source, for examples and tests); `fmt` is one of
+    `messages` is a DataStream of raw CDC messages (text, or bytes as ``file_source`` gives
+    them: read as strict UTF-8; or a Kafka source), or a list of text messages (a bounded source, for examples and tests); `fmt` is one of
     ``pruner.cdc.FORMATS``. Every stage is partitioned by its key; each operator has a stable
     uid, so a savepoint restores into the same job compiled again.
 
@@ -444,10 +472,19 @@ def file_source(env: StreamExecutionEnvironment, path: str | Path, *, monitor_ms
     .build(), WatermarkStrategy.no_watermarks(), "cdc")``."""
     from pyflink.common import Duration, WatermarkStrategy
     from pyflink.datastream.connectors.file_system import FileSource, StreamFormat
-    builder = FileSource.for_record_stream_format(StreamFormat.text_line_format(), str(Path(path).resolve()))
+    # Read as ISO-8859-1, one character per byte, and turned back into the line's bytes: the
+    # decoder then reads them as strict UTF-8, as `pruner replay` does (read as UTF-8, Java
+    # would replace invalid bytes with U+FFFD and the altered text would reach the sink)
+    builder = FileSource.for_record_stream_format(StreamFormat.text_line_format("ISO-8859-1"),
+                                                  str(Path(path).resolve()))
     if monitor_ms is not None:
         builder = builder.monitor_continuously(Duration.of_millis(monitor_ms))
-    return env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), "CDC files").uid("pruner-source")
+    return (env.from_source(builder.build(), WatermarkStrategy.no_watermarks(), "CDC files").uid("pruner-source")
+            .map(_latin1_bytes, output_type=Types.PRIMITIVE_ARRAY(Types.BYTE())).name("bytes").uid("pruner-bytes"))
+
+
+def _latin1_bytes(text: str) -> bytes:
+    return text.encode("latin-1")
 
 
 RECORDS, DEAD_LETTERS = "records", "dead_letters"

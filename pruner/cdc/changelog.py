@@ -67,35 +67,51 @@ def decode_changelog(obj: dict[str, Any], line: int) -> list[Change] | UpdateBef
     return [Change(INSERT, table, None, row, None, line, database, ts_ms)]
 
 
+Pending = tuple[int, str, UpdateBefore]        # a -U waiting: (its line, its raw text, the row)
+
+
 def pair_updates(results: Iterable[tuple[int, str, Result]]) -> Iterator[tuple[int, str, Result]]:
     """Merge each ``-U`` with the ``+U`` right after it; an unpaired ``-U`` is a dead letter.
 
     ``results`` are ``(line, raw, result)`` per message, in input order, as ``decode()`` makes
     them from ``decode_changelog``; no ``UpdateBefore`` is left in the output.
     """
-    pending: tuple[int, str, UpdateBefore] | None = None
+    pending: Pending | None = None
     for line, raw, result in results:
-        if pending is not None:
-            before_line, before_raw, before = pending
-            pending = None
-            after = _lone_update(result, before)
-            if after is not None:
-                assert after.after is not None
-                merged = Change(UPDATE, before.table, before.row, after.after,
-                                changed_fields(before.row, after.after), before_line,
-                                after.database, after.ts_ms)
-                yield before_line, before_raw, [merged]
-                continue
-            why = (f"the next message, line {line}, is a dead letter" if isinstance(result, DeadLetter)
-                   else f"the next message, line {line}, is not its +U")
-            yield before_line, before_raw, _unpaired(before_line, before_raw, why)
-        if isinstance(result, UpdateBefore):
-            pending = (line, raw, result)
-        else:
-            yield line, raw, result
+        pending, out = pair_step(pending, line, raw, result)
+        yield from out
+    yield from pair_end(pending)
+
+
+def pair_step(pending: Pending | None, line: int, raw: str,
+              result: Result) -> tuple[Pending | None, list[tuple[int, str, Result]]]:
+    """One message of ``pair_updates``: (the -U now waiting, or None; what comes out). For a
+    caller that sees one message at a time and keeps `pending` itself (a keyed Flink stage)."""
+    out: list[tuple[int, str, Result]] = []
     if pending is not None:
-        before_line, before_raw, _ = pending
-        yield before_line, before_raw, _unpaired(before_line, before_raw, "the input ends")
+        before_line, before_raw, before = pending
+        after = _lone_update(result, before)
+        if after is not None:
+            assert after.after is not None
+            merged = Change(UPDATE, before.table, before.row, after.after,
+                            changed_fields(before.row, after.after), before_line,
+                            after.database, after.ts_ms)
+            return None, [(before_line, before_raw, [merged])]
+        why = (f"the next message, line {line}, is a dead letter" if isinstance(result, DeadLetter)
+               else f"the next message, line {line}, is not its +U")
+        out.append((before_line, before_raw, _unpaired(before_line, before_raw, why)))
+    if isinstance(result, UpdateBefore):
+        return (line, raw, result), out
+    out.append((line, raw, result))
+    return None, out
+
+
+def pair_end(pending: Pending | None) -> list[tuple[int, str, Result]]:
+    """The input ended: a -U still waiting is a dead letter."""
+    if pending is None:
+        return []
+    before_line, before_raw, _ = pending
+    return [(before_line, before_raw, _unpaired(before_line, before_raw, "the input ends"))]
 
 
 def _lone_update(result: Result, before: UpdateBefore) -> Change | None:

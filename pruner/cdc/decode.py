@@ -32,7 +32,7 @@ from typing import Any, Callable, Final, Iterable, Iterator, Mapping
 import msgspec
 
 from pruner.cdc.canal import decode_canal
-from pruner.cdc.changelog import Result, UpdateBefore, decode_changelog, pair_updates
+from pruner.cdc.changelog import Pending, Result, UpdateBefore, decode_changelog, pair_end, pair_step, pair_updates
 from pruner.cdc.debezium import decode_debezium
 from pruner.cdc.maxwell import decode_maxwell
 from pruner.cdc.message import BadMessage, Skip, json_type
@@ -114,16 +114,50 @@ def decode(lines: Iterable[str] | Iterable[bytes], fmt: str, stats: DecodeStats 
     ``skipped_empty``, DDL messages in ``skipped_ddl``. ``types``: table -> field -> type, for
     the tables that have types.
     """
-    decoder = _DECODERS.get(fmt)
-    if decoder is None:
-        raise ValueError(f"unknown CDC format {fmt!r}; expected one of: {', '.join(FORMATS)}")
     if isinstance(lines, (str, bytes, bytearray)):
         raise TypeError("decode() takes an iterable of lines, not one string: "
                         "pass text.splitlines() or an open file")
+    decoder, parse = _decoder_of(fmt, types)
+    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(), parse)
+
+
+def _decoder_of(fmt: str, types: Mapping[str, Mapping[str, ColumnType]] | None
+                ) -> tuple[Callable[[dict[str, Any], int], Result], Callable[[str], Any]]:
+    decoder = _DECODERS.get(fmt)
+    if decoder is None:
+        raise ValueError(f"unknown CDC format {fmt!r}; expected one of: {', '.join(FORMATS)}")
     parse = _PARSE.get(fmt, _PARSE_FLOATS)
     if types:
         decoder, parse = _typed(decoder, types, fmt), _EXACT
-    return _decode(lines, decoder, fmt == CHANGELOG_JSON, stats if stats is not None else DecodeStats(), parse)
+    return decoder, parse
+
+
+class MessageDecoder:
+    """``decode()`` one message at a time, for a stream that hands them over one by one (the
+    keyed Flink decode stage). What spans messages, a changelog ``-U`` waiting for its ``+U``,
+    is `pending`: plain data the caller keeps (in keyed state) and passes back, so the result
+    is the same as ``decode()`` over the whole input, line numbers included."""
+
+    def __init__(self, fmt: str, types: Mapping[str, Mapping[str, ColumnType]] | None = None) -> None:
+        self.decoder, self.parse = _decoder_of(fmt, types)
+        self.pair = fmt == CHANGELOG_JSON
+
+    def feed(self, line: int, item: str | bytes, pending: Pending | None = None,
+             stats: DecodeStats | None = None) -> tuple[list[Change | DeadLetter], Pending | None]:
+        """The message on `line` (1-based): (what it completes, the -U now waiting or None)."""
+        stats = stats if stats is not None else DecodeStats()
+        out: list[tuple[int, str, Result]] = []
+        for found in _decode_each([item], self.decoder, stats, self.parse, start=line):
+            if self.pair:
+                pending, step = pair_step(pending, *found)
+                out += step
+            else:
+                out.append(found)
+        return list(_outputs(out, stats)), pending
+
+    def end(self, pending: Pending | None, stats: DecodeStats | None = None) -> list[Change | DeadLetter]:
+        """The input ended: a -U still waiting is a dead letter."""
+        return list(_outputs(pair_end(pending), stats if stats is not None else DecodeStats()))
 
 def _typed(decoder: Callable[[dict[str, Any], int], Result], types: Mapping[str, Mapping[str, ColumnType]],
            fmt: str) -> Callable[[dict[str, Any], int], Result]:
@@ -169,6 +203,10 @@ def _decode(lines: Iterable[str] | Iterable[bytes], decoder: Callable[[dict[str,
     results = _decode_each(lines, decoder, stats, parse)
     if pair:
         results = pair_updates(results)
+    return _outputs(results, stats)
+
+
+def _outputs(results: Iterable[tuple[int, str, Result]], stats: DecodeStats) -> Iterator[Change | DeadLetter]:
     for _, _, result in results:
         if isinstance(result, DeadLetter):
             stats.dead_letter += 1
@@ -188,8 +226,8 @@ def _decode(lines: Iterable[str] | Iterable[bytes], decoder: Callable[[dict[str,
 
 
 def _decode_each(lines: Iterable[str] | Iterable[bytes], decoder: Callable[[dict[str, Any], int], Result],
-                 stats: DecodeStats, parse: Callable[[str], Any]) -> Iterator[tuple[int, str, Result]]:
-    for line, item in enumerate(lines, 1):
+                 stats: DecodeStats, parse: Callable[[str], Any], start: int = 1) -> Iterator[tuple[int, str, Result]]:
+    for line, item in enumerate(lines, start):
         raw, not_text = line_text(item)
         body = raw[1:] if line == 1 and raw.startswith(_BOM) else raw
         if not body.strip(_JSON_WHITESPACE):

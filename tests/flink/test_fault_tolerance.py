@@ -224,3 +224,56 @@ def test_pruner_flink_run_refuses_bad_options_before_starting(tmp_path: Path, ca
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "sink").exists()
+
+
+def _changelog_lines(debezium_lines: list[str]) -> list[str]:
+    """The same changes as changelog-json: an update is a -U line and its +U line."""
+    from pruner.cdc import decode
+    from pruner.cdc.model import DELETE, INSERT, DeadLetter
+    out = []
+    for change in decode(debezium_lines, "debezium-json"):
+        if isinstance(change, DeadLetter):
+            continue
+        if change.kind == INSERT or (change.before is None and change.after is not None):
+            out.append({"kind": "+I", "table": change.table, "row": change.after})
+        elif change.kind == DELETE:
+            out.append({"kind": "-D", "table": change.table, "row": change.before})
+        else:
+            out += [{"kind": "-U", "table": change.table, "row": change.before},
+                    {"kind": "+U", "table": change.table, "row": change.after}]
+    return [json.dumps(m, ensure_ascii=False) for m in out]
+
+
+def test_bytes_and_changelog_pairs_are_read_as_replay_reads_them(flink_env, tmp_path: Path) -> None:
+    """The file's bytes reach the decoder: invalid UTF-8 and a byte order mark inside the file
+    are dead letters (never text altered into the sink), UTF-8 text is kept. A changelog-json
+    -U waits in keyed state for its +U (the next message); one left at the end of the input
+    is a dead letter. Sink and dead letters equal `pruner replay` on the same bytes."""
+    lines = [text.encode("utf-8") for text in _changelog_lines(STREAM.read_text(encoding="utf-8").splitlines())]
+    updates = [i for i, line in enumerate(lines) if line.startswith(b'{"kind": "+U", "table": "items"')]
+    assert len(updates) > 20
+    a, b, c = updates[5], updates[10], updates[15]
+    lines[a] = lines[a].replace(b'"title": "', b'"title": "caf\xc3\xa9 \xe2\x82\xac ', 1)        # UTF-8: kept
+    lines[b] = lines[b].replace(b'"title": "', b'"title": "caf\xe9 ', 1)                      # invalid UTF-8
+    lines[c] = b"\xef\xbb\xbf" + lines[c]                                                    # a BOM mid-file
+    lines.append(lines[updates[3] - 1])                                                      # a -U at the end
+    assert lines[-1].startswith(b'{"kind": "-U"')
+    folder = tmp_path / "bytes"
+    folder.mkdir()
+    (folder / "input.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    config = flink_run.RunConfig(str(JOB), str(PLAN), str(folder / "input.jsonl"), "changelog-json",
+                                 str(folder / "sink"), parallelism=2, checkpoint_ms=200)
+    run = flink_run.FlinkRun(config)
+    run.start()
+    assert run.wait(every=0.2) == "FINISHED", (run.error or "")[-6000:]
+    job = flink.FlinkJob.load(JOB, PLAN)
+    by_key = flink.read_records(config.sink_dir)
+    assert flink.gaps_and_repeats(by_key) == (0, 0)
+    full = replay(JOB, PLAN, lines, "changelog-json", "full")
+    assert _stable(flink.sink_table(job, by_key).sorted_rows()) == _stable(
+        json.loads(json.dumps(full.sink.sorted_rows(), default=str)))
+    assert any(str(r.fields.get("title", "")).startswith("café €") for rs in by_key.values() for _, r in rs)
+    letters = flink.read_dead_letters(config.sink_dir)
+    assert [(d["line"], d["reason"]) for d in letters] == [(d.line, d.reason) for d in full.dead_letters]
+    reasons = " / ".join(d["reason"] for d in letters)
+    assert "invalid UTF-8" in reasons and "byte order mark" in reasons and "the input ends" in reasons
