@@ -218,8 +218,11 @@ def _parser() -> argparse.ArgumentParser:
                "each file is read in order by one source task: keep each key's changes in one file.\n\n"
                "on a cluster: the same topology is plugin_sdk.flink.keyed_topology; see README "
                "'Running on Flink' for `flink run -py`.\n\n"
+               "a new run needs an empty --sink-dir; a run into a folder that holds output resumes "
+               "with --savepoint (and the --input, --format and --monitor it had).\n\n"
                "exit status: 0 finished (or stopped with a savepoint); 1 the job failed or could not "
-               "start; 2 usage error.\n\n"
+               "start; 2 usage error, or a run refused before it started; 3 more dead letters than "
+               "--max-dead-letters (when every message is one, it says which format reads them).\n\n"
                "example:\n  pruner flink run examples/ecommerce/job.yaml --plan compiled_plans/ecommerce.plan \\\n"
                "      --input examples/ecommerce/stream.debezium.jsonl --format debezium-json --sink-dir build/flink-sink",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -240,6 +243,8 @@ def _parser() -> argparse.ArgumentParser:
                            help="watch the --input directory for new files every MS milliseconds and run "
                                 "until Ctrl-C (default: read what is there and finish)")
     flink_run.add_argument("--on-stale", choices=("stop", "full", "compile"), default="stop", help=_STALE_HELP)
+    flink_run.add_argument("--max-dead-letters", type=int, default=0, metavar="N",
+                           help="exit with status 3 when more than N dead letters were committed (default 0)")
     _dedup_arguments(flink_run, "", max_keys=False)      # the emitted values live in each key's state
     flink_run.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     flink_run.set_defaults(run=_run_flink)
@@ -650,15 +655,25 @@ def _run_flink(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("pyflink") is None:
         print("pruner flink run: needs apache-flink: pip install 'cdc-pruner[flink]'", file=sys.stderr)
         return EXIT_ERRORS
+    if args.max_dead_letters < 0:
+        print("pruner flink run: --max-dead-letters must be 0 or more", file=sys.stderr)
+        return EXIT_USAGE
     from pruner import flink_run
     config = flink_run.RunConfig(args.spec, args.plan, args.input, args.fmt, args.sink_dir,
                                  parallelism=args.parallelism, checkpoint_ms=args.checkpoint_interval,
                                  restarts=args.restarts, savepoint=args.savepoint, monitor_ms=args.monitor,
                                  on_stale=args.on_stale, dedup=dedup)
     try:
+        for warning in flink_run.check_start(config):
+            print(f"pruner flink run: warning: {warning}", file=sys.stderr)
+    except flink_run.RunRefused as error:
+        print(f"pruner flink run: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         os.makedirs(args.sink_dir, exist_ok=True)
         summary = flink_run.run(config, progress=None if args.quiet else sys.stderr)
-    except (SpecError, PlanError, StalePlanError, PluginLoadError, ValueError, OSError) as error:
+    except (SpecError, PlanError, StalePlanError, PluginLoadError, ValueError, OSError,
+            flink_run.StartError) as error:
         print(f"pruner flink run: {error}", file=sys.stderr)
         return EXIT_ERRORS
     if not args.quiet:
@@ -668,12 +683,46 @@ def _run_flink(args: argparse.Namespace) -> int:
               f"{args.sink_dir}\nunits run {summary.units_run:,}, skipped {summary.units_skipped:,} "
               f"({summary.units_skipped / max(1, total):.1%}), messages dropped {summary.messages_dropped:,}; "
               f"{summary.checkpoints} checkpoints (largest {summary.checkpoint_bytes:,} bytes)", file=sys.stderr)
-        if summary.savepoint:
-            print(f"savepoint: {summary.savepoint}\nresume with: pruner flink run ... --savepoint "
-                  f"{summary.savepoint}", file=sys.stderr)
         if summary.error:
             print(f"the job failed: {summary.error.splitlines()[0][:500]}", file=sys.stderr)
-    return EXIT_OK if summary.status in ("FINISHED", "STOPPED") else EXIT_ERRORS
+    point = summary.savepoint or summary.checkpoint     # printed with --quiet too: where the run stands
+    if point:
+        what = "savepoint" if summary.savepoint else "cancelled; the last retained checkpoint"
+        print(f"{what}: {point}\nresume with: {_flink_resume_command(args, point)}", file=sys.stderr)
+    if summary.status not in ("FINISHED", "STOPPED"):
+        return EXIT_ERRORS
+    if summary.dead_letters > args.max_dead_letters:
+        if not args.quiet:
+            hint = ""
+            if summary.dead_letters >= summary.messages_read > 0 and not summary.records:
+                from pruner.runtime.replay import format_hint
+                from plugin_sdk.flink import read_dead_letters
+                hint = " " + format_hint([d["raw"] for d in read_dead_letters(args.sink_dir)[:64]], args.fmt)
+            print(f"pruner flink run: {summary.dead_letters:,} dead letters (under {args.sink_dir}/dead_letters), "
+                  f"more than --max-dead-letters {args.max_dead_letters}: exit status {EXIT_DEAD_LETTERS}.{hint}",
+                  file=sys.stderr)
+        return EXIT_DEAD_LETTERS
+    return EXIT_OK
+
+
+def _flink_resume_command(args: argparse.Namespace, point: str) -> str:
+    """The command that resumes this run from `point` (its options, --savepoint POINT)."""
+    import shlex
+    words = ["pruner", "flink", "run", args.spec, "--plan", args.plan, "--input", args.input, "--format", args.fmt,
+             "--sink-dir", args.sink_dir, "--parallelism", str(args.parallelism),
+             "--checkpoint-interval", str(args.checkpoint_interval)]
+    if args.monitor is not None:
+        words += ["--monitor", str(args.monitor)]
+    if args.on_stale != "stop":
+        words += ["--on-stale", args.on_stale]
+    if args.dedup:
+        words.append("--dedup")
+        words += ["--dedup-ignore", args.dedup_ignore] if args.dedup_ignore else []
+        words += ["--dedup-full-rows"] if args.dedup_full_rows else []
+        words += ["--dedup-ttl", str(args.dedup_ttl)] if args.dedup_ttl is not None else []
+    if args.max_dead_letters:
+        words += ["--max-dead-letters", str(args.max_dead_letters)]
+    return shlex.join(words + ["--savepoint", point])
 
 
 def _dedup_of(args: argparse.Namespace, command: str):

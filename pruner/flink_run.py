@@ -14,12 +14,19 @@ Under DIR:
 
     records/         the sink records, part files committed per checkpoint
     dead_letters/    messages set aside, with line, reason, raw text and stage
-    _state/          checkpoints/, savepoints/, and Flink's temp files and logs (flink/)
+    _state/          checkpoints/, savepoints/, run.json (how the run was started: a resume is
+                     checked against it), and Flink's temp files and logs (flink/)
+
+``check_start`` refuses, before anything runs, what would mix or lose output: a sink folder
+that already holds an earlier run's committed files (resume it with ``--savepoint``), a sink
+folder inside the input or the reverse, a ``--savepoint`` that is not one, a resume without
+the ``--monitor`` (or with another input or format) of the run it resumes.
 
 Needs the ``flink`` extra (apache-flink); this module imports it only when a job runs.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -67,6 +74,98 @@ class RunSummary:
     checkpoint_bytes: int                   # size of the largest one seen
     savepoint: str | None = None
     error: str | None = None                # why the job failed
+    checkpoint: str | None = None           # cancelled: the retained checkpoint to resume from
+
+
+class RunRefused(ValueError):
+    """A run that would mix or lose output: refused before it starts (the message says why
+    and what to do)."""
+
+
+class StartError(RuntimeError):
+    """The job did not start (e.g. a savepoint Flink cannot read or map to this job)."""
+
+
+def _local(path: str) -> Path:
+    return Path(path.removeprefix("file://") if path.startswith("file://") else path.removeprefix("file:"))
+
+
+def _metadata_files(folder: Path) -> list[Path]:
+    """The savepoints and retained checkpoints under `folder`, newest last."""
+    found = [*folder.glob("savepoints/*/_metadata"), *folder.glob("checkpoints/*/chk-*/_metadata")]
+    return sorted(found, key=lambda p: p.stat().st_mtime)
+
+
+def latest_restore_point(config: RunConfig) -> str | None:
+    """The newest savepoint or retained checkpoint of the runs into this sink folder."""
+    found = _metadata_files(config.state_dir)
+    return found[-1].parent.as_uri() if found else None
+
+
+def check_start(config: RunConfig) -> list[str]:
+    """Refuse (``RunRefused``) a run that would mix or lose output; the warnings to show."""
+    source, sink = Path(config.input).resolve(), Path(config.sink_dir).resolve()
+    if sink == source or sink.is_relative_to(source) or any(
+            source.is_relative_to(sink / name) for name in ("records", "dead_letters", "_state")):
+        raise RunRefused(f"--sink-dir {config.sink_dir} and --input {config.input} overlap: the job would read "
+                         "its own output (and with --monitor, for ever); put them in separate folders")
+    earlier = [p for name in ("records", "dead_letters") for p in (sink / name).rglob("*") if p.is_file()]
+    recorded = _recorded(config)
+    if config.savepoint is None:
+        if earlier:
+            point = latest_restore_point(config)
+            how = (f"resume that run with --savepoint {point}" if point is not None
+                   else "no savepoint or retained checkpoint of it is left to resume from")
+            raise RunRefused(f"--sink-dir {config.sink_dir} holds the output of an earlier run ({len(earlier)} "
+                             f"files): a new run would number its records from 1 again beside them. Give an empty "
+                             f"--sink-dir, or {how}")
+    else:
+        where = _local(config.savepoint)
+        if not (where / "_metadata").is_file() and not (where.name == "_metadata" and where.is_file()):
+            raise RunRefused(f"--savepoint {config.savepoint} is not a savepoint or a retained checkpoint (no "
+                             "_metadata in it); they are under the sink folder's _state/savepoints/ and "
+                             "_state/checkpoints/<job>/chk-N/")
+        if recorded is not None:
+            if recorded.get("monitor_ms") is not None and config.monitor_ms is None:
+                raise RunRefused(f"the run you resume watched its input (--monitor {recorded['monitor_ms']}): "
+                                 "resume it with --monitor too; without it the source reads only the files it "
+                                 "had listed before, and new files would be ignored")
+            for what, option, now in (("input", "--input", str(source)), ("fmt", "--format", config.fmt)):
+                if recorded.get(what) not in (None, now):
+                    raise RunRefused(f"the run you resume read {option} {recorded[what]}, not {now}: resume "
+                                     f"it with the same {option}")
+    warnings = []
+    if source.is_dir():
+        hidden = sorted(str(p.relative_to(source)) for p in source.rglob("*")
+                        if p.is_file() and any(part.startswith((".", "_")) for part in p.relative_to(source).parts))
+        if hidden:
+            shown = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
+            warnings.append(f"{len(hidden)} file(s) under --input are not read: Flink's FileSource skips names "
+                            f"starting with '.' or '_' (hidden and in-progress files): {shown}")
+    return warnings
+
+
+def _recorded(config: RunConfig) -> dict | None:
+    try:
+        return json.loads((config.state_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _record(config: RunConfig) -> None:
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    (config.state_dir / "run.json").write_text(json.dumps({
+        "input": str(Path(config.input).resolve()), "fmt": config.fmt, "monitor_ms": config.monitor_ms,
+        "spec": str(Path(config.spec).resolve()), "plan": str(Path(config.plan).resolve()),
+        "parallelism": config.parallelism}, indent=2) + "\n", encoding="utf-8")
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost 'Caused by:' line of a Java exception's text (py4j), else its first line."""
+    text = str(error)
+    causes = [line.strip() for line in text.splitlines() if line.strip().startswith("Caused by:")]
+    line = causes[-1].removeprefix("Caused by:").strip() if causes else text.strip().splitlines()[0]
+    return line[:500]
 
 
 def flink_files_under(folder: Path) -> None:
@@ -211,14 +310,14 @@ class FlinkRun:
     def cancel(self) -> None:
         self.client.cancel().result()
 
-    def summary(self, status: str, savepoint: str | None = None) -> RunSummary:
+    def summary(self, status: str, savepoint: str | None = None, checkpoint: str | None = None) -> RunSummary:
         from plugin_sdk import flink
         self._look_at_checkpoints()
         letters = sum(_lines(path) for path in flink.committed_files(Path(self.config.sink_dir) / flink.DEAD_LETTERS))
         return RunSummary(status, time.monotonic() - self.started, flink.PROGRESS["messages_read"],
                           self.committed(), letters, flink.TOTALS["units_run"], flink.TOTALS["units_skipped"],
                           flink.TOTALS["messages_dropped"], len(self._checkpoints), self.checkpoint_bytes,
-                          savepoint, getattr(self, "error", None))
+                          savepoint, getattr(self, "error", None), checkpoint)
 
 
 def _lines(path: Path) -> int:
@@ -227,15 +326,31 @@ def _lines(path: Path) -> int:
 
 
 def run(config: RunConfig, progress: IO[str] | None = sys.stderr) -> RunSummary:
-    """Run to the end (a bounded input) or until Ctrl-C, which stops with a savepoint."""
+    """Run to the end (a bounded input) or until Ctrl-C, which stops with a savepoint (a second
+    Ctrl-C cancels: the last retained checkpoint is then the point to resume from). Call
+    ``check_start`` first. Raises ``StartError`` when the job does not start."""
     flink_files_under(config.state_dir / "flink")
     job = FlinkRun(config)
-    job.start()
+    try:
+        job.start()
+    except Exception as error:              # noqa: BLE001 - py4j wraps what Flink refused
+        hint = " (is --savepoint a savepoint of this job?)" if config.savepoint else ""
+        raise StartError(f"the job did not start: {_root_cause(error)}{hint}") from None
+    _record(config)
     try:
         status = job.wait(progress)
     except KeyboardInterrupt:
         if progress is not None:
-            progress.write("\nstopping with a savepoint...\n")
-        savepoint = job.stop()
+            progress.write("\nstopping with a savepoint (Ctrl-C again: cancel without one)...\n")
+        try:
+            savepoint = job.stop()
+        except KeyboardInterrupt:
+            if progress is not None:
+                progress.write("cancelling...\n")
+            try:
+                job.cancel()
+            except Exception:               # noqa: BLE001 - the gateway may be gone already
+                pass
+            return job.summary("CANCELED", None, latest_restore_point(config))
         return job.summary("STOPPED", savepoint)
     return job.summary(status)

@@ -192,7 +192,7 @@ def test_pruner_flink_run_on_the_ecommerce_example(tmp_path: Path) -> None:
     (tmp_path / "log").mkdir()
     done = subprocess.run([sys.executable, "-m", "pruner", "flink", "run", str(JOB), "--plan", str(PLAN),
                            "--input", str(source), "--format", "debezium-json", "--sink-dir", str(sink),
-                           "--checkpoint-interval", "300"],
+                           "--checkpoint-interval", "300", "--max-dead-letters", str(len(bad))],
                           capture_output=True, text=True, timeout=600,
                           env=env)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -205,6 +205,73 @@ def test_pruner_flink_run_on_the_ecommerce_example(tmp_path: Path) -> None:
     class _Run:
         config = flink_run.RunConfig(str(JOB), str(PLAN), str(source), "debezium-json", str(sink))
     _check_sink(_Run, lines, bad)
+
+
+def test_every_line_a_dead_letter_exits_3_and_names_the_format(tmp_path: Path) -> None:
+    """The wrong --format: every message is a dead letter; exit status 3 and the format that
+    reads them (as pruner replay says it), not a run that looks fine."""
+    import subprocess
+    import sys
+    source = tmp_path / "input.jsonl"
+    source.write_text("\n".join(STREAM.read_text(encoding="utf-8").splitlines()[:40]) + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYFLINK_GATEWAY_DISABLED"}
+    env["FLINK_LOG_DIR"] = str(tmp_path / "log")
+    (tmp_path / "log").mkdir()
+    done = subprocess.run([sys.executable, "-m", "pruner", "flink", "run", str(JOB), "--plan", str(PLAN),
+                           "--input", str(source), "--format", "canal-json", "--sink-dir", str(tmp_path / "sink"),
+                           "--checkpoint-interval", "300"], capture_output=True, text=True, timeout=600, env=env)
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "40 dead letters" in done.stderr and "try --format debezium-json" in done.stderr
+
+
+def _refusal(tmp_path: Path, capsys, *args: str) -> str:
+    from pruner.cli import main
+    argv = ["flink", "run", str(JOB), "--plan", str(PLAN), "--format", "debezium-json", *args]
+    assert main(argv) == 2
+    return capsys.readouterr().err
+
+
+def test_runs_that_would_mix_or_lose_output_are_refused_before_starting(tmp_path: Path, capsys) -> None:
+    """Each case the adversary ran into, refused with what to do, before Flink starts."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "1.jsonl").write_text(STREAM.read_text(encoding="utf-8"), encoding="utf-8")
+    # a sink folder inside the input folder: the job would read its own output
+    err = _refusal(tmp_path, capsys, "--input", str(inputs), "--sink-dir", str(inputs / "out"), "--monitor", "500")
+    assert "overlap" in err and not (inputs / "out").exists()
+    # a sink folder that holds an earlier run's committed output, no --savepoint
+    sink = tmp_path / "sink"
+    (sink / "records").mkdir(parents=True)
+    (sink / "records/part-0-0").write_text('{"n": 1}\n', encoding="utf-8")
+    point = sink / "_state/checkpoints/abc/chk-7"
+    point.mkdir(parents=True)
+    (point / "_metadata").write_bytes(b"x")
+    err = _refusal(tmp_path, capsys, "--input", str(inputs), "--sink-dir", str(sink))
+    assert "holds the output of an earlier run" in err and f"--savepoint {point.as_uri()}" in err
+    # a --savepoint that is not one
+    err = _refusal(tmp_path, capsys, "--input", str(inputs), "--sink-dir", str(sink), "--savepoint",
+                   str(tmp_path / "nothing"))
+    assert "is not a savepoint or a retained checkpoint" in err
+    # resuming a watched run without --monitor (new files would be ignored), or another input or format
+    (sink / "_state/run.json").write_text(json.dumps({"input": str(inputs.resolve()), "fmt": "debezium-json",
+                                                      "monitor_ms": 500}), encoding="utf-8")
+    err = _refusal(tmp_path, capsys, "--input", str(inputs), "--sink-dir", str(sink), "--savepoint", str(point))
+    assert "resume it with --monitor too" in err
+    (tmp_path / "other").mkdir()
+    err = _refusal(tmp_path, capsys, "--input", str(tmp_path / "other"), "--sink-dir", str(sink),
+                   "--savepoint", str(point), "--monitor", "500")
+    assert "resume it with the same --input" in err
+
+
+def test_files_flink_does_not_read_are_named_before_the_run(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    (inputs / "sub").mkdir(parents=True)
+    for name in ("a.jsonl", "_late.jsonl", ".hidden.jsonl", "sub/b.jsonl"):
+        (inputs / name).write_text("", encoding="utf-8")
+    config = flink_run.RunConfig(str(JOB), str(PLAN), str(inputs), "debezium-json", str(tmp_path / "sink"))
+    (warning,) = flink_run.check_start(config)
+    assert warning.startswith("2 file(s) under --input are not read") and "_late.jsonl" in warning
+    assert ".hidden.jsonl" in warning and "b.jsonl" not in warning
 
 
 @pytest.mark.parametrize("args, message", [
