@@ -87,17 +87,35 @@ def test_failures_mid_stream_lose_and_duplicate_nothing(flink_env, tmp_path: Pat
     assert counts["records"] > 0
 
 
+def _watched(tmp_path: Path, name: str, lines: list[str], **options) -> tuple[flink_run.RunConfig, Path, int]:
+    """A watched input directory holding the first half of `lines`: (config, folder, half)."""
+    half = len(lines) // 2
+    inputs = tmp_path / name / "input"
+    inputs.mkdir(parents=True)
+    (inputs / "1.jsonl").write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
+    config = flink_run.RunConfig(str(JOB), str(PLAN), str(inputs), "debezium-json", str(tmp_path / name / "sink"),
+                                 parallelism=2, checkpoint_ms=200, monitor_ms=200, **options)
+    return config, inputs, half
+
+
+def _command(tmp_path: Path, *args: str):
+    """`python -m pruner ARGS` in its own process (its own JVM, logging in a folder of its own,
+    not over this session's log, which FlinkRun.restores() reads; a job run in this process
+    marks it a Python worker with PYFLINK_GATEWAY_DISABLED: not the command's)."""
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "PYFLINK_GATEWAY_DISABLED"}
+    env["FLINK_LOG_DIR"] = str(tmp_path / "log")
+    (tmp_path / "log").mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "pruner", *args], capture_output=True, text=True, timeout=600,
+                          env=env)
+
+
 def test_stop_with_a_savepoint_and_resume(flink_env, tmp_path: Path) -> None:
     """A watched directory: the first half, stop with a savepoint, add the second half, resume
     from the savepoint: the sink equals full over both halves, nothing lost or repeated."""
     lines, bad = _with_bad_lines(STREAM.read_text(encoding="utf-8").splitlines(), 3)
-    half = len(lines) // 2
-    folder = tmp_path / "savepoint"
-    inputs = folder / "input"
-    inputs.mkdir(parents=True)
-    (inputs / "1.jsonl").write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
-    config = flink_run.RunConfig(str(JOB), str(PLAN), str(inputs), "debezium-json", str(folder / "sink"),
-                                 parallelism=2, checkpoint_ms=200, monitor_ms=200)
+    config, inputs, half = _watched(tmp_path, "savepoint", lines)
     job = flink.FlinkJob.load(JOB, PLAN)
     first_half = _stable(json.loads(json.dumps(replay(JOB, PLAN, lines[:half], "debezium-json", "full")
                                                .sink.sorted_rows(), default=str)))
@@ -134,14 +152,7 @@ def test_dedup_ttl_is_flink_state_ttl(flink_env, tmp_path: Path) -> None:
     import time
     from pruner.runtime.engine import Dedup
     lines = _generated("daily", 6, 400)
-    half = len(lines) // 2
-    folder = tmp_path / "ttl"
-    inputs = folder / "input"
-    inputs.mkdir(parents=True)
-    (inputs / "1.jsonl").write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
-    config = flink_run.RunConfig(str(JOB), str(PLAN), str(inputs), "debezium-json", str(folder / "sink"),
-                                 parallelism=2, checkpoint_ms=200, monitor_ms=200,
-                                 dedup=Dedup(ignore=frozenset(CLOCK), ttl=1.0))
+    config, inputs, half = _watched(tmp_path, "ttl", lines, dedup=Dedup(ignore=frozenset(CLOCK), ttl=1.0))
     job = flink.FlinkJob.load(JOB, PLAN)
     sink_fields = set(job.spec().sink.fields)
 
@@ -178,23 +189,13 @@ def test_dedup_ttl_is_flink_state_ttl(flink_env, tmp_path: Path) -> None:
 
 def test_pruner_flink_run_on_the_ecommerce_example(tmp_path: Path) -> None:
     """The command a user runs: one command, its own mini-cluster, committed files equal full."""
-    import subprocess
-    import sys
     lines, bad = _with_bad_lines(STREAM.read_text(encoding="utf-8").splitlines(), 4)
     source = tmp_path / "input.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     sink = tmp_path / "sink"
-    # a job run in this process marks it a Python worker (PYFLINK_GATEWAY_DISABLED): not the
-    # command's; and the command's JVM logs in a folder of its own, not over this session's log
-    # (which FlinkRun.restores() reads)
-    env = {k: v for k, v in os.environ.items() if k != "PYFLINK_GATEWAY_DISABLED"}
-    env["FLINK_LOG_DIR"] = str(tmp_path / "log")
-    (tmp_path / "log").mkdir()
-    done = subprocess.run([sys.executable, "-m", "pruner", "flink", "run", str(JOB), "--plan", str(PLAN),
-                           "--input", str(source), "--format", "debezium-json", "--sink-dir", str(sink),
-                           "--checkpoint-interval", "300", "--max-dead-letters", str(len(bad))],
-                          capture_output=True, text=True, timeout=600,
-                          env=env)
+    done = _command(tmp_path, "flink", "run", str(JOB), "--plan", str(PLAN), "--input", str(source),
+                    "--format", "debezium-json", "--sink-dir", str(sink), "--checkpoint-interval", "300",
+                    "--max-dead-letters", str(len(bad)))
     assert done.returncode == 0, done.stderr[-3000:]
     summary = done.stderr[done.stderr.rindex("finished in "):].splitlines()
     last = summary[:2]
@@ -210,16 +211,10 @@ def test_pruner_flink_run_on_the_ecommerce_example(tmp_path: Path) -> None:
 def test_every_line_a_dead_letter_exits_3_and_names_the_format(tmp_path: Path) -> None:
     """The wrong --format: every message is a dead letter; exit status 3 and the format that
     reads them (as pruner replay says it), not a run that looks fine."""
-    import subprocess
-    import sys
     source = tmp_path / "input.jsonl"
     source.write_text("\n".join(STREAM.read_text(encoding="utf-8").splitlines()[:40]) + "\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "PYFLINK_GATEWAY_DISABLED"}
-    env["FLINK_LOG_DIR"] = str(tmp_path / "log")
-    (tmp_path / "log").mkdir()
-    done = subprocess.run([sys.executable, "-m", "pruner", "flink", "run", str(JOB), "--plan", str(PLAN),
-                           "--input", str(source), "--format", "canal-json", "--sink-dir", str(tmp_path / "sink"),
-                           "--checkpoint-interval", "300"], capture_output=True, text=True, timeout=600, env=env)
+    done = _command(tmp_path, "flink", "run", str(JOB), "--plan", str(PLAN), "--input", str(source),
+                    "--format", "canal-json", "--sink-dir", str(tmp_path / "sink"), "--checkpoint-interval", "300")
     assert done.returncode == 3, done.stderr[-3000:]
     assert "40 dead letters" in done.stderr and "try --format debezium-json" in done.stderr
 
