@@ -127,6 +127,14 @@ class _Counted:
         self._totals = dict.fromkeys(TOTALS, 0)
         self._seen = (0, 0, 0)
 
+    def _open_dead_letters(self, metrics) -> None:
+        self._dead_letters = metrics.add_group("pruner").counter("dead_letters")
+
+    def _dead_letter(self) -> None:
+        """One more message set aside: the Flink metric pruner.dead_letters, and PROGRESS."""
+        self._dead_letters.inc(1)
+        PROGRESS["dead_letters"] += 1
+
     def _count(self, stats) -> None:
         run = sum(r for r, _ in stats.units.values())
         skipped = sum(s for _, s in stats.units.values())
@@ -200,7 +208,7 @@ class DrillFailure(RuntimeError):
     """Raised by a ``Drill`` point: an injected failure, not a bug."""
 
 
-class _Decode(KeyedProcessFunction):
+class _Decode(KeyedProcessFunction, _Counted):
     """Source side, one key for the whole input: numbers the messages in the order read (the
     count is keyed state, so it comes back with a checkpoint and a dead letter's line is right
     after a restart), decodes each one and routes its changes to M, S or a D stage. Messages
@@ -226,6 +234,7 @@ class _Decode(KeyedProcessFunction):
         self.decoder = MessageDecoder(self.fmt, self.keyed.spec.types)
         self.pending = runtime_context.get_state(ValueStateDescriptor("pending", PICKLED)) if self.decoder.pair else None
         self.tag = _dead_letters_tag()
+        self._open_dead_letters(runtime_context.get_metrics_group())
 
     def process_element(self, message, ctx: KeyedProcessFunction.Context):
         line = (self.count.value() or 0) + 1
@@ -252,12 +261,12 @@ class _Decode(KeyedProcessFunction):
     def _route(self, found: list, message: Any):
         for change in found:
             if isinstance(change, DeadLetter):
-                PROGRESS["dead_letters"] += 1
+                self._dead_letter()
                 yield self.tag, dead_letter_line(change, "decode")
                 continue
             routed = self.keyed.route(change)
             if routed.bad:
-                PROGRESS["dead_letters"] += 1
+                self._dead_letter()
                 raw = line_text(message)[0] if message else ""
                 yield self.tag, dead_letter_line(DeadLetter(change.line, "; ".join(routed.bad), raw), "decode")
             for key, part in routed.rows:
@@ -287,6 +296,7 @@ class _Stage(KeyedProcessFunction, _Counted):
             if self.job.dedup is not None:
                 self.sent = runtime_context.get_state(_sent_descriptor(self.job.dedup))
         self._open_counters(runtime_context.get_metrics_group())
+        self._open_dead_letters(runtime_context.get_metrics_group())
 
     def process_element(self, value, ctx: KeyedProcessFunction.Context):
         _, _, payload = value
@@ -317,14 +327,14 @@ class _Stage(KeyedProcessFunction, _Counted):
             self._store(state)
             self._count(self.keyed.engine.stats)
             for letter in self.keyed.take_dead_letters():
-                PROGRESS["dead_letters"] += 1
+                self._dead_letter()
                 yield self.tag, dead_letter_line(letter, "R")
             n = self.emitted.value() or 0
             for record in records:
                 try:
                     text = record_line(n + 1, record)
                 except ValueError as error:         # NaN or Infinity: no JSON sink holds it
-                    PROGRESS["dead_letters"] += 1
+                    self._dead_letter()
                     yield self.tag, dead_letter_line(DeadLetter(
                         _line_of("R", payload), f"sink record of key {list(key)} not written: {error}", ""), "R")
                     continue
