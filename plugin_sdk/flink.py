@@ -46,6 +46,8 @@ import json  # noqa: E402
 import logging  # noqa: E402
 import warnings  # noqa: E402
 from dataclasses import dataclass, replace  # noqa: E402
+from datetime import timezone  # noqa: E402
+from decimal import Decimal  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Iterable  # noqa: E402
 
@@ -674,15 +676,14 @@ def _source_types(spec: JobSpec, step: str) -> dict[str, ColumnType]:
     for s in spec.pipeline:
         if s.name == step:
             break
-        if isinstance(s, RenameStep):
+        if isinstance(s, RenameStep):         # moves values, all at once: an old name is gone
             was = dict(types)
+            for old, _ in s.fields:
+                types.pop(old, None)
             for old, new in s.fields:
                 types.pop(new, None)
                 if old in was:
                     types[new] = was[old]
-            for old, new in s.fields:
-                if old not in {n for _, n in s.fields}:
-                    types.pop(old, None)
     return types
 
 
@@ -793,11 +794,10 @@ class PrunedUDTF(TableFunction, _Counted):
             raise ValueError(f"step {self.step!r}, output {name!r}: {error} (declare its type in the "
                              "sink's types, or json for JSON text)") from None
         if typed.kind == "timestamp" and value is not None and value.tzinfo is not None:
-            from datetime import timezone     # Flink's TIMESTAMP has no zone: the instant, in UTC
+            # Flink's TIMESTAMP has no zone: the instant, in UTC
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
         if typed.kind == "int" and typed.high is not None and typed.high > 2 ** 63 - 1:
-            from decimal import Decimal       # bigint unsigned: DECIMAL(20, 0)
-            value = Decimal(value)
+            value = Decimal(value)            # bigint unsigned: DECIMAL(20, 0)
         return value
 
     def _plan(self, fields: set[str] | None) -> list[bool]:
