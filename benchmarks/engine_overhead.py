@@ -1,9 +1,11 @@
 """Where a pruned replay's CPU goes: inside the units, or in the engine around them.
 
 On the ecommerce job's daily and peak streams (the benchmark's generator, seller dimension
-in memory), each mode is replayed with a timer around every unit call. Engine overhead is
-the replay's time minus the time inside units (the timers' own cost, measured on an empty
-function, is taken off per call). Also: decoding (``pruner.cdc.decode``) against plain
+in memory), each mode is replayed with a timer around every unit call (a Processor's own
+``process``; the read-only row view and output dict around it count as the engine's). Engine
+overhead is the replay's time minus the time inside units (the timers' own cost, measured on an
+empty function, is taken off per call). "pruned (walker)" is pruned mode with compiled work
+(``pruner.runtime.codegen``) turned off, the path it replaces. Also: decoding (``pruner.cdc.decode``) against plain
 ``json.loads`` of the same lines, and the engine's state in bytes per sink key in each mode
 (``tracemalloc``: everything the engine allocates while replaying the stream, decoding
 inside the window, so a value only the state keeps is counted and a message's are not).
@@ -32,6 +34,7 @@ from benchmarks.pruning import generator  # noqa: E402
 from pruner.cdc import decode  # noqa: E402
 from pruner.cdc.model import Change  # noqa: E402
 from pruner.compiler import build  # noqa: E402
+from pruner.runtime import units as unit_runners  # noqa: E402
 from pruner.runtime.engine import Engine  # noqa: E402
 
 
@@ -49,22 +52,33 @@ def _timer_cost() -> float:
 
 
 def replay(built, changes: list[Change], mode: str, per_call: float) -> tuple[float, float]:
-    """(µs per message in all, µs per message inside units) for one replay."""
-    engine = Engine(built.spec, built.plan, mode)
+    """(µs per message in all, µs per message inside units) for one replay; mode "pruned (walker)"
+    is pruned mode with compiled work turned off (``pruner.runtime.codegen``)."""
+    engine = (Engine(built.spec, built.plan, "pruned", compiled=False) if mode == "pruned (walker)"
+              else Engine(built.spec, built.plan, mode))
     inside = [0.0]
     calls = [0]
     clock = time.perf_counter
-    for unit in engine.units:               # DimJoin and UDAF lookups are units too
-        real = unit.run
-
-        def timed(row, key, real=real):
+    def timed(real):
+        def call(first, second):
             t = clock()
             try:
-                return real(row, key)
+                return real(first, second)
             finally:
                 inside[0] += clock() - t
                 calls[0] += 1
-        unit.run = timed
+        return call
+    # A Processor's own `process` is timed (compiled work calls it directly: the read-only view
+    # and the output dict around it are the engine's); DimJoin and UDAF lookups are units too.
+    wrapped = set()
+    for unit in engine.units:
+        if unit.instance is not None:
+            if id(unit.instance) not in wrapped:
+                wrapped.add(id(unit.instance))
+                unit.instance.process = timed(unit.instance.process)
+            unit.run = unit_runners.processor_runner(unit.instance, unit.isolated)
+        else:
+            unit.run = timed(unit.run)
     start = clock()                         # the same clock as the unit timers (wall time:
     for change in changes:                  # run it on a quiet machine)
         engine.process(change)
@@ -79,7 +93,9 @@ def state_bytes(built, lines: list[str], mode: str) -> tuple[int, int]:
     gc.collect()
     tracemalloc.start()
     try:
-        engine = Engine(built.spec, built.plan, mode)
+        # compiled work off: its functions are a cost per engine (a few KB per distinct mask), not
+        # per key, and would read as state per key on a stream of a few hundred keys
+        engine = Engine(built.spec, built.plan, mode, compiled=False)
         base = tracemalloc.get_traced_memory()[0]
         for change in decode(lines, "debezium-json"):
             if isinstance(change, Change):
@@ -156,9 +172,9 @@ def main() -> None:
         generator().generate(buffer, profile=profile, seed=11, updates=args.updates, items=200)
         lines = buffer.getvalue().splitlines(keepends=True)
         changes = [c for c in decode(lines, "debezium-json") if isinstance(c, Change)]
-        results: dict[str, list[tuple[float, float]]] = {"pruned": [], "full": []}
+        results: dict[str, list[tuple[float, float]]] = {"pruned": [], "pruned (walker)": [], "full": []}
         for repeat in range(args.repeats):
-            for mode in (("pruned", "full") if repeat % 2 == 0 else ("full", "pruned")):
+            for mode in (list(results) if repeat % 2 == 0 else reversed(results)):
                 results[mode].append(replay(built, changes, mode, per_call))
         for mode, runs in results.items():
             total = statistics.median(t for t, _ in runs)

@@ -37,7 +37,7 @@ from typing import Any, Iterable, Mapping, MutableMapping
 from pruner.cdc.message import diff_fields
 from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, Change, DeadLetter
 from pruner.plan import Plan, to_int
-from pruner.runtime import plugins, units as unit_runners
+from pruner.runtime import codegen, plugins, units as unit_runners
 from pruner.runtime.decider import Decider, Decision
 from pruner.runtime.dedup import Dedup, DedupMixin
 from pruner.runtime.keys import BadKey, normal_key, normal_value, row_key
@@ -58,7 +58,7 @@ class Engine(UndoLog, DedupMixin):
     def __init__(self, spec: JobSpec, plan: Plan, mode: str = "pruned", *, on_stale: str = "stop",
                  check_fingerprints: bool = True,
                  stores: Mapping[str, MutableMapping[tuple, dict[str, Any]]] | None = None,
-                 dedup: Dedup | None = None) -> None:
+                 dedup: Dedup | None = None, compiled: bool = True) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if dedup is not None and mode != "pruned":
@@ -120,6 +120,8 @@ class Engine(UndoLog, DedupMixin):
         self.dim_index: dict[int, dict[tuple, set[tuple]]] = {
             u.index: {} for u in self.units if u.kind == "dimjoin"}
         self.lookup_of: dict[int, dict[tuple, tuple]] = {u.index: {} for u in self.units if u.kind == "dimjoin"}
+        self._joins_of: dict[str, tuple[int, ...]] = {   # dimension -> the DimJoin units reading it
+            t: tuple(u.index for u in self.units if u.kind == "dimjoin" and u.step.table == t) for t in self.dimensions}
         # derived state
         # stateful: row key -> per unit last outputs. An output whose keys are its unit's shape
         # (the keys, in order, of the unit's first output) is kept as the tuple of its values,
@@ -136,6 +138,9 @@ class Engine(UndoLog, DedupMixin):
         self._always = frozenset(u.index for u in self.units if not u.dead and self.relevant
                                  and u.dep & self.relevant == self.relevant)
         self.decider = Decider(plan)                # the one decision path (explain uses it too)
+        # Work used COMPILE_AFTER times becomes a compiled function (codegen); False: always the walker
+        self.compiled = compiled
+        self._n_compiled = 0
         self._memo: dict[int, tuple[tuple[int, ...], tuple[str, ...]]] = {}
         self._work: dict[int, _Work] = {}           # mask -> the work of a row update
         # full and batch run every live unit: a dead unit (outputs reach nothing, no effects,
@@ -175,6 +180,7 @@ class Engine(UndoLog, DedupMixin):
                     instance = unit_runners.instantiate(plugins.load_class(self.spec, pu.class_ref), pu.class_ref)
                     instances[pu.class_ref] = instance
                 unit.run = unit_runners.processor_runner(instance, pu.isolated)
+                unit.instance, unit.isolated = instance, pu.isolated
             elif pu.kind == "rename":
                 unit.run = unit_runners.rename_runner(step)
             elif pu.kind == "dimjoin":
@@ -344,18 +350,22 @@ class Engine(UndoLog, DedupMixin):
         if not self._keep(decision):
             return []
         records = []
+        row_tables = self._row_tables
         for key in sorted(affected, key=key_order_one):
-            if any(key in self.tables[t] for t in self.row_sources):
-                records += self._recompute(key, decision)
+            for rows in row_tables:
+                if key in rows:
+                    records += self._recompute(key, decision)
+                    break
         return records
 
     def _dimension_targets(self, table: str, image, pk, adding: bool = False) -> set[tuple]:
         if image is None:
             return set()
         found: set[tuple] = set()
-        for unit in self.units:
-            if unit.kind == "dimjoin" and unit.step.table == table:
-                found |= self.dim_index[unit.index].get(pk, set())
+        for index in self._joins_of[table]:
+            members = self.dim_index[index].get(pk)
+            if members:
+                found |= members
         return found
 
     def _aggregate_targets(self, table: str, image, pk, adding: bool = False) -> set[tuple]:
@@ -510,47 +520,13 @@ class Engine(UndoLog, DedupMixin):
                 counts[which] += 1
         keep = self.mode == "pruned"
         new_outputs: list[Any] = list(stored) if stored is not None else [None] * len(self.units)
-        shapes = self._shapes
         # In the sink iff every filter keeps the row. A filter without an output here was skipped
         # in stateless mode while the row was in the sink: it still keeps it.
-        exists_in_sink = True
-        for unit, index, how, special, store in work.visit:
-            if how is _SEGMENT:                      # consecutive skipped units' stored outputs
-                outs = new_outputs[index[0]:index[1]]
-                names = unit[0]
-                if names is None and all(shapes[u.index] is not None for u in unit[1]):
-                    names = unit[0] = sum((shapes[u.index] for u in unit[1]), ())
-                if names is not None and all(map(_is_tuple, outs)):
-                    row.update(zip(names, chain.from_iterable(outs)))
-                    continue
-                for out, u in zip(outs, unit[1]):    # one is a dict, or has not run yet
-                    if out is not None:
-                        row.update(zip(shapes[u.index], out) if out.__class__ is tuple else out)
-                continue
-            if how is _REPLAY:                       # a skipped unit's stored outputs (pruned)
-                out = new_outputs[index]
-                if out is None:
-                    continue
-                if out.__class__ is tuple:           # its values, in the order of its shape
-                    if special == 1 and not all(out):
-                        exists_in_sink = False
-                    row.update(zip(shapes[index], out))
-                    continue
-            else:
-                out = unit.run(row, key)
-                if store:
-                    shape = shapes[index]
-                    if shape is None:
-                        shape = shapes[index] = tuple(out)
-                    new_outputs[index] = tuple(out.values()) if tuple(out) == shape else out
-            if special:
-                if special == 1:
-                    if not all(out.values()):
-                        exists_in_sink = False
-                else:
-                    for old, _ in unit.step.fields:
-                        row.pop(old, None)
-            row.update(out)
+        fn = work.fn
+        if fn is not None:
+            exists_in_sink = fn(row, key, new_outputs, self._shapes)
+        else:
+            exists_in_sink = self._walk_or_compile(work, row, key, new_outputs)
         if keep:
             self._set(self.outputs, key, new_outputs)
         if not exists_in_sink:
@@ -569,6 +545,79 @@ class Engine(UndoLog, DedupMixin):
         if self.dedup is not None:
             return self._dedup(key, values, row, was)
         return [SinkRecord("upsert", key, values)]
+
+    # ------------------------------------------------------------------ visiting the units
+    COMPILE_AFTER = 2       # walks of one piece of work before it is compiled (a mask seen once
+                            # is not worth compiling)
+
+    def _walk_or_compile(self, work: _Work, row: dict[str, Any], key: tuple, new_outputs: list[Any]) -> bool:
+        if self.compiled and work.hits is not None:     # kept in the cache: may be compiled
+            work.uses += 1
+            if work.uses >= self.COMPILE_AFTER and self._n_compiled < codegen.COMPILED_LIMIT:
+                self._n_compiled += 1
+                work.fn = codegen.compile_visit(work.visit, self._segment, self._replay_dict)
+                return work.fn(row, key, new_outputs, self._shapes)
+        return self._walk(work.visit, row, key, new_outputs, self._shapes)
+
+    def _walk(self, visit: tuple, row: dict[str, Any], key: tuple, new_outputs: list[Any],
+              shapes: list[Any]) -> bool:
+        """Visit the units of `visit` in order on `row` (the reference that ``codegen`` compiles):
+        run them, replay or derive their outputs into `row`, store what pruned mode keeps in
+        `new_outputs`; False when a filter drops the row."""
+        exists_in_sink = True
+        for unit, index, how, special, store in visit:
+            if how is _SEGMENT:                      # consecutive skipped units' stored outputs
+                outs = new_outputs[index[0]:index[1]]
+                names = unit[0]
+                if names is not None and all(map(_is_tuple, outs)):
+                    row.update(zip(names, chain.from_iterable(outs)))
+                else:
+                    self._segment(unit, outs, row, shapes)
+                continue
+            if how is _REPLAY:                       # a skipped unit's stored outputs (pruned)
+                out = new_outputs[index]
+                if out.__class__ is tuple:           # its values, in the order of its shape
+                    if special == 1 and not all(out):
+                        exists_in_sink = False
+                    row.update(zip(shapes[index], out))
+                elif out is not None and not self._replay_dict(unit, out, row):
+                    exists_in_sink = False
+                continue
+            out = unit.run(row, key)
+            if store:
+                shape = shapes[index]
+                if shape is None:
+                    shape = shapes[index] = tuple(out)
+                new_outputs[index] = tuple(out.values()) if tuple(out) == shape else out
+            if special:
+                if special == 1:
+                    if not all(out.values()):
+                        exists_in_sink = False
+                else:
+                    for old, _ in unit.step.fields:
+                        row.pop(old, None)
+            row.update(out)
+        return exists_in_sink
+
+    @staticmethod
+    def _segment(entry: list, outs: list[Any], row: dict[str, Any], shapes: list[Any]) -> None:
+        """A segment's stored outputs into `row` when one is a dict or its names are not known
+        yet (they are filled in once every unit of it has a shape)."""
+        names = entry[0]
+        if names is None and all(shapes[u.index] is not None for u in entry[1]):
+            names = entry[0] = sum((shapes[u.index] for u in entry[1]), ())
+        if names is not None and all(map(_is_tuple, outs)):
+            row.update(zip(names, chain.from_iterable(outs)))
+            return
+        for out, u in zip(outs, entry[1]):    # one is a dict, or has not run yet
+            if out is not None:
+                row.update(zip(shapes[u.index], out) if out.__class__ is tuple else out)
+
+    @staticmethod
+    def _replay_dict(unit: Executable, out: dict[str, Any], row: dict[str, Any]) -> bool:
+        """A stored output kept as a dict into `row`; False when it is a filter's that drops it."""
+        row.update(out)
+        return unit.kind != "filter" or all(out.values())
 
     def _delete_record(self, key: tuple, was: bool) -> list[SinkRecord]:
         if key in self.emitted:
@@ -715,7 +764,7 @@ _DERIVED = frozenset({"dimjoin", "udaf", "rename"})
 _is_tuple = tuple.__instancecheck__
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class _Work:
     # (unit, its index, _RUN/_REPLAY/_DERIVE, 1 filter / 2 rename / 0, keep its outputs) in
     # order, or a _SEGMENT of replays (see _segments); units not listed are not visited
@@ -724,6 +773,8 @@ class _Work:
     outputs: tuple[str, ...]                       # sink fields that may change
     hits: list[int] | None                         # row updates done with it, not yet counted
                                                    # (None: counted at once)
+    fn: Any = None                                 # the compiled visit (codegen), once made
+    uses: int = 0                                  # walked so far (compiled after COMPILE_AFTER)
 
 
 def _segments(visit: list[tuple]) -> list[tuple]:

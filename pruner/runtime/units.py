@@ -26,6 +26,8 @@ class Executable:
     dead: bool
     run: Callable[[dict[str, Any], tuple], dict[str, Any]] | None = None    # (row, key) -> outputs
     step: Any = None
+    instance: Any = None              # a Processor's instance (compiled work calls its process)
+    isolated: bool = False            # it runs on a private deep copy of the row
 
 
 def processor_runner(instance: Any, isolated: bool = False) -> Callable[[dict[str, Any], tuple], dict[str, Any]]:

@@ -822,12 +822,24 @@ def run_oracle(spec_path: Path, changes: list[Change], *, plan_build=None, check
     for n, dedup in enumerate(dedups):               # pruned + dedup: exact, after every message
         engines[f"dedup{n}"] = Engine(spec, plan, "pruned", dedup=dedup)
         sinks[f"dedup{n}"] = SinkTable(spec.sink.fields, spec.sink.primary_key)
+    # Compiled work (pruner.runtime.codegen) against the walker it replaces: the pruning engines
+    # compile each piece of work at its first use, a twin of each never compiles, and both emit
+    # exactly the same records after every message.
+    walkers = {}
+    for mode in ("pruned", "stateless"):
+        engines[mode].COMPILE_AFTER = 1
+        walkers[mode] = Engine(spec, plan, mode, compiled=False,
+                               stores=stores(spec) if stores else None)
     for i, change in enumerate(changes):
         for mode, engine in engines.items():
             result = engine.process(change)
             assert not isinstance(result, DeadLetter), \
                 f"{mode}: dead letter on change {i} {change}: {result.reason}\n{describe}"
             sinks[mode].apply_all(result)
+            if mode in walkers:
+                walked = walkers[mode].process(change)
+                assert walked == result, (f"{mode}: compiled work != the walker on change {i} {change}\n"
+                                          f"compiled: {result}\nwalker: {walked}\n{describe}")
         if check_steps:
             for mode in ("pruned", "stateless"):
                 assert sinks[mode].rows == sinks["full"].rows, (
@@ -858,6 +870,7 @@ def run_oracle(spec_path: Path, changes: list[Change], *, plan_build=None, check
         f"batch over the final snapshot != full\nsnapshot: {snapshot_sink.sorted_rows()}\n"
         f"full: {expected}\n{describe}")
     for mode in ("pruned", "stateless"):
+        assert engines[mode].stats.units == walkers[mode].stats.units, f"{mode}: compiled work counted otherwise"
         for unit, (run, _) in engines[mode].stats.units.items():
             assert run <= engines["full"].stats.units[unit][0], \
                 f"{mode} ran {unit} {run} times, full only {engines['full'].stats.units[unit][0]}"

@@ -186,6 +186,13 @@ def test_a_raising_processor_dead_letters_its_message_and_changes_no_state(refer
     assert [d.line for d in dead] == [7]
     assert "ValueError: bad value" in dead[0].reason
     assert with_bad == without_bad
+    # compiled work (each piece compiled at its first use) fails the same way as the walker
+    compiled = _engine(reference)
+    compiled.COMPILE_AFTER = 1
+    assert _run(compiled, [*STREAM, bad]) == (with_bad, dead)
+    assert compiled._n_compiled > 0
+    assert _run(_engine(reference, compiled=False), [*STREAM, bad]) == (with_bad, dead)
+    assert dead[0].reason.startswith("P1 on key (1,) raised ValueError: bad value"), dead[0].reason
 
 
 @pytest.mark.parametrize("change, reason", [
