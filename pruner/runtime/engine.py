@@ -133,10 +133,12 @@ class Engine(UndoLog, DedupMixin):
         self._undo: list[tuple[dict, Any, Any]] | None = None
         self._last_line: dict[tuple, int] = {}        # batch: row key -> line of its last message
         self.finish_dead_letters: list[DeadLetter] = []
-        # Units every kept message runs (their dep covers `relevant`, e.g. @always_run): never
-        # skipped, so never replayed, so their outputs are not stored.
+        # Units whose outputs are never replayed, so never stored: those every kept message runs
+        # (their dep covers `relevant`, e.g. @always_run), and without dedup those no skip of
+        # theirs can need (``never_replayed``).
         self._always = frozenset(u.index for u in self.units if not u.dead and self.relevant
                                  and u.dep & self.relevant == self.relevant)
+        self._unstored = self._always | (never_replayed(plan) if dedup is None else frozenset())
         self.decider = Decider(plan)                # the one decision path (explain uses it too)
         # Work used COMPILE_AFTER times becomes a compiled function (codegen); False: always the walker
         self.compiled = compiled
@@ -442,7 +444,7 @@ class Engine(UndoLog, DedupMixin):
                 how = _RUN if u.index in ran else _DERIVE if u.kind in _DERIVED else _REPLAY
                 special = 1 if u.kind == "filter" else 2 if u.kind == "rename" else 0
                 store = (self.mode == "pruned" and how is _RUN and u.kind not in _DERIVED
-                         and u.index not in self._always)
+                         and u.index not in self._unstored)
                 visit.append((u, u.index, how, special, store))
         visit = _segments(visit)
         counters = [(self._stats.units[u.name], 0 if u.index in ran else 1) for u in self.units]
@@ -800,6 +802,39 @@ def _segments(visit: list[tuple]) -> list[tuple]:
         (pending if plain else merged).append(entry)
     flush()
     return merged
+
+
+def never_replayed(plan: Plan) -> frozenset[int]:
+    """Processors whose stored outputs no row update can replay (pruned mode, no dedup): keeping
+    them would cost memory and a conversion per run for nothing.
+
+    A skipped unit's outputs are replayed (``Engine._work_for``) when a sink field the message may
+    change is among them, or a later visited unit reads them. Neither can happen while the unit is
+    skipped (its dep meets no bit of the mask) when every sink field it writes depends only on
+    bits of its own dep, and every later unit reading what it writes (or every field) is a unit
+    that runs only when it runs (its dep within the unit's) and is not derived again from the
+    tables (a DimJoin, UDAF or rename is, whenever a later unit wants its outputs). Filters
+    (replayed to know whether the row is in the sink) and units writing fields the plan cannot
+    name are always kept."""
+    sink_dep = {name: to_int(dep) for name, dep in plan.sink}
+    units = plan.units
+    found = set()
+    for position, unit in enumerate(units):
+        if unit.index != position:
+            raise ValueError(f"plan unit {unit.name} has index {unit.index} at position {position}")
+        if unit.dead or unit.kind != "processor" or unit.writes_all:
+            continue
+        dep = to_int(unit.dep)
+        writes = set(unit.writes)
+        if any(name in sink_dep and sink_dep[name] & ~dep for name in writes):
+            continue                # a sink field of its can change while it is skipped
+        for later in units[position + 1:]:
+            if not later.dead and (later.reads_all or writes.intersection(later.reads)) and (
+                    later.kind in _DERIVED or to_int(later.dep) & ~dep):
+                break               # a later unit can read its outputs while it is skipped
+        else:
+            found.add(unit.index)
+    return frozenset(found)
 
 
 class _BadChange(Exception):
