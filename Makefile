@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT := build/demo
 
-.PHONY: demo test pg-deps flink-example bench bench-analyzer bench-compile bench-decisions clean soak
+.PHONY: demo test pg-deps flink-example bench bench-analyzer bench-compile bench-decisions bench-restart clean soak
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench-compile: $(STAMP)
 
 bench-decisions: $(STAMP)
 	$(BIN)/python benchmarks/decision_overhead.py
+
+# Restart time of `pruner follow` after 1,500 and 10,500 transactions, with and without snapshots.
+bench-restart: $(STAMP)
+	$(BIN)/python benchmarks/follow_restart.py
 
 # The differential oracles (pruned == stateless == full == batch on random jobs and streams)
 # with many examples and a random seed: not derandomized (CI=true would be). SEED=N runs one

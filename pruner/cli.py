@@ -195,6 +195,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="stop after this long without a message (the first one may take up to "
                              "10 s to come; default: run until Ctrl-C)")
     follow.add_argument("--max-transactions", type=int, metavar="N", help="stop after writing N transactions")
+    follow.add_argument("--snapshot-every", type=_non_negative_int, default=1000, metavar="N",
+                        help="write the job's state to FILE.jsonl.snapshot every N transactions and at a "
+                             "clean stop, so that a restart replays only the lines after it (default "
+                             "1000; 0: never, a restart replays the whole sink file)")
+    _dedup_arguments(follow, "(pruned mode) ", max_keys=True)
     follow.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     follow.set_defaults(run=_run_follow)
 
@@ -268,6 +273,16 @@ def _dedup_arguments(parser: argparse.ArgumentParser, scope: str, *, max_keys: b
     parser.add_argument("--dedup-ttl", type=float, metavar="SECONDS",
                         help="with --dedup: forget a key's last values after this long (next record: a "
                              "full row); keep it at or below the sink's own TTL")
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: give 0 or more")
+    return value
 
 
 def _first_checked() -> int:
@@ -562,7 +577,8 @@ def _run_follow(args: argparse.Namespace) -> int:
     from pruner.spec import SpecError
 
     try:        # the sink file is appended to (it is also the recovery log): checked, not replaced
-        Outputs({"--sink-out": args.sink_out}, inputs={"--plan": args.plan, **_job_inputs(args.spec)},
+        Outputs({"--sink-out": args.sink_out, "--sink-out's snapshot": args.sink_out + ".snapshot"},
+                inputs={"--plan": args.plan, **_job_inputs(args.spec)},
                 plugin_folders=_plugin_folders(args.spec))
         if os.path.exists(args.sink_out) and not os.path.isfile(args.sink_out):
             raise OutputError(f"--sink-out {args.sink_out} is not a regular file: the sink of `pruner follow` "
@@ -570,10 +586,17 @@ def _run_follow(args: argparse.Namespace) -> int:
     except OutputError as error:
         print(f"pruner follow: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.dedup and args.mode != "pruned":
+        print(f"pruner follow: --dedup needs --mode pruned (the stateful mode), not {args.mode}", file=sys.stderr)
+        return EXIT_USAGE
+    dedup = _dedup_of(args, "pruner follow")
+    if dedup is False:
+        return EXIT_USAGE
     try:
         stats = follow(args.spec, args.plan, args.dsn, args.sink_out, slot=args.slot, mode=args.mode,
                        on_stale=args.on_stale, idle_exit=args.idle_exit, max_transactions=args.max_transactions,
-                       progress=None if args.quiet else sys.stderr)
+                       progress=None if args.quiet else sys.stderr, snapshot_every=args.snapshot_every,
+                       dedup=dedup)
     except (SpecError, PlanError, StalePlanError, PluginLoadError, FollowError) as error:
         print(f"pruner follow: {error}", file=sys.stderr)
         return EXIT_ERRORS
@@ -583,10 +606,15 @@ def _run_follow(args: argparse.Namespace) -> int:
         skipped = sum(s for _, s in engine.units.values())
         rate = stats.changes / stats.active_seconds if stats.active_seconds else 0.0
         print(f"\n{stats.transactions:,} transactions ({stats.changes:,} changes, {rate:,.0f}/s) written to "
-              f"{args.sink_out}; {stats.replayed_transactions:,} read back at start, "
+              f"{args.sink_out}; {stats.replayed_transactions:,} read back at start"
+              f"{f' (after a snapshot of {stats.snapshot_lines:,})' if stats.snapshot_lines else ''}, "
               f"{stats.skipped_redelivered:,} sent again and skipped; at {lsn_text(stats.end_lsn)}; "
               f"units run {run:,}, skipped {skipped:,}, {engine.dropped:,} changes dropped at the source; "
               f"{len(stats.dead_letters)} dead letters", file=sys.stderr)
+        if engine.dedup is not None:
+            print(f"dedup: {engine.dedup.suppressed:,} of {engine.dedup.records:,} records not sent "
+                  f"(nothing in them really changed), {engine.dedup.full_rows:,} sent as full rows",
+                  file=sys.stderr)
         for letter in stats.dead_letters[:10]:
             print(f"  dead letter: {letter}", file=sys.stderr)
     return EXIT_OK

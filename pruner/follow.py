@@ -15,10 +15,11 @@ record is written as a string.
 Exactly once across stops, crashes and restarts:
 - a transaction's line is written (flushed, fsynced) before the server is told it may drop
   it (``send_feedback(flush_lsn=end_lsn)``): progress is acknowledged only after the sink write;
-- on start, a torn last line is cut off, the job's state is rebuilt by running the ``changes``
-  of every line through the engine again (their records are already in the file), and
-  streaming starts at the last ``end_lsn``; a transaction at or before it that the server
-  sends again is skipped;
+- on start, a torn last line is cut off, the job's state is rebuilt -- from the last snapshot of
+  the engine (``<sink>.snapshot``, written every ``snapshot_every`` transactions and at a clean
+  stop) and the ``changes`` of the lines after it, run through the engine again (their records
+  are already in the file) -- and streaming starts at the last ``end_lsn``; a transaction at or
+  before it that the server sends again is skipped;
 - the sink file is locked while a follower runs (a second one on it stops with an error), and
   its directory is fsynced once it exists, so a new file survives a power cut with its lines.
 Ctrl-C (SIGINT) or SIGTERM stops after the transaction in hand, with the slot where the sink is.
@@ -26,12 +27,13 @@ Ctrl-C (SIGINT) or SIGTERM stops after the transaction in hand, with the slot wh
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import select
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -41,6 +43,8 @@ from pruner.cdc.model import DeadLetter
 from pruner.cdc.types import coerce
 from pruner.cdc.wal2json import decode_wal2json
 from pruner.planfile import read_plan
+from pruner.runtime import snapshot
+from pruner.runtime.dedup import Dedup
 from pruner.runtime.engine import Engine, SinkRecord, SinkTable
 from pruner.spec import load_spec
 
@@ -59,6 +63,9 @@ class FollowStats:
     changes: int = 0
     skipped_redelivered: int = 0   # transactions the server sent again, already in the sink
     replayed_transactions: int = 0 # read back from the sink at start to rebuild the state
+    snapshot_lines: int = 0        # lines the snapshot loaded at start stood for (not replayed)
+    snapshots: int = 0             # snapshots written this run
+    snapshot_warning: str | None = None
     dead_letters: list[str] = field(default_factory=list)
     seconds: float = 0.0
     active_seconds: float = 0.0    # from the first message to the last (idle waiting left out)
@@ -76,22 +83,29 @@ def read_sink(path: Path) -> list[dict[str, Any]]:
     return _read_lines(path)[0]
 
 
-def _read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """The complete lines and their size in bytes (where a torn last line starts)."""
+def _read_lines(path: Path, start: int = 0, first_line: int = 1) -> tuple[list[dict[str, Any]], int]:
+    """The complete lines from byte `start` (line number `first_line`) on, and where they end
+    in bytes (where a torn last line starts)."""
     if not path.exists():
         return [], 0
-    data = path.read_bytes()
+    with path.open("rb") as file:
+        file.seek(start)
+        data = file.read()
     data = data[:data.rfind(b"\n") + 1]
     lines = []
-    for number, line in enumerate(data.splitlines(), 1):
-        try:
-            entry = json.loads(line)
-            int(entry["end_lsn"]), entry["records"], entry["changes"]
-        except (ValueError, KeyError, TypeError) as error:
-            raise FollowError(f"{path}:{number}: not a sink line of `pruner follow` ({error}); "
-                              "give another --sink-out or remove the file") from None
-        lines.append(entry)
-    return lines, len(data)
+    for number, line in enumerate(data.splitlines(), first_line):
+        lines.append(_sink_line(path, number, line))
+    return lines, start + len(data)
+
+
+def _sink_line(path: Path, number: int, line: bytes) -> dict[str, Any]:
+    try:
+        entry = json.loads(line)
+        int(entry["end_lsn"]), entry["records"], entry["changes"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise FollowError(f"{path}:{number}: not a sink line of `pruner follow` ({error}); "
+                          "give another --sink-out or remove the file") from None
+    return entry
 
 
 def sink_table(path: Path, spec) -> SinkTable:
@@ -104,17 +118,40 @@ def sink_table(path: Path, spec) -> SinkTable:
 
 
 class Follower:
-    """The follow loop, separate from the connection so tests can drive it."""
+    """The follow loop, separate from the connection so tests can drive it.
+
+    Every `snapshot_every` transactions written (and at a clean stop) the engine's state goes to
+    ``<sink>.snapshot`` with the place in the sink file it belongs to (``pruner.runtime.snapshot``):
+    a restart loads it and replays only the lines after it, so restarting takes as long after a
+    million transactions as after a thousand. A snapshot that is missing, damaged, of another
+    plan or mode, or not of this sink file is set aside with a warning and the whole file is
+    replayed (as with ``snapshot_every=0``): slower, never wrong."""
 
     def __init__(self, spec_path: str | Path, plan_path: str | Path, sink_path: str | Path,
-                 mode: str = "pruned", on_stale: str = "stop") -> None:
+                 mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
+                 dedup: Dedup | None = None) -> None:
+        if snapshot_every < 0:
+            raise ValueError("snapshot_every must be 0 (no snapshots) or more")
         self.spec = load_spec(spec_path)
         self.types = self.spec.types
-        self.engine = Engine(self.spec, read_plan(plan_path), mode, on_stale=on_stale)
+        self.plan = read_plan(plan_path)
+        # dedup's ttl counts wall-clock seconds: the emitted values' times outlive the process
+        # in the snapshot, and a monotonic clock starts again at a reboot
+        self._engine_args = (mode, on_stale, None if dedup is None else replace(dedup, clock=time.time))
+        self.engine = self._new_engine()
         self.sink_path = Path(sink_path)
+        self.snapshot_path = Path(str(sink_path) + ".snapshot")
+        self.snapshot_every = snapshot_every
+        self.identity = {"plan_sha256": hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(),
+                         "mode": mode, "prune": self.engine.prune}
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.done_lsn = 0
+        self.offset = 0                 # bytes of the sink file written (complete lines)
+        self.lines = 0                  # and their number
+        self._last_line_start = 0
+        self._since_snapshot = 0
+        self._clean = True              # the engine holds exactly the lines written
         self.out: IO[str] = _open_sink(self.sink_path)
         try:
             self._recover()
@@ -122,8 +159,16 @@ class Follower:
             self.out.close()
             raise
 
+    def _new_engine(self) -> Engine:
+        mode, on_stale, dedup = self._engine_args
+        try:
+            return Engine(self.spec, self.plan, mode, on_stale=on_stale, dedup=dedup)
+        except ValueError as error:         # dedup in a stateless mode, a field it does not have
+            raise FollowError(str(error)) from None
+
     def _recover(self) -> None:
-        lines, complete = _read_lines(self.sink_path)
+        start = self._load_snapshot()
+        lines, complete = _read_lines(self.sink_path, start, self.lines + 1)
         if os.fstat(self.out.fileno()).st_size > complete:      # a torn last line: never acknowledged
             os.ftruncate(self.out.fileno(), complete)
             os.fsync(self.out.fileno())
@@ -133,6 +178,65 @@ class Follower:
                     self.engine.process(change)
             self.done_lsn = max(self.done_lsn, int(entry["end_lsn"]))
             self.stats.replayed_transactions += 1
+        if lines:
+            self._last_line_start = _last_line_start(self.sink_path, complete)
+        self.offset = complete
+        self.lines += len(lines)
+        self._since_snapshot = len(lines)
+        self.stats.engine = self.engine.stats
+
+    def _load_snapshot(self) -> int:
+        """Load the snapshot if it is this sink's; the byte where replaying starts (0: all of it)."""
+        if self.snapshot_every == 0 or not self.snapshot_path.exists():
+            return 0
+        try:
+            position, state = snapshot.loads(self.snapshot_path.read_text(encoding="utf-8"), self.identity)
+            offset, line_start = int(position["offset"]), int(position["line_start"])
+            lines, end_lsn = int(position["lines"]), int(position["end_lsn"])
+            if offset:
+                with self.sink_path.open("rb") as file:
+                    file.seek(line_start)
+                    last = file.read(offset - line_start)
+                if not last.endswith(b"\n") or b"\n" in last[:-1] or \
+                        int(json.loads(last)["end_lsn"]) != end_lsn:
+                    raise snapshot.SnapshotError("it does not match the sink file (the file was changed "
+                                                 "or replaced after it was taken)")
+            snapshot.restore_engine(self.engine, state)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            reason = error if isinstance(error, snapshot.SnapshotError) else f"{type(error).__name__}: {error}"
+            self.stats.snapshot_warning = (f"snapshot {self.snapshot_path} set aside ({reason}); the whole "
+                                           "sink file is replayed instead")
+            self.engine = self._new_engine()
+            return 0
+        self.done_lsn = end_lsn
+        self.lines = lines
+        self._last_line_start = line_start
+        self.stats.snapshot_lines = lines
+        return offset
+
+    def snapshot(self) -> bool:
+        """Write the engine's state with its place in the sink file (atomically: a crash leaves the
+        previous snapshot); False when it cannot be written (then no more are tried)."""
+        if not self._clean or self.snapshot_every == 0:
+            return False
+        position = {"offset": self.offset, "line_start": self._last_line_start, "lines": self.lines,
+                    "end_lsn": self.done_lsn}
+        try:
+            text = snapshot.dumps(self.engine, self.identity, position)
+        except snapshot.SnapshotError as error:
+            self.stats.snapshot_warning = f"no snapshots this run: {error}; a restart replays the whole sink file"
+            self.snapshot_every = 0
+            return False
+        temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.snapshot_path)
+        _fsync_directory(self.snapshot_path.parent)
+        self._since_snapshot = 0
+        self.stats.snapshots += 1
+        return True
 
     def _decode(self, raw: str) -> list:
         try:
@@ -151,6 +255,7 @@ class Follower:
         if end_lsn <= self.done_lsn:
             self.stats.skipped_redelivered += 1
             return False
+        self._clean = False
         records: list[dict[str, Any]] = []
         for raw in changes:
             for change in self._decode(raw):
@@ -161,16 +266,29 @@ class Follower:
                     continue
                 records += [{"op": r.op, "key": list(r.key), "fields": r.fields} for r in result]
         if changes:
-            self.out.write(json.dumps({"end_lsn": end_lsn, "xid": xid, "records": records, "changes": changes},
-                                      default=_json_default, ensure_ascii=False) + "\n")
+            line = json.dumps({"end_lsn": end_lsn, "xid": xid, "records": records, "changes": changes},
+                              default=_json_default, ensure_ascii=False) + "\n"
+            self.out.write(line)
             self.out.flush()
             os.fsync(self.out.fileno())
             self.stats.transactions += 1
+            self._last_line_start = self.offset
+            self.offset += len(line.encode("utf-8"))
+            self.lines += 1
+            self._since_snapshot += 1
         self.done_lsn = end_lsn
+        self._clean = True
+        if self.snapshot_every and self._since_snapshot >= self.snapshot_every:
+            self.snapshot()
         return True
 
     def close(self) -> None:
-        self.out.close()
+        """Stop: a snapshot of what was written since the last one, then the sink file closed."""
+        try:
+            if self._since_snapshot and not self.out.closed:
+                self.snapshot()
+        finally:
+            self.out.close()
 
 
 def _open_sink(path: Path) -> IO[str]:
@@ -184,13 +302,29 @@ def _open_sink(path: Path) -> IO[str]:
         out.close()
         raise FollowError(f"{path} is in use by another `pruner follow` (one follower per sink file); "
                           "stop it or give another --sink-out") from None
-    # a new file's name must be durable too, not only its lines
-    directory = os.open(path.parent, os.O_RDONLY)
+    _fsync_directory(path.parent)       # a new file's name must be durable too, not only its lines
+    return out
+
+
+def _fsync_directory(folder: Path) -> None:
+    directory = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(directory)
     finally:
         os.close(directory)
-    return out
+
+
+def _last_line_start(path: Path, end: int) -> int:
+    """Where the last complete line before byte `end` starts."""
+    with path.open("rb") as file:
+        start = max(0, end - 65536)
+        while True:
+            file.seek(start)
+            data = file.read(end - start)
+            at = data.rfind(b"\n", 0, len(data) - 1)
+            if at >= 0 or start == 0:
+                return start + at + 1 if at >= 0 else 0
+            start = max(0, start - 65536)
 
 
 def _json_default(value: Any) -> Any:
@@ -204,7 +338,8 @@ def _json_default(value: Any) -> Any:
 def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: str | Path, *,
            slot: str = "pruner", mode: str = "pruned", on_stale: str = "stop",
            idle_exit: float | None = None, max_transactions: int | None = None,
-           progress: IO[str] | None = None) -> FollowStats:
+           progress: IO[str] | None = None, snapshot_every: int = 1000,
+           dedup: Dedup | None = None) -> FollowStats:
     """Stream the slot's changes through the job until Ctrl-C, `idle_exit` seconds without a
     message, or `max_transactions` transactions written."""
     try:
@@ -213,7 +348,9 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
         import psycopg2.extras
     except ImportError:
         raise FollowError("`pruner follow` needs psycopg2: pip install 'cdc-pruner[postgres]'") from None
-    follower = Follower(spec_path, plan_path, sink_path, mode, on_stale)
+    follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup)
+    if progress is not None and follower.stats.snapshot_warning:
+        progress.write(f"warning: {follower.stats.snapshot_warning}\n")
     try:
         connection = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
     except psycopg2.Error as error:

@@ -135,3 +135,17 @@ def test_the_kernel_crossover_benchmark_compares_equal_decisions() -> None:
     assert done.returncode == 0, done.stderr
     rows = [line for line in done.stdout.splitlines() if line.startswith("| ") and line.endswith("× |")]
     assert [row.split(" | ")[0] for row in rows] == ["| 17", "| 300"]
+
+
+def test_the_follow_restart_benchmark_replays_only_after_the_snapshot() -> None:
+    """A small run of benchmarks/follow_restart.py: with snapshots a restart replays the half
+    interval after the last one, without them every transaction."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "benchmarks/follow_restart.py"), "--sizes", "40", "120",
+                           "--every", "20", "--repeats", "1"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split(" | ") for line in done.stdout.splitlines() if line.startswith("| ") and "ms" in line]
+    assert [(row[0], row[2], row[4]) for row in rows] == [("| 50", "10", "50 |"), ("| 130", "10", "130 |")]

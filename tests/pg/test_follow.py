@@ -179,7 +179,8 @@ def test_pruned_equals_full_equals_batch_on_a_live_table(pg, tmp_path: Path, see
 
 
 # ---------------------------------------------------------------------- restarts
-def test_a_stopped_follow_resumes_exactly_where_its_sink_ends(pg, tmp_path: Path) -> None:
+@pytest.mark.parametrize("snapshots", [0, 1000], ids=["replaying the sink", "from the stop's snapshot"])
+def test_a_stopped_follow_resumes_exactly_where_its_sink_ends(pg, tmp_path: Path, snapshots: int) -> None:
     dsn = _database(pg)
     _reference_tables(dsn)
     _slot(dsn, "s")
@@ -187,17 +188,22 @@ def test_a_stopped_follow_resumes_exactly_where_its_sink_ends(pg, tmp_path: Path
     transactions = _random_dml(7, 50)
     _sql(dsn, *transactions[:30])
     sink = tmp_path / "sink.jsonl"
-    first = follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), max_transactions=12)
+    first = follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), max_transactions=12, snapshot_every=snapshots)
     assert first.transactions == 12
     with sink.open("a") as file:                       # a crash in the middle of writing a line
         file.write('{"end_lsn": 99999999999, "records": [')
-    second = follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), max_transactions=5)
-    assert second.replayed_transactions == 12 and second.transactions == 5
+    second = follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), max_transactions=5, snapshot_every=snapshots)
+    # a clean stop leaves a snapshot: the restart loads it and replays nothing
+    read_back = (0, 12) if snapshots else (12, 0)
+    assert (second.replayed_transactions, second.snapshot_lines) == read_back and second.transactions == 5
+    assert second.snapshot_warning is None
     _sql(dsn, *transactions[30:])
-    third = follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), idle_exit=1.0)
+    third = follow(JOB, PLAN, dsn, sink, slot=_s(dsn, "s"), idle_exit=1.0, snapshot_every=snapshots)
     reference = follow(JOB, PLAN, dsn, tmp_path / "full.jsonl", slot=_s(dsn, "reference"), mode="full", idle_exit=1.0)
     assert reference.transactions >= 45                # (a no-op transaction writes no line)
-    assert third.replayed_transactions == 17 and third.transactions == reference.transactions - 17
+    read_back = (0, 17) if snapshots else (17, 0)
+    assert (third.replayed_transactions, third.snapshot_lines) == read_back
+    assert third.transactions == reference.transactions - 17
     lines = read_sink(sink)
     assert len({line["end_lsn"] for line in lines}) == len(lines) == reference.transactions   # none twice, none lost
     assert [line["end_lsn"] for line in lines] == sorted(line["end_lsn"] for line in lines)

@@ -102,8 +102,10 @@ class Writer:
 
 
 def _command(dsn: str, sink: Path, *extra: str) -> list[str]:
+    # a snapshot every 3 transactions: kills land before, during and after snapshot writes, and
+    # restarts load them (tests/test_follow_snapshot.py checks the rest without a server)
     return [sys.executable, "-m", "pruner.cli", "follow", str(JOB), "--plan", str(PLAN), "--dsn", dsn,
-            "--slot", _s(dsn, "s"), "--sink-out", str(sink), "--quiet", *extra]
+            "--slot", _s(dsn, "s"), "--sink-out", str(sink), "--quiet", "--snapshot-every", "3", *extra]
 
 
 def _size(path: Path) -> int:
@@ -191,6 +193,7 @@ def test_sigkill_at_random_moments_loses_and_repeats_no_transaction(pg, tmp_path
     print(f"seed {seed}: {KILLS} kills ({', '.join(moments)}), {torn_seen} torn lines left by a kill, "
           f"{torn_made} made, {unacknowledged} with written lines not yet acknowledged, {len(writer.committed)} transactions")
 
+    assert Path(str(sink) + ".snapshot").exists()
     lines = _lines(sink)                                   # 3. no torn line left
     # 1. every transaction that changed a row, exactly once, in commit order
     expected = [xid for xid, changed in writer.committed if changed]
