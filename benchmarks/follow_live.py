@@ -1,6 +1,7 @@
 """Live CDC throughput: the ecommerce job following a real PostgreSQL, pruned and not.
 
     python benchmarks/follow_live.py [--updates 3000] [--items 100] [--profile daily] [--repeat 3]
+                                     [--sink file|postgresql [--group-max N] [--group-ms MS]]
 
 Starts a throwaway PostgreSQL 15 (tests/pg/server.py), creates the ecommerce tables with
 REPLICA IDENTITY FULL, and writes a seeded generated stream into them as SQL (one transaction
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import statistics
 import sys
 import tempfile
@@ -83,12 +85,29 @@ def load_stream(dsn: str, changes: list[Change], slots: list[str]) -> None:
     connection.close()
 
 
+def _rows(sink, spec) -> list[dict]:
+    """The sink's rows (a file's, or a PostgreSQL table's), clock fields aside, as JSON values."""
+    if isinstance(sink, Path):
+        rows = sink_table(sink, spec).sorted_rows()
+    else:
+        from pruner.pg_sink import PgSink
+        table = PgSink(sink, spec, "check")
+        rows = table.rows()
+        table.close()
+    return json.loads(json.dumps([{k: v for k, v in row.items() if k not in CLOCK} for row in rows], default=str))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--items", type=int, default=100)
     parser.add_argument("--profile", default="daily", choices=("daily", "peak", "backfill"))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sink", choices=("file", "postgresql"), default="file",
+                        help="the sink: the JSON-lines file, or a PostgreSQL table in another database of "
+                             "the same server (group commit: --group-max, --group-ms)")
+    parser.add_argument("--group-max", type=int, default=100)
+    parser.add_argument("--group-ms", type=float, default=200.0)
     args = parser.parse_args()
     buffer = io.StringIO()
     generator().generate(buffer, profile=args.profile, seed=11, updates=args.updates, items=args.items)
@@ -102,18 +121,25 @@ def main() -> None:
         print(f"{len(changes):,} changes written to PostgreSQL in {time.perf_counter() - start:.1f} s",
               file=sys.stderr)
         sinks = {}
+        sink_dsn = pg.dsn
+        if args.sink == "postgresql":
+            admin = psycopg2.connect(pg.dsn)
+            admin.autocommit = True
+            admin.cursor().execute("CREATE DATABASE sinks")
+            admin.close()
+            sink_dsn = pg.dsn.rsplit("/", 1)[0] + "/sinks"
         for r in range(args.repeat):
             for mode in (("pruned", "full") if r % 2 == 0 else ("full", "pruned")):
                 name = f"{mode}_{r}"                  # each run reads its own slot: same changes
-                sink = Path(tmp) / f"{name}.jsonl"
+                sink = f"{sink_dsn}#{name}.items_index" if args.sink == "postgresql" else Path(tmp) / f"{name}.jsonl"
                 cpu = time.process_time()
-                stats = follow(JOB, PLAN, pg.dsn, sink, slot=name, mode=mode, idle_exit=2.0)
+                stats = follow(JOB, PLAN, pg.dsn, sink, slot=name, mode=mode, idle_exit=2.0,
+                               group_max=args.group_max, group_ms=args.group_ms)
                 cpu = time.process_time() - cpu
                 results[mode].append((stats, cpu))
                 sinks[mode] = sink
-        same = [{k: v for k, v in row.items() if k not in CLOCK} for row in sink_table(sinks["pruned"], spec).sorted_rows()] == \
-               [{k: v for k, v in row.items() if k not in CLOCK} for row in sink_table(sinks["full"], spec).sorted_rows()]
-    print(f"\n{args.profile}: {len(changes):,} changes, one transaction each\n")
+        same = _rows(sinks["pruned"], spec) == _rows(sinks["full"], spec)
+    print(f"\n{args.profile}: {len(changes):,} changes, one transaction each, sink: {args.sink}\n")
     print("| mode | changes/s (median) | CPU s | units run | units skipped | dropped at the source |")
     print("|---|---:|---:|---:|---:|---:|")
     for mode, runs in results.items():

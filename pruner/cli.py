@@ -186,9 +186,13 @@ def _parser() -> argparse.ArgumentParser:
     follow.add_argument("--plan", required=True, help="the plan compiled from it")
     follow.add_argument("--dsn", required=True, help="libpq connection string or URL of the database")
     follow.add_argument("--slot", default="pruner", help="replication slot name (created if missing; default pruner)")
-    follow.add_argument("--sink-out", required=True, metavar="FILE.jsonl",
-                        help="the sink: one line per source transaction (its records and changes); "
-                             "also where a restart picks up")
+    sinks = follow.add_mutually_exclusive_group(required=True)
+    sinks.add_argument("--sink-out", metavar="FILE.jsonl",
+                       help="the sink: one line per source transaction (its records and changes); "
+                            "also where a restart picks up")
+    sinks.add_argument("--sink", metavar="postgresql://USER@HOST/DB#SCHEMA.TABLE",
+                       help="the sink: a PostgreSQL table (created from the job's sink), written exactly "
+                            "once: records and the source position in one transaction per group")
     follow.add_argument("--mode", default="pruned", choices=("pruned", "stateless", "full"))
     follow.add_argument("--on-stale", choices=("stop", "full", "compile"), default="stop", help=_STALE_HELP)
     follow.add_argument("--idle-exit", type=float, metavar="SECONDS",
@@ -199,6 +203,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="write the job's state to FILE.jsonl.snapshot every N transactions and at a "
                              "clean stop, so that a restart replays only the lines after it (default "
                              "1000; 0: never, a restart replays the whole sink file)")
+    follow.add_argument("--group-max", type=int, default=100, metavar="N",
+                        help="--sink: commit at most N source transactions together (default 100)")
+    follow.add_argument("--group-ms", type=float, default=200.0, metavar="MS",
+                        help="--sink: commit a group at the latest MS milliseconds after its first "
+                             "transaction (default 200)")
     _dedup_arguments(follow, "(pruned mode) ", max_keys=True)
     follow.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
     follow.set_defaults(run=_run_follow)
@@ -576,11 +585,19 @@ def _run_follow(args: argparse.Namespace) -> int:
     from pruner.runtime.plugins import PluginLoadError, StalePlanError
     from pruner.spec import SpecError
 
+    if args.sink is not None:
+        from pruner.pg_sink import SinkError, parse_sink_url
+        try:
+            parse_sink_url(args.sink)
+        except SinkError as error:
+            print(f"pruner follow: {error}", file=sys.stderr)
+            return EXIT_USAGE
     try:        # the sink file is appended to (it is also the recovery log): checked, not replaced
-        Outputs({"--sink-out": args.sink_out, "--sink-out's snapshot": args.sink_out + ".snapshot"},
-                inputs={"--plan": args.plan, **_job_inputs(args.spec)},
-                plugin_folders=_plugin_folders(args.spec))
-        if os.path.exists(args.sink_out) and not os.path.isfile(args.sink_out):
+        if args.sink_out is not None:
+            Outputs({"--sink-out": args.sink_out, "--sink-out's snapshot": args.sink_out + ".snapshot"},
+                    inputs={"--plan": args.plan, **_job_inputs(args.spec)},
+                    plugin_folders=_plugin_folders(args.spec))
+        if args.sink_out is not None and os.path.exists(args.sink_out) and not os.path.isfile(args.sink_out):
             raise OutputError(f"--sink-out {args.sink_out} is not a regular file: the sink of `pruner follow` "
                               "is also where a restart reads back what was done")
     except OutputError as error:
@@ -593,10 +610,10 @@ def _run_follow(args: argparse.Namespace) -> int:
     if dedup is False:
         return EXIT_USAGE
     try:
-        stats = follow(args.spec, args.plan, args.dsn, args.sink_out, slot=args.slot, mode=args.mode,
+        stats = follow(args.spec, args.plan, args.dsn, args.sink or args.sink_out, slot=args.slot, mode=args.mode,
                        on_stale=args.on_stale, idle_exit=args.idle_exit, max_transactions=args.max_transactions,
                        progress=None if args.quiet else sys.stderr, snapshot_every=args.snapshot_every,
-                       dedup=dedup)
+                       dedup=dedup, group_max=args.group_max, group_ms=args.group_ms)
     except (SpecError, PlanError, StalePlanError, PluginLoadError, FollowError) as error:
         print(f"pruner follow: {error}", file=sys.stderr)
         return EXIT_ERRORS
@@ -606,8 +623,10 @@ def _run_follow(args: argparse.Namespace) -> int:
         skipped = sum(s for _, s in engine.units.values())
         rate = stats.changes / stats.active_seconds if stats.active_seconds else 0.0
         print(f"\n{stats.transactions:,} transactions ({stats.changes:,} changes, {rate:,.0f}/s) written to "
-              f"{args.sink_out}; {stats.replayed_transactions:,} read back at start"
-              f"{f' (after a snapshot of {stats.snapshot_lines:,})' if stats.snapshot_lines else ''}, "
+              f"{args.sink or args.sink_out}; {stats.replayed_transactions:,} "
+              f"{'run again to rebuild the state' if args.sink else 'read back'} at start"
+              f"{f' (after a snapshot of {stats.snapshot_lines:,})' if stats.snapshot_lines else ''}"
+              f"{f' (after the snapshot at {lsn_text(stats.snapshot_lsn)})' if stats.snapshot_lsn else ''}, "
               f"{stats.skipped_redelivered:,} sent again and skipped; at {lsn_text(stats.end_lsn)}; "
               f"units run {run:,}, skipped {skipped:,}, {engine.dropped:,} changes dropped at the source; "
               f"{len(stats.dead_letters)} dead letters", file=sys.stderr)

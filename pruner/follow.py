@@ -66,6 +66,7 @@ class FollowStats:
     snapshot_lines: int = 0        # lines the snapshot loaded at start stood for (not replayed)
     snapshots: int = 0             # snapshots written this run
     snapshot_warning: str | None = None
+    snapshot_lsn: int = 0          # a PostgreSQL sink: the LSN of the snapshot loaded at start
     dead_letters: list[str] = field(default_factory=list)
     seconds: float = 0.0
     active_seconds: float = 0.0    # from the first message to the last (idle waiting left out)
@@ -115,6 +116,19 @@ def sink_table(path: Path, spec) -> SinkTable:
         for record in entry["records"]:
             table.apply(SinkRecord(record["op"], tuple(record["key"]), record["fields"]))
     return table
+
+
+def decode_change(raw: str, types: dict, stats: FollowStats) -> list:
+    """One wal2json change (the server's text) as Changes, typed; a bad one is a dead letter."""
+    try:
+        obj = json.loads(raw, parse_float=Decimal)
+        result = decode_wal2json(obj, stats.changes + 1)
+        if isinstance(result, Skip):
+            return []
+        return [coerce(change, types.get(change.table), "wal2json") for change in result]
+    except (ValueError, BadMessage) as error:
+        stats.dead_letters.append(f"{getattr(error, 'reason', error)}: {raw[:200]}")
+        return []
 
 
 class Follower:
@@ -239,15 +253,15 @@ class Follower:
         return True
 
     def _decode(self, raw: str) -> list:
-        try:
-            obj = json.loads(raw, parse_float=Decimal)
-            result = decode_wal2json(obj, self.stats.changes + 1)
-            if isinstance(result, Skip):
-                return []
-            return [coerce(change, self.types.get(change.table), "wal2json") for change in result]
-        except (ValueError, BadMessage) as error:
-            self.stats.dead_letters.append(f"{getattr(error, 'reason', error)}: {raw[:200]}")
-            return []
+        return decode_change(raw, self.types, self.stats)
+
+    @property
+    def ack_lsn(self) -> int:
+        """Where the source may drop what came before: the sink file holds every change."""
+        return self.done_lsn
+
+    def tick(self) -> None:
+        """Called while the stream is quiet (a sink file has nothing waiting)."""
 
     def transaction(self, end_lsn: int, xid: Any, changes: list[str]) -> bool:
         """Apply one committed transaction (its wal2json changes as text) and write its line;
@@ -289,6 +303,10 @@ class Follower:
                 self.snapshot()
         finally:
             self.out.close()
+
+    def release(self) -> None:
+        """Close the sink file, writing nothing more (after an error; ``close`` is the clean stop)."""
+        self.out.close()
 
 
 def _open_sink(path: Path) -> IO[str]:
@@ -339,16 +357,24 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
            slot: str = "pruner", mode: str = "pruned", on_stale: str = "stop",
            idle_exit: float | None = None, max_transactions: int | None = None,
            progress: IO[str] | None = None, snapshot_every: int = 1000,
-           dedup: Dedup | None = None) -> FollowStats:
+           dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0) -> FollowStats:
     """Stream the slot's changes through the job until Ctrl-C, `idle_exit` seconds without a
-    message, or `max_transactions` transactions written."""
+    message, or `max_transactions` transactions written. `sink_path` is a sink file, or a
+    ``postgresql://...#schema.table`` URL (``pruner.pg_sink``: group commit by `group_max`
+    transactions and `group_ms` milliseconds)."""
     try:
         import psycopg2
         import psycopg2.errors
         import psycopg2.extras
     except ImportError:
         raise FollowError("`pruner follow` needs psycopg2: pip install 'cdc-pruner[postgres]'") from None
-    follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup)
+    if str(sink_path).startswith(("postgresql://", "postgres://")):
+        from pruner.pg_sink import PgFollower
+        follower: Any = PgFollower(spec_path, plan_path, str(sink_path), slot, mode=mode, on_stale=on_stale,
+                                   snapshot_every=snapshot_every, dedup=dedup, group_max=group_max,
+                                   group_ms=group_ms)
+    else:
+        follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup)
     if progress is not None and follower.stats.snapshot_warning:
         progress.write(f"warning: {follower.stats.snapshot_warning}\n")
     try:
@@ -362,7 +388,11 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
             cursor.create_replication_slot(slot, output_plugin="wal2json")
         except psycopg2.errors.DuplicateObject:
             pass                                    # the slot exists: go on from where it is
-        cursor.start_replication(slot_name=slot, decode=True, start_lsn=follower.done_lsn, options=OPTIONS,
+        options = dict(OPTIONS)
+        own = getattr(follower, "own_tables", ())
+        if own:             # a sink in the source database: its own writes are not changes to follow
+            options["filter-tables"] = ",".join(own)
+        cursor.start_replication(slot_name=slot, decode=True, start_lsn=follower.done_lsn, options=options,
                                  status_interval=STATUS_INTERVAL_S)
     except psycopg2.Error as error:
         follower.close()
@@ -383,6 +413,10 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
             message = cursor.read_message()
             now = time.perf_counter()
             if message is None:
+                acknowledged = follower.ack_lsn
+                follower.tick()                          # a group that waited long enough
+                if follower.ack_lsn != acknowledged:
+                    cursor.send_feedback(flush_lsn=follower.ack_lsn, force=True)
                 # before the first message the server may still be decoding up to the slot's
                 # position: give it at least FIRST_MESSAGE_WAIT_S
                 limit = idle_exit if first_message is not None else max(idle_exit or 0.0, FIRST_MESSAGE_WAIT_S)
@@ -404,7 +438,7 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
                 end_lsn = message.data_start
                 if follower.transaction(end_lsn, json.loads(raw).get("xid"), transaction or []):
                     written += 1
-                cursor.send_feedback(flush_lsn=follower.done_lsn, force=True)   # after the sink write
+                cursor.send_feedback(flush_lsn=follower.ack_lsn, force=True)    # after the sink write
                 transaction = None
                 if max_transactions is not None and written >= max_transactions:
                     break
@@ -415,8 +449,9 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
                 progress.write(f"\r{follower.stats.transactions:,} transactions, {follower.stats.changes:,} "
                                f"changes, at {lsn_text(follower.done_lsn)}")
                 progress.flush()
-        if follower.done_lsn:
-            cursor.send_feedback(flush_lsn=follower.done_lsn, force=True)
+        follower.close()                             # a clean stop: what waits is committed
+        if follower.ack_lsn:
+            cursor.send_feedback(flush_lsn=follower.ack_lsn, force=True)
     except psycopg2.Error as error:
         # the sink is whole (a line is written before its acknowledgement): say so, not a traceback
         raise FollowError(f"the stream of slot {slot!r} broke off ({str(error).strip()}); the sink is whole "
@@ -428,7 +463,7 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
             signal.signal(sig, handler)
         follower.stats.seconds = time.perf_counter() - start
         follower.stats.active_seconds = last_message - first_message if first_message is not None else 0.0
-        follower.close()
+        follower.release()
         connection.close()
     follower.stats.end_lsn = follower.done_lsn
     follower.stats.engine = follower.engine.stats

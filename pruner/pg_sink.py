@@ -1,0 +1,345 @@
+"""A PostgreSQL wide table as the sink of `pruner follow`, exactly once.
+
+    pruner follow JOB.yaml --plan PLAN --dsn SOURCE --sink 'postgresql://user@host/db#schema.table'
+
+The table is created from the job's sink (its primary key, one column per sink field: the
+sink's declared type, else the type of a typed row source's field of that name, else
+``jsonb``). Several source transactions go into one database transaction (group commit,
+bounded by ``group_max`` transactions and ``group_ms`` milliseconds): upserts that set only
+the fields a record carries (``INSERT ... ON CONFLICT (key) DO UPDATE SET <those fields>``),
+deletes, and the source position in ``<schema>.pruner_checkpoint``, in the same transaction.
+Every ``snapshot_every`` transactions (and at a clean stop) the engine's snapshot goes into that
+row too (``pruner.runtime.snapshot``).
+
+Exactly once, end to end: the source is told it may drop a transaction only once a committed
+snapshot covers it (the replication slot keeps what came after). On start the snapshot is
+loaded, the source sends again what followed it, and transactions at or before the committed
+position run through the engine to rebuild its state but are not written again.
+
+Values: typed columns get the typed values; a ``jsonb`` column gets the value as JSON, with a
+``Decimal`` as a JSON string (exact, as in the sink file); ``None`` is SQL NULL. Timestamps are
+``timestamptz`` and the session's time zone is UTC (a naive timestamp is read as UTC).
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pruner.cdc.types import ColumnType
+from pruner.runtime import snapshot
+from pruner.runtime.dedup import Dedup
+from pruner.runtime.engine import Engine, SinkRecord
+from pruner.spec import JobSpec
+
+_PG_TYPES = {"int": "bigint", "double": "double precision", "string": "text", "bool": "boolean",
+             "timestamp": "timestamptz", "date": "date", "bytes": "bytea", "json": "jsonb"}
+
+
+class SinkError(Exception):
+    """The sink database or table cannot be used (with why)."""
+
+
+def parse_sink_url(url: str) -> tuple[str, str, str]:
+    """(dsn, schema, table) of ``postgresql://...#schema.table`` (``#table``: schema public)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not parts.fragment:
+        raise SinkError(f"--sink {url!r}: expected postgresql://USER@HOST:PORT/DB#SCHEMA.TABLE")
+    schema, _, table = parts.fragment.rpartition(".")
+    schema = schema or "public"
+    if not table or not schema:
+        raise SinkError(f"--sink {url!r}: the part after # names the table, as SCHEMA.TABLE or TABLE")
+    return urlunsplit(parts._replace(fragment="")), schema, table
+
+
+def column_type(spec: JobSpec, field: str) -> str:
+    """The PostgreSQL type of a sink field's column."""
+    declared = spec.sink.type_of(field)
+    if declared is None:
+        for table in spec.row_sources:
+            if field in table.fields and table.type_of(field) is not None:
+                declared = table.type_of(field)
+                break
+    return "jsonb" if declared is None else _pg_type(declared)
+
+
+def _pg_type(declared: ColumnType) -> str:
+    if declared.kind == "decimal":
+        return (f"numeric({declared.precision},{declared.scale or 0})" if declared.precision is not None
+                else "numeric")
+    return _PG_TYPES[declared.kind]
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False,
+                      default=lambda v: str(v) if isinstance(v, Decimal) else list(v)
+                      if isinstance(v, (set, frozenset, tuple)) else str(v))
+
+
+class PgSink:
+    """The sink table and its checkpoint row, written one transaction per group."""
+
+    def __init__(self, url: str, spec: JobSpec, name: str) -> None:
+        import psycopg2
+        from psycopg2 import sql
+
+        self.psycopg2, self.sql = psycopg2, sql
+        self.dsn, self.schema, self.table = parse_sink_url(url)
+        self.name = name                # the checkpoint row's key (the follower's slot)
+        self.key = spec.sink.primary_key
+        self.fields = spec.sink.fields
+        self.types = {f: column_type(spec, f) for f in self.fields}
+        try:
+            self.connection = psycopg2.connect(self.dsn)
+        except psycopg2.Error as error:
+            raise SinkError(f"cannot connect to the sink database: {str(error).strip()}") from None
+        try:
+            self._create()
+        except psycopg2.Error as error:
+            self.connection.close()
+            raise SinkError(f"cannot create the sink table {self.schema}.{self.table}: {str(error).strip()}") from None
+
+    def _create(self) -> None:
+        sql, ident = self.sql, self.sql.Identifier
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident(self.schema)))
+            columns = [sql.SQL("{} {}").format(ident(f), sql.SQL(self.types[f])) for f in self.fields]
+            cursor.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {}.{} ({}, PRIMARY KEY ({}))").format(
+                ident(self.schema), ident(self.table), sql.SQL(", ").join(columns),
+                sql.SQL(", ").join(map(ident, self.key))))
+            cursor.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {}.pruner_checkpoint (sink text PRIMARY KEY, "
+                                   "end_lsn bigint NOT NULL, snapshot_lsn bigint NOT NULL, snapshot text)").format(
+                ident(self.schema)))
+            cursor.execute("SELECT column_name, format_type(a.atttypid, a.atttypmod) FROM information_schema.columns c "
+                           "JOIN pg_attribute a ON a.attrelid = (quote_ident(c.table_schema) || '.' || "
+                           "quote_ident(c.table_name))::regclass AND a.attname = c.column_name "
+                           "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                           (self.schema, self.table))
+            found = dict(cursor.fetchall())
+        self.connection.commit()
+        wanted = {f: self.types[f] for f in self.fields}
+        if set(found) != set(wanted):
+            raise SinkError(f"the sink table {self.schema}.{self.table} exists with columns "
+                            f"{', '.join(sorted(found))}, not the job's sink fields {', '.join(sorted(wanted))}: "
+                            "give another table or drop it")
+
+    def position(self) -> tuple[int, int, str | None]:
+        """(committed end LSN, the snapshot's LSN, the snapshot's text or None); 0s when new."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql.SQL("SELECT end_lsn, snapshot_lsn, snapshot FROM {}.pruner_checkpoint "
+                                        "WHERE sink = %s").format(self.sql.Identifier(self.schema)), (self.name,))
+            row = cursor.fetchone()
+        self.connection.commit()
+        return (0, 0, None) if row is None else (int(row[0]), int(row[1]), row[2])
+
+    def write(self, records: list[SinkRecord], end_lsn: int, snapshot_lsn: int, snapshot_text: str | None) -> None:
+        """Apply `records` and move the checkpoint to `end_lsn` (and the snapshot, when given), in
+        one transaction."""
+        sql, ident = self.sql, self.sql.Identifier
+        target = sql.SQL("{}.{}").format(ident(self.schema), ident(self.table))
+        key_match = sql.SQL(" AND ").join(sql.SQL("{} = %s").format(ident(k)) for k in self.key)
+        try:
+            with self.connection.cursor() as cursor:
+                for record in records:
+                    if record.op == "delete":
+                        cursor.execute(sql.SQL("DELETE FROM {} WHERE {}").format(target, key_match),
+                                       [self._value(k, v) for k, v in zip(self.key, record.key)])
+                        continue
+                    values = dict(zip(self.key, record.key))
+                    values.update((f, v) for f, v in record.fields.items() if f not in values)
+                    names = list(values)
+                    rest = [n for n in names if n not in self.key]
+                    action = (sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
+                        sql.SQL("{0} = EXCLUDED.{0}").format(ident(n)) for n in rest)) if rest
+                        else sql.SQL("DO NOTHING"))
+                    cursor.execute(sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {}").format(
+                        target, sql.SQL(", ").join(map(ident, names)), sql.SQL(", ").join(sql.Placeholder() * len(names)),
+                        sql.SQL(", ").join(map(ident, self.key)), action),
+                        [self._value(n, values[n]) for n in names])
+                checkpoint = sql.SQL("{}.pruner_checkpoint").format(ident(self.schema))
+                if snapshot_text is None:
+                    cursor.execute(sql.SQL("INSERT INTO {} (sink, end_lsn, snapshot_lsn) VALUES (%s, %s, 0) "
+                                           "ON CONFLICT (sink) DO UPDATE SET end_lsn = EXCLUDED.end_lsn").format(checkpoint),
+                                   (self.name, end_lsn))
+                else:
+                    cursor.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s) ON CONFLICT (sink) DO UPDATE SET "
+                                           "end_lsn = EXCLUDED.end_lsn, snapshot_lsn = EXCLUDED.snapshot_lsn, "
+                                           "snapshot = EXCLUDED.snapshot").format(checkpoint),
+                                   (self.name, end_lsn, snapshot_lsn, snapshot_text))
+            self.connection.commit()
+        except self.psycopg2.Error as error:
+            self.connection.rollback()
+            raise SinkError(f"writing to {self.schema}.{self.table} failed: {str(error).strip()}") from None
+
+    def _value(self, field: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if self.types.get(field, "jsonb") == "jsonb":
+            return _json_text(value)
+        return value
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The table's rows as dicts, in key order (for checks)."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql.SQL("SELECT * FROM {}.{} ORDER BY {}").format(
+                self.sql.Identifier(self.schema), self.sql.Identifier(self.table),
+                self.sql.SQL(", ").join(map(self.sql.Identifier, self.key))))
+            names = [d[0] for d in cursor.description]
+            found = [dict(zip(names, row)) for row in cursor.fetchall()]
+        self.connection.commit()
+        return found
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class PgFollower:
+    """`pruner follow` into a PostgreSQL table: the Follower's interface (``transaction``,
+    ``done_lsn``, ``ack_lsn``, ``tick``, ``close``), with group commit and the snapshot kept in
+    the sink database."""
+
+    def __init__(self, spec_path: str | Path, plan_path: str | Path, url: str, name: str, *,
+                 mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
+                 dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0) -> None:
+        from pruner.follow import FollowError, FollowStats
+        from pruner.planfile import read_plan
+        from pruner.spec import load_spec
+
+        if snapshot_every < 1:
+            raise FollowError("a PostgreSQL sink needs snapshots (--snapshot-every 1 or more): the source "
+                              "keeps what came after the last one, and nothing else keeps it")
+        if group_max < 1 or not group_ms >= 0:
+            raise FollowError("group commit needs --group-max 1 or more and --group-ms 0 or more")
+        self.spec = load_spec(spec_path)
+        plan = read_plan(plan_path)
+        self.types = self.spec.types
+        try:
+            self.engine = Engine(self.spec, plan, mode, on_stale=on_stale,
+                                 dedup=None if dedup is None else replace(dedup, clock=time.time))
+        except ValueError as error:
+            raise FollowError(str(error)) from None
+        self.identity = {"plan_sha256": _digest(plan_path), "mode": mode, "prune": self.engine.prune}
+        self.stats = FollowStats()
+        self.stats.engine = self.engine.stats
+        self.snapshot_every, self.group_max, self.group_ms = snapshot_every, group_max, group_ms
+        try:
+            self.sink = PgSink(url, self.spec, name)
+        except SinkError as error:
+            raise FollowError(str(error)) from None
+        try:
+            self.sink_lsn, self.ack_lsn, text = self.sink.position()
+            if text is not None:
+                try:
+                    _, state = snapshot.loads(text, self.identity)
+                except snapshot.SnapshotError as error:
+                    raise FollowError(f"the sink's snapshot cannot be used ({error}); the source no longer "
+                                      "keeps what it stood for: follow into a new table, or recompile the "
+                                      "plan it was taken with") from None
+                snapshot.restore_engine(self.engine, state)
+                self.stats.snapshot_lsn = self.ack_lsn
+        except BaseException:
+            self.sink.close()
+            raise
+        self.done_lsn = self.ack_lsn           # the engine holds everything up to here
+        # the sink's tables, for wal2json's filter-tables (a sink in the source database would
+        # otherwise stream its own writes back); names with characters wal2json escapes are left
+        # out, and such a sink belongs in another database
+        plain = re.compile(r"[a-z_][a-z0-9_]*")
+        self.own_tables = tuple(f"{self.sink.schema}.{t}" for t in (self.sink.table, "pruner_checkpoint")
+                                if plain.fullmatch(self.sink.schema) and plain.fullmatch(t))
+        self._pending: list[SinkRecord] = []
+        self._pending_lsn = 0
+        self._group = 0
+        self._group_started = 0.0
+        self._since_snapshot = 0
+        self._clean = True              # the engine holds whole transactions only
+
+    def transaction(self, end_lsn: int, xid: Any, changes: list[str]) -> bool:
+        """Run one source transaction; True when its records go to the sink (False: sent again,
+        or already in the sink and only run to rebuild the state)."""
+        from pruner.follow import decode_change
+
+        if end_lsn <= self.done_lsn:
+            self.stats.skipped_redelivered += 1
+            return False
+        if not changes:     # nothing of the job's (wal2json still sends begin and commit): nothing to
+            self.done_lsn = end_lsn             # write, so a sink in the source database does not
+            return False                        # feed its own commits back for ever
+        self._clean = False
+        records: list[SinkRecord] = []
+        for raw in changes:
+            for change in decode_change(raw, self.types, self.stats):
+                self.stats.changes += 1
+                result = self.engine.process(change)
+                if isinstance(result, list):
+                    records += result
+                else:
+                    self.stats.dead_letters.append(result.reason)
+        self.done_lsn = end_lsn
+        self._clean = True
+        self._since_snapshot += 1
+        if end_lsn <= self.sink_lsn:           # in the sink already: its state is rebuilt, not written
+            self.stats.replayed_transactions += 1
+            return False
+        if not self._group:
+            self._group_started = time.perf_counter()
+        self._pending += records
+        self._pending_lsn = end_lsn
+        self._group += 1
+        self.stats.transactions += 1
+        if self._group >= self.group_max or (time.perf_counter() - self._group_started) * 1000 >= self.group_ms:
+            self.flush()
+        return True
+
+    def tick(self) -> None:
+        """Called while the stream is quiet: commit a group that has waited long enough."""
+        if self._group and (time.perf_counter() - self._group_started) * 1000 >= self.group_ms:
+            self.flush()
+
+    def flush(self, force_snapshot: bool = False) -> None:
+        """Commit the group (records, position and, when due, the snapshot) in one transaction."""
+        if not self._group and not (force_snapshot and self._since_snapshot):
+            return
+        text = None
+        if force_snapshot or self._since_snapshot >= self.snapshot_every:
+            try:
+                text = snapshot.dumps(self.engine, self.identity, {"end_lsn": self.done_lsn})
+            except snapshot.SnapshotError as error:
+                from pruner.follow import FollowError
+                raise FollowError(f"the engine's state cannot be snapshotted ({error}); a PostgreSQL sink "
+                                  "needs snapshots: follow into a sink file instead") from None
+        end = max(self._pending_lsn, self.sink_lsn) if self._group else self.sink_lsn
+        try:
+            self.sink.write(self._pending, end, self.done_lsn if text is not None else self.ack_lsn, text)
+        except SinkError as error:
+            from pruner.follow import FollowError
+            raise FollowError(str(error)) from None
+        self.sink_lsn = end
+        if text is not None:
+            self.ack_lsn = self.done_lsn
+            self._since_snapshot = 0
+            self.stats.snapshots += 1
+        self._pending, self._group = [], 0
+
+    def close(self) -> None:
+        """A clean stop: the group committed with a snapshot of everything done."""
+        try:
+            if self._clean and not self.sink.connection.closed:
+                self.flush(force_snapshot=True)
+        finally:
+            self.sink.close()
+
+    def release(self) -> None:
+        """Close the connection, writing nothing more (after an error; ``close`` is the clean stop)."""
+        self.sink.close()
+
+
+def _digest(path: str | Path) -> str:
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -1,0 +1,171 @@
+"""`pruner follow --sink postgresql://...#schema.table`: a wide table written exactly once.
+
+Live: the source is a real PostgreSQL with wal2json, the sink a table in another database of
+the same server (and once in the source database itself). The table must equal what full
+mode and the batch job give, through group commits, clean stops, and SIGKILLs at random moments.
+"""
+from __future__ import annotations
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from pruner.follow import FollowError, follow, sink_table
+from pruner.pg_sink import PgSink, SinkError, column_type, parse_sink_url
+from pruner.spec import load_spec
+from tests.pg.test_follow import JOB, PLAN, ROOT, _batch, _database, _json, _random_dml, _reference_tables, _s, _slot, _sql
+
+
+def _rows(url: str) -> list[dict]:
+    dsn, schema, table = parse_sink_url(url)
+    connection = psycopg2.connect(dsn)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT * FROM "{schema}"."{table}" ORDER BY id')
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    connection.close()
+    return _json(rows)
+
+
+def _checkpoint(url: str, name: str) -> tuple[int, int, bool]:
+    dsn, schema, _ = parse_sink_url(url)
+    connection = psycopg2.connect(dsn)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT end_lsn, snapshot_lsn, snapshot IS NOT NULL FROM "{schema}".pruner_checkpoint '
+                       "WHERE sink = %s", (name,))
+        found = cursor.fetchone()
+    connection.close()
+    return found
+
+
+def _full(dsn: str, tmp_path: Path) -> list[dict]:
+    follow(JOB, PLAN, dsn, tmp_path / "full.jsonl", slot=_s(dsn, "full"), mode="full", idle_exit=1.0)
+    return _json(sink_table(tmp_path / "full.jsonl", load_spec(JOB)).sorted_rows())
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_table_equals_full_and_batch_with_group_commits(pg, tmp_path: Path, seed: int) -> None:
+    dsn = _database(pg)
+    sink_db = _database(pg)
+    _reference_tables(dsn)
+    _slot(dsn, "s")
+    _slot(dsn, "full")
+    _sql(dsn, *_random_dml(seed, 60))
+    url = f"{sink_db}#wide.items_index"
+    stats = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, group_max=7, group_ms=60_000)
+    assert 50 <= stats.transactions <= 60 and not stats.dead_letters
+    assert stats.snapshots == 1                        # at the stop (every 1000 otherwise)
+    assert _rows(url) == _full(dsn, tmp_path) == _json(_batch(dsn))
+    end_lsn, snapshot_lsn, has_snapshot = _checkpoint(url, _s(dsn, "s"))
+    assert end_lsn == snapshot_lsn == stats.end_lsn and has_snapshot
+
+
+def test_a_restart_goes_on_from_the_snapshot_and_writes_nothing_twice(pg, tmp_path: Path, monkeypatch) -> None:
+    """Killed after 12 transactions with snapshots every 5, the table holds 12 but the source
+    was told to drop only 10: the restart loads the snapshot, runs 11 and 12 again without
+    writing them, and goes on."""
+    from pruner.pg_sink import PgFollower
+    dsn = _database(pg)
+    sink_db = _database(pg)
+    _reference_tables(dsn)
+    _slot(dsn, "s")
+    _slot(dsn, "full")
+    transactions = _random_dml(4, 40)
+    _sql(dsn, *transactions[:25])
+    url = f"{sink_db}#items_index"
+    with monkeypatch.context() as patch:             # a crash after the twelfth commit: no stop's snapshot
+        patch.setattr(PgFollower, "close", PgFollower.release)
+        first = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), max_transactions=12, snapshot_every=5, group_max=1)
+    assert first.transactions == 12 and first.snapshots == 2
+    # as a crash after the twelfth commit would leave it: the checkpoint at 12, the snapshot at 10
+    sink = PgSink(url, load_spec(JOB), _s(dsn, "s"))
+    end_lsn, snapshot_lsn, text = sink.position()
+    assert end_lsn == first.end_lsn and snapshot_lsn < end_lsn and text is not None
+    sink.close()
+    _sql(dsn, *transactions[25:])
+    second = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, snapshot_every=5, group_max=3)
+    assert second.snapshot_lsn == snapshot_lsn
+    assert second.replayed_transactions == 2           # 11 and 12: after the snapshot, in the table
+    reference = follow(JOB, PLAN, dsn, tmp_path / "count.jsonl", slot=_s(dsn, "full"), mode="full", idle_exit=1.0)
+    assert 12 + second.transactions == reference.transactions      # none lost, none twice
+    assert _rows(url) == _json(sink_table(tmp_path / "count.jsonl", load_spec(JOB)).sorted_rows()) \
+        == _json(_batch(dsn))
+
+
+def test_a_sink_in_the_source_database_does_not_follow_its_own_writes(pg, tmp_path: Path) -> None:
+    dsn = _database(pg)
+    _reference_tables(dsn)
+    _slot(dsn, "s")
+    _slot(dsn, "full")
+    _sql(dsn, *_random_dml(5, 20))
+    url = f"{dsn}#public.items_index"
+    first = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, group_max=2)
+    again = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0)
+    assert again.transactions == 0 and again.changes == 0, "the sink's own commits came back as changes"
+    assert first.transactions >= 15
+    assert _rows(url) == _full(dsn, tmp_path)
+
+
+def test_bad_sinks_are_refused_clearly(pg, tmp_path: Path) -> None:
+    dsn = _database(pg)
+    with pytest.raises(SinkError, match="SCHEMA.TABLE"):
+        parse_sink_url(dsn)
+    _sql(dsn, "CREATE TABLE other (id int PRIMARY KEY, x text)")
+    with pytest.raises(SinkError, match="not the job's sink fields"):
+        PgSink(f"{dsn}#public.other", load_spec(JOB), "x")
+    _reference_tables(dsn)
+    _slot(dsn, "s")
+    with pytest.raises(FollowError, match="needs snapshots"):
+        follow(JOB, PLAN, dsn, f"{dsn}#w.t", slot=_s(dsn, "s"), idle_exit=1.0, snapshot_every=0)
+
+
+def test_column_types_follow_the_spec(tmp_path: Path) -> None:
+    job = tmp_path / "job.yaml"
+    (tmp_path / "plugins").mkdir()
+    job.write_text("name: typed\nplugins: [plugins]\nsources:\n  items:\n    primary_key: [id]\n"
+                   "    fields: [id, price, at, note]\n    types: {id: bigint, price: 'decimal(12,2)', at: timestamp}\n"
+                   "pipeline:\n  - rename: R\n    fields: {note: remark}\n"
+                   "sink: {name: s, primary_key: [id], fields: [id, price, at, remark], types: {at: date}}\n")
+    spec = load_spec(job)
+    # the sink's own type first, then a typed source field of that name, else jsonb
+    assert [column_type(spec, f) for f in spec.sink.fields] == ["bigint", "numeric(12,2)", "date", "jsonb"]
+
+
+# ---------------------------------------------------------------------- SIGKILL
+def _command(dsn: str, url: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pruner.cli", "follow", str(JOB), "--plan", str(PLAN), "--dsn", dsn,
+            "--slot", _s(dsn, "s"), "--sink", url, "--quiet", "--snapshot-every", "4", "--group-max", "3",
+            "--group-ms", "50", *extra]
+
+
+@pytest.mark.parametrize("seed", [1])
+def test_sigkill_at_random_moments_leaves_the_table_exact(pg, tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    dsn = _database(pg)
+    sink_db = _database(pg)
+    _reference_tables(dsn)
+    _slot(dsn, "s")
+    _slot(dsn, "full")
+    url = f"{sink_db}#wide.items_index"
+    transactions = _random_dml(seed + 10, 120)
+    kills = 0
+    for part in range(6):
+        _sql(dsn, *transactions[part * 20:(part + 1) * 20])
+        process = subprocess.Popen(_command(dsn, url), stderr=subprocess.PIPE, cwd=ROOT)
+        time.sleep(rng.uniform(0.3, 1.5))
+        assert process.poll() is None, process.stderr.read().decode()[-2000:]
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        kills += 1
+    done = subprocess.run(_command(dsn, url, "--idle-exit", "1"), capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _rows(url) == _full(dsn, tmp_path) == _json(_batch(dsn))
+    end_lsn, snapshot_lsn, has_snapshot = _checkpoint(url, _s(dsn, "s"))
+    assert end_lsn == snapshot_lsn and has_snapshot
+    print(f"seed {seed}: {kills} kills")
