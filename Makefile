@@ -75,22 +75,23 @@ bench-restart: $(STAMP)
 
 # The differential oracles (pruned == stateless == full == batch on random jobs and streams)
 # with many examples and a random seed: not derandomized (CI=true would be). SEED=N runs one
-# seed again; SOAK_EXAMPLES=N is the main oracle's example count (the SQLite, keyed and dedup
-# oracles run N/5, N/3 and N/3 more, the analyzer's two generated-module properties N/2 each,
-# and the decoder fuzzer FUZZ_EXAMPLES=N/2 for each of the six CDC formats: 1,100 gives 6,452
-# in all). A failing oracle example is written to
+# seed again; SOAK_EXAMPLES=N is the main oracle's example count (the SQLite, keyed, dedup and
+# snapshot oracles run N/5, N/3, N/3 and N/3 more, the analyzer's two generated-module
+# properties N/2 each, and the decoder fuzzer FUZZ_EXAMPLES=N/2 for each of the six CDC
+# formats: 1,100 gives 6,818 in all). A failing oracle example is written to
 # build/soak-failures/<test>-<job>-<digest>/ as a fixture folder (job.yaml, plugins/,
 # stream.json) with a CDC file for `pruner replay`, reproduce.sh and README.md: copy it to
 # tests/runtime/fixtures/oracle/ to keep it as a regression example. Then `pruner follow` is
 # killed with SIGKILL SOAK_FOLLOW_KILLS times (default 40) under a live workload, with the
-# same seed (tests/pg/test_follow_crash.py; FOLLOW_KILLS, FOLLOW_SEED). Tens of minutes, niced.
+# same seed, into a sink file and into a PostgreSQL table (tests/pg/test_follow_crash.py,
+# tests/pg/test_pg_sink.py; FOLLOW_KILLS, FOLLOW_SEED). Tens of minutes, niced.
 SOAK_EXAMPLES ?= 1100
 SOAK_FOLLOW_KILLS ?= 40
 SOAK_FAILURES := build/soak-failures
 soak: $(STAMP) pg-deps
 	@mkdir -p $(SOAK_FAILURES); \
 	seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
-	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n + 6 * (n / 2))); start=$$(date +%s); \
+	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n / 3 + n + 6 * (n / 2))); start=$$(date +%s); \
 	touch $(SOAK_FAILURES)/.started; \
 	echo "soak: seed $$seed, ORACLE_EXAMPLES=$$n: $$total examples in all, $(SOAK_FOLLOW_KILLS) kills of pruner follow (again: make soak SEED=$$seed SOAK_EXAMPLES=$$n)"; \
 	CI= ORACLE_EXAMPLES=$$n ORACLE_SEED=$$seed ORACLE_FAILURES="$(abspath $(SOAK_FAILURES))" \
@@ -99,6 +100,7 @@ soak: $(STAMP) pg-deps
 	    tests/runtime/test_keyed.py::test_keyed_stages_give_the_full_sink_in_any_delivery_order \
 	    tests/runtime/test_keyed.py::test_keyed_dedup_never_changes_the_sink \
 	    tests/runtime/test_dedup.py::test_dedup_never_changes_the_sink \
+	    tests/runtime/test_snapshot.py::test_an_engine_loaded_from_a_snapshot_goes_on_exactly \
 	    && CI= ANALYZER_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
 	    tests/transform/test_property.py::test_generated_modules_sound_and_exact \
 	    tests/transform/test_property.py::test_execution_oracle \
@@ -106,7 +108,7 @@ soak: $(STAMP) pg-deps
 	    tests/cdc/test_fuzz.py::test_bad_lines_are_dead_letters_and_good_lines_decode_as_alone \
 	    tests/cdc/test_fast_paths.py \
 	    && CI= FOLLOW_KILLS=$(SOAK_FOLLOW_KILLS) FOLLOW_SEED=$$seed nice $(BIN)/python -m pytest -q -s \
-	    tests/pg/test_follow_crash.py; \
+	    tests/pg/test_follow_crash.py tests/pg/test_pg_sink.py::test_sigkill_at_random_moments_leaves_the_table_exact; \
 	status=$$?; \
 	echo "soak: seed $$seed, $$total examples, $$(($$(date +%s) - start)) s, pytest exit status $$status"; \
 	kept=$$(find $(SOAK_FAILURES) -mindepth 1 -maxdepth 1 -type d -newer $(SOAK_FAILURES)/.started); \

@@ -499,9 +499,6 @@ def _run_replay(args: argparse.Namespace) -> int:
     if args.max_dead_letters < 0:
         print("pruner replay: --max-dead-letters must be 0 or more", file=sys.stderr)
         return EXIT_USAGE
-    if args.dedup and args.mode != "pruned":
-        print(f"pruner replay: --dedup needs --mode pruned (the stateful mode), not {args.mode}", file=sys.stderr)
-        return EXIT_USAGE
     dedup = _dedup_of(args, "pruner replay")
     if dedup is False:
         return EXIT_USAGE
@@ -603,9 +600,6 @@ def _run_follow(args: argparse.Namespace) -> int:
     except OutputError as error:
         print(f"pruner follow: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.dedup and args.mode != "pruned":
-        print(f"pruner follow: --dedup needs --mode pruned (the stateful mode), not {args.mode}", file=sys.stderr)
-        return EXIT_USAGE
     dedup = _dedup_of(args, "pruner follow")
     if dedup is False:
         return EXIT_USAGE
@@ -630,6 +624,8 @@ def _run_follow(args: argparse.Namespace) -> int:
               f"{stats.skipped_redelivered:,} sent again and skipped; at {lsn_text(stats.end_lsn)}; "
               f"units run {run:,}, skipped {skipped:,}, {engine.dropped:,} changes dropped at the source; "
               f"{len(stats.dead_letters)} dead letters", file=sys.stderr)
+        if stats.snapshot_warning:
+            print(f"warning: {stats.snapshot_warning}", file=sys.stderr)
         if engine.dedup is not None:
             print(f"dedup: {engine.dedup.suppressed:,} of {engine.dedup.records:,} records not sent "
                   f"(nothing in them really changed), {engine.dedup.full_rows:,} sent as full rows",
@@ -775,6 +771,10 @@ def _flink_resume_command(args: argparse.Namespace, point: str) -> str:
 def _dedup_of(args: argparse.Namespace, command: str):
     """The Dedup the --dedup options ask for (None: no dedup), or False after a usage error."""
     max_keys = getattr(args, "dedup_max_keys", None)
+    mode = getattr(args, "mode", "pruned")
+    if args.dedup and mode != "pruned":
+        print(f"{command}: --dedup needs --mode pruned (the stateful mode), not {mode}", file=sys.stderr)
+        return False
     if not args.dedup:
         if args.dedup_ignore or args.dedup_full_rows or max_keys is not None or args.dedup_ttl is not None:
             print(f"{command}: the --dedup-* options need --dedup", file=sys.stderr)

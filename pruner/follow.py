@@ -211,8 +211,7 @@ class Follower:
                 with self.sink_path.open("rb") as file:
                     file.seek(line_start)
                     last = file.read(offset - line_start)
-                if not last.endswith(b"\n") or b"\n" in last[:-1] or \
-                        int(json.loads(last)["end_lsn"]) != end_lsn:
+                if hashlib.sha256(last).hexdigest() != position["line_sha256"]:
                     raise snapshot.SnapshotError("it does not match the sink file (the file was changed "
                                                  "or replaced after it was taken)")
             snapshot.restore_engine(self.engine, state)
@@ -233,21 +232,27 @@ class Follower:
         previous snapshot); False when it cannot be written (then no more are tried)."""
         if not self._clean or self.snapshot_every == 0:
             return False
+        last = b""
+        if self.offset:                 # the last line, whose digest ties the snapshot to this file
+            with self.sink_path.open("rb") as file:
+                file.seek(self._last_line_start)
+                last = file.read(self.offset - self._last_line_start)
         position = {"offset": self.offset, "line_start": self._last_line_start, "lines": self.lines,
-                    "end_lsn": self.done_lsn}
+                    "end_lsn": self.done_lsn, "line_sha256": hashlib.sha256(last).hexdigest()}
         try:
             text = snapshot.dumps(self.engine, self.identity, position)
-        except snapshot.SnapshotError as error:
-            self.stats.snapshot_warning = f"no snapshots this run: {error}; a restart replays the whole sink file"
+            temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
+            with temporary.open("w", encoding="utf-8") as file:
+                file.write(text)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, self.snapshot_path)
+            _fsync_directory(self.snapshot_path.parent)
+        except (snapshot.SnapshotError, OSError) as error:
+            self.stats.snapshot_warning = (f"no snapshots from transaction {self.lines:,} on: {error}; a restart "
+                                           "replays the sink file from the last snapshot written")
             self.snapshot_every = 0
             return False
-        temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
-        with temporary.open("w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self.snapshot_path)
-        _fsync_directory(self.snapshot_path.parent)
         self._since_snapshot = 0
         self.stats.snapshots += 1
         return True

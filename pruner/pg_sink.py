@@ -45,6 +45,18 @@ class SinkError(Exception):
     """The sink database or table cannot be used (with why)."""
 
 
+class _Unwritable(ValueError):
+    """A value its column cannot hold."""
+
+
+# format_type()'s spelling of the column types this module creates
+_FORMAT = {"timestamptz": "timestamp with time zone"}
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def parse_sink_url(url: str) -> tuple[str, str, str]:
     """(dsn, schema, table) of ``postgresql://...#schema.table`` (``#table``: schema public)."""
     parts = urlsplit(url)
@@ -114,8 +126,10 @@ class PgSink:
                 ident(self.schema), ident(self.table), sql.SQL(", ").join(columns),
                 sql.SQL(", ").join(map(ident, self.key))))
             cursor.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {}.pruner_checkpoint (sink text PRIMARY KEY, "
-                                   "end_lsn bigint NOT NULL, snapshot_lsn bigint NOT NULL, snapshot text)").format(
-                ident(self.schema)))
+                                   "target text NOT NULL, target_oid oid NOT NULL, end_lsn bigint NOT NULL, "
+                                   "snapshot_lsn bigint NOT NULL, snapshot text)").format(ident(self.schema)))
+            cursor.execute("SELECT %s::regclass::oid", (f"{_quoted(self.schema)}.{_quoted(self.table)}",))
+            self.oid = cursor.fetchone()[0]
             cursor.execute("SELECT column_name, format_type(a.atttypid, a.atttypmod) FROM information_schema.columns c "
                            "JOIN pg_attribute a ON a.attrelid = (quote_ident(c.table_schema) || '.' || "
                            "quote_ident(c.table_name))::regclass AND a.attname = c.column_name "
@@ -123,20 +137,35 @@ class PgSink:
                            (self.schema, self.table))
             found = dict(cursor.fetchall())
         self.connection.commit()
-        wanted = {f: self.types[f] for f in self.fields}
-        if set(found) != set(wanted):
-            raise SinkError(f"the sink table {self.schema}.{self.table} exists with columns "
-                            f"{', '.join(sorted(found))}, not the job's sink fields {', '.join(sorted(wanted))}: "
-                            "give another table or drop it")
+        wanted = {f: _FORMAT.get(self.types[f], self.types[f]) for f in self.fields}
+        if found != wanted:
+            differ = [f"{f} {found.get(f, 'missing')} (the job's: {wanted.get(f, 'none')})"
+                      for f in sorted(set(found) | set(wanted)) if found.get(f) != wanted.get(f)]
+            raise SinkError(f"the sink table {self.schema}.{self.table} exists with other columns than the "
+                            f"job's sink: {'; '.join(differ)}; give another table or drop it")
 
     def position(self) -> tuple[int, int, str | None]:
-        """(committed end LSN, the snapshot's LSN, the snapshot's text or None); 0s when new."""
+        """(committed end LSN, the snapshot's LSN, the snapshot's text or None); 0s when new.
+
+        The checkpoint row is the slot's: a slot feeds one sink table, and that table is the one
+        the checkpoint was written with (not one dropped and created again since)."""
         with self.connection.cursor() as cursor:
-            cursor.execute(self.sql.SQL("SELECT end_lsn, snapshot_lsn, snapshot FROM {}.pruner_checkpoint "
-                                        "WHERE sink = %s").format(self.sql.Identifier(self.schema)), (self.name,))
+            cursor.execute(self.sql.SQL("SELECT end_lsn, snapshot_lsn, snapshot, target, target_oid FROM "
+                                        "{}.pruner_checkpoint WHERE sink = %s").format(
+                self.sql.Identifier(self.schema)), (self.name,))
             row = cursor.fetchone()
         self.connection.commit()
-        return (0, 0, None) if row is None else (int(row[0]), int(row[1]), row[2])
+        if row is None:
+            return 0, 0, None
+        here = f"{self.schema}.{self.table}"
+        if row[3] != here:
+            raise SinkError(f"slot {self.name!r} feeds {row[3]} (its checkpoint is there), not {here}: a slot "
+                            "feeds one sink table, and has dropped what that table alone saw; give a new --slot")
+        if int(row[4]) != int(self.oid):
+            raise SinkError(f"{here} was dropped and created again after its checkpoint: it no longer holds what "
+                            f"slot {self.name!r} has dropped; delete the slot's row from "
+                            f"{self.schema}.pruner_checkpoint and follow with a new --slot")
+        return int(row[0]), int(row[1]), row[2]
 
     def write(self, records: list[SinkRecord], end_lsn: int, snapshot_lsn: int, snapshot_text: str | None) -> None:
         """Apply `records` and move the checkpoint to `end_lsn` (and the snapshot, when given), in
@@ -163,25 +192,32 @@ class PgSink:
                         sql.SQL(", ").join(map(ident, self.key)), action),
                         [self._value(n, values[n]) for n in names])
                 checkpoint = sql.SQL("{}.pruner_checkpoint").format(ident(self.schema))
+                target = (self.name, f"{self.schema}.{self.table}", self.oid, end_lsn)
                 if snapshot_text is None:
-                    cursor.execute(sql.SQL("INSERT INTO {} (sink, end_lsn, snapshot_lsn) VALUES (%s, %s, 0) "
-                                           "ON CONFLICT (sink) DO UPDATE SET end_lsn = EXCLUDED.end_lsn").format(checkpoint),
-                                   (self.name, end_lsn))
+                    cursor.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, 0) ON CONFLICT (sink) DO "
+                                           "UPDATE SET end_lsn = EXCLUDED.end_lsn").format(checkpoint), target)
                 else:
-                    cursor.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s) ON CONFLICT (sink) DO UPDATE SET "
-                                           "end_lsn = EXCLUDED.end_lsn, snapshot_lsn = EXCLUDED.snapshot_lsn, "
-                                           "snapshot = EXCLUDED.snapshot").format(checkpoint),
-                                   (self.name, end_lsn, snapshot_lsn, snapshot_text))
+                    cursor.execute(sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (sink) DO "
+                                           "UPDATE SET end_lsn = EXCLUDED.end_lsn, snapshot_lsn = "
+                                           "EXCLUDED.snapshot_lsn, snapshot = EXCLUDED.snapshot").format(checkpoint),
+                                   (*target, snapshot_lsn, snapshot_text))
             self.connection.commit()
         except self.psycopg2.Error as error:
             self.connection.rollback()
             raise SinkError(f"writing to {self.schema}.{self.table} failed: {str(error).strip()}") from None
+        except _Unwritable as error:
+            self.connection.rollback()
+            raise SinkError(str(error)) from None
 
     def _value(self, field: str, value: Any) -> Any:
         if value is None:
             return None
         if self.types.get(field, "jsonb") == "jsonb":
-            return _json_text(value)
+            try:
+                return _json_text(value)
+            except (ValueError, RecursionError) as error:       # NaN or an infinity: not JSON
+                raise _Unwritable(f"{field} = {value!r} cannot be written to its jsonb column ({error}); "
+                                  f"declare its type in the sink's types (double holds NaN and infinities)") from None
         return value
 
     def rows(self) -> list[dict[str, Any]]:
@@ -233,26 +269,27 @@ class PgFollower:
         except SinkError as error:
             raise FollowError(str(error)) from None
         try:
-            self.sink_lsn, self.ack_lsn, text = self.sink.position()
+            try:
+                self.sink_lsn, self.ack_lsn, text = self.sink.position()
+            except SinkError as error:
+                raise FollowError(str(error)) from None
             if text is not None:
                 try:
                     _, state = snapshot.loads(text, self.identity)
+                    snapshot.restore_engine(self.engine, state)
                 except snapshot.SnapshotError as error:
                     raise FollowError(f"the sink's snapshot cannot be used ({error}); the source no longer "
-                                      "keeps what it stood for: follow into a new table, or recompile the "
-                                      "plan it was taken with") from None
-                snapshot.restore_engine(self.engine, state)
+                                      "keeps what it stood for: follow with the plan and --mode it was taken "
+                                      "with, or into a new table with a new --slot") from None
                 self.stats.snapshot_lsn = self.ack_lsn
         except BaseException:
             self.sink.close()
             raise
         self.done_lsn = self.ack_lsn           # the engine holds everything up to here
-        # the sink's tables, for wal2json's filter-tables (a sink in the source database would
-        # otherwise stream its own writes back); names with characters wal2json escapes are left
-        # out, and such a sink belongs in another database
-        plain = re.compile(r"[a-z_][a-z0-9_]*")
-        self.own_tables = tuple(f"{self.sink.schema}.{t}" for t in (self.sink.table, "pruner_checkpoint")
-                                if plain.fullmatch(self.sink.schema) and plain.fullmatch(t))
+        # the sink's tables, for wal2json's filter-tables: a sink in the source database would
+        # otherwise stream its own writes back
+        self.own_tables = tuple(f"{_wal2json_name(self.sink.schema)}.{_wal2json_name(t)}"
+                                for t in (self.sink.table, "pruner_checkpoint"))
         self._pending: list[SinkRecord] = []
         self._pending_lsn = 0
         self._group = 0
@@ -271,16 +308,19 @@ class PgFollower:
         if not changes:     # nothing of the job's (wal2json still sends begin and commit): nothing to
             self.done_lsn = end_lsn             # write, so a sink in the source database does not
             return False                        # feed its own commits back for ever
+        decoded = [change for raw in changes for change in decode_change(raw, self.types, self.stats)]
+        if not any(change.table in self.engine.tables for change in decoded):
+            self.done_lsn = end_lsn             # nothing of the job's: nothing to write (and no
+            return False                        # commit of ours to come back, even unfiltered)
         self._clean = False
         records: list[SinkRecord] = []
-        for raw in changes:
-            for change in decode_change(raw, self.types, self.stats):
-                self.stats.changes += 1
-                result = self.engine.process(change)
-                if isinstance(result, list):
-                    records += result
-                else:
-                    self.stats.dead_letters.append(result.reason)
+        for change in decoded:
+            self.stats.changes += 1
+            result = self.engine.process(change)
+            if isinstance(result, list):
+                records += result
+            else:
+                self.stats.dead_letters.append(result.reason)
         self.done_lsn = end_lsn
         self._clean = True
         self._since_snapshot += 1
@@ -338,6 +378,11 @@ class PgFollower:
     def release(self) -> None:
         """Close the connection, writing nothing more (after an error; ``close`` is the clean stop)."""
         self.sink.close()
+
+
+def _wal2json_name(name: str) -> str:
+    """A schema or table name as wal2json's filter-tables option reads it (backslash escapes)."""
+    return re.sub(r"([\\ ',.*])", r"\\\1", name)
 
 
 def _digest(path: str | Path) -> str:

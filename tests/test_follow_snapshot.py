@@ -14,7 +14,7 @@ import pytest
 
 from pruner.follow import Follower, read_sink, sink_table
 from pruner.spec import load_spec
-from benchmarks.follow_restart import JOB, PLAN, workload as _workload
+from benchmarks.follow_restart import JOB, PLAN, wal2json_change as _change, workload as _workload
 
 
 def _follow(sink: Path, transactions: list[list[str]], first_lsn: int, **options) -> Follower:
@@ -46,7 +46,8 @@ def test_a_restart_loads_the_snapshot_and_replays_only_what_came_after(tmp_path:
     assert sink_table(sink, spec).sorted_rows() == sink_table(tmp_path / "full.jsonl", spec).sorted_rows()
 
 
-@pytest.mark.parametrize("damage", ["checksum", "other plan", "sink replaced", "sink shorter", "not json", "empty"])
+@pytest.mark.parametrize("damage", ["checksum", "other plan", "sink replaced", "same length, other content",
+                                    "sink shorter", "not json", "empty"])
 def test_a_snapshot_that_is_not_this_sinks_is_set_aside_and_everything_replayed(tmp_path: Path, damage: str) -> None:
     work = _workload(2, 30)
     sink = tmp_path / "sink.jsonl"
@@ -61,6 +62,13 @@ def test_a_snapshot_that_is_not_this_sinks_is_set_aside_and_everything_replayed(
     elif damage == "sink replaced":                    # another follower's file, as long
         lines = sink.read_bytes().split(b"\n")
         lines[-2] = lines[-2].replace(b'"end_lsn": 25', b'"end_lsn": 26')
+        sink.write_bytes(b"\n".join(lines))
+    elif damage == "same length, other content":        # the last line's LSN and length kept
+        lines = sink.read_bytes().split(b"\n")
+        at = lines[-2].index(b'"records"')
+        changed = lines[-2][at:].replace(b'"a', b'"z', 1)   # a record's value, one byte
+        assert changed != lines[-2][at:]
+        lines[-2] = lines[-2][:at] + changed
         sink.write_bytes(b"\n".join(lines))
     elif damage == "sink shorter":
         data = sink.read_bytes()
@@ -166,3 +174,46 @@ def test_the_cli_refuses_dedup_outside_pruned_mode_and_a_negative_interval(tmp_p
     with pytest.raises(SystemExit) as stop:
         main([*base, "--snapshot-every", "-1"])
     assert stop.value.code == 2 and "negative" in capsys.readouterr().err
+
+
+def test_a_dedup_switch_between_runs_never_holds_a_record_back(tmp_path: Path) -> None:
+    """Run 1 with --dedup, run 2 without (its record changes `a`), run 3 with --dedup again: the
+    values last sent, kept under run 1's dedup, are not the sink's any more; run 3 must not take
+    them (adversary round 6: it held back the record that set `a` back)."""
+    from pruner.runtime.dedup import Dedup
+    sink = tmp_path / "sink.jsonl"
+    seller = _change("I", "sellers", {"b": 1, "c": "x"})
+    first = {"id": 1, "a": "dec", "b": 1}
+    runs = [(Dedup(), [seller, _change("I", "items", first)]),
+            (None, [_change("U", "items", {**first, "a": "plain"}, first)]),
+            (Dedup(), [_change("U", "items", first, {**first, "a": "plain"})])]
+    lsn = 0
+    for dedup, changes in runs:
+        follower = Follower(JOB, PLAN, sink, snapshot_every=1, dedup=dedup)
+        assert follower.stats.snapshot_warning is None
+        lsn += 1
+        follower.transaction(lsn, lsn, changes)
+        follower.close()
+    assert sink_table(sink, load_spec(JOB)).sorted_rows()[0]["a"] == "dec"
+
+
+def test_a_transaction_with_no_changes_then_a_restart_keeps_the_snapshot(tmp_path: Path) -> None:
+    sink = tmp_path / "sink.jsonl"
+    follower = _follow(sink, _workload(8, 5), 100)
+    follower.transaction(200, 200, [])                   # begin and commit, nothing of the job's
+    follower.close()                                     # the stop's snapshot: at 200, its last line 104
+    restarted = Follower(JOB, PLAN, sink)
+    assert restarted.stats.snapshot_warning is None and restarted.stats.snapshot_lines == 5
+    assert restarted.done_lsn == 200
+    restarted.close()
+
+
+def test_a_snapshot_that_cannot_be_written_turns_snapshots_off_with_a_warning(tmp_path: Path) -> None:
+    sink = tmp_path / "sink.jsonl"
+    Path(str(sink) + ".snapshot.tmp").mkdir()              # the write fails (a folder in the way)
+    follower = _follow(sink, _workload(9, 6), 1, snapshot_every=2)
+    assert follower.stats.snapshots == 0 and "no snapshots" in follower.stats.snapshot_warning
+    follower.close()
+    restarted = Follower(JOB, PLAN, sink, snapshot_every=2)
+    assert restarted.stats.replayed_transactions == 6
+    restarted.release()

@@ -391,6 +391,9 @@ def _json(value: Any, column: ColumnType, text: bool, fmt: str) -> Any:
         raise _Wrong("JSON text") from None
 
 
+_HEX: Final = frozenset("0123456789abcdefABCDEF")
+
+
 def _bytes(value: Any, column: ColumnType, text: bool, fmt: str) -> bytes:
     if not isinstance(value, str):
         raise _Wrong()
@@ -399,13 +402,14 @@ def _bytes(value: Any, column: ColumnType, text: bool, fmt: str) -> bytes:
             return value.encode("latin-1")
         except UnicodeEncodeError:
             raise _Wrong("ISO-8859-1 text, as Canal writes binary columns") from None
-    if fmt == "wal2json":                   # PostgreSQL's bytea output: \x and hex digits
-        if not value.startswith("\\x"):
-            raise _Wrong("PostgreSQL hex text such as \\x0aff")
+    if fmt == "wal2json":       # PostgreSQL's bytea output, \x and hex digits; wal2json sends the
+        digits = value[2:] if value.startswith("\\x") else value      # hex digits alone
+        if not all(c in _HEX for c in digits):
+            raise _Wrong("PostgreSQL hex text such as \\x0aff or 0aff")
         try:
-            return bytes.fromhex(value[2:])
+            return bytes.fromhex(digits)
         except ValueError:
-            raise _Wrong("PostgreSQL hex text such as \\x0aff") from None
+            raise _Wrong("PostgreSQL hex text such as \\x0aff or 0aff") from None
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):

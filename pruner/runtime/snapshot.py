@@ -140,7 +140,9 @@ def engine_state(engine: Any) -> dict[str, Any]:
                     for unit, found in engine.lookup_of.items()},
         "members": {source: [(key, list(found)) for key, found in groups.items()]
                     for source, groups in engine.agg_members.items()},
-        "emitted": list(engine.emitted.items()),
+        # dedup's values last sent per key, with the settings they were kept under
+        "dedup": dedup_settings(engine.dedup),
+        "emitted": list(engine.emitted.items()) if engine.dedup is not None else [],
         "last_line": list(engine._last_line.items()),
     }
 
@@ -170,12 +172,22 @@ def restore_engine(engine: Any, state: dict[str, Any]) -> None:
                 index.setdefault(lookup, set()).add(tuple(key))
         for source, groups in state["members"].items():
             engine.agg_members[source].update((tuple(key), {tuple(m) for m in members}) for key, members in groups)
-        engine.emitted.update((tuple(key), (when, values)) for key, (when, values) in state["emitted"])
+        if "dedup" in state and state["dedup"] == dedup_settings(engine.dedup):
+            engine.emitted.update((tuple(key), (when, values)) for key, (when, values) in state["emitted"])
+        # else: kept under other settings (or none): forgotten, so each key's next record is a
+        # full row, never a partial one against values another run may have overwritten
         engine._last_line.update((tuple(key), line) for key, line in state["last_line"])
     except (KeyError, TypeError, ValueError) as error:
         if isinstance(error, SnapshotError):
             raise
         raise SnapshotError(f"the snapshot's state is not this engine's ({type(error).__name__}: {error})") from None
+
+
+def dedup_settings(dedup: Any) -> list | None:
+    """What a snapshot records of an engine's dedup: its values last sent are valid only for it."""
+    if dedup is None:
+        return None
+    return [sorted(dedup.ignore), dedup.full_rows, dedup.max_keys, dedup.ttl]
 
 
 # ---------------------------------------------------------------------- files

@@ -181,14 +181,15 @@ def test_wal2json_numbers_are_exact_and_text_is_read() -> None:
         {"name": "ts", "type": "timestamp with time zone", "value": "2024-05-06 05:08:09.123456+00"},
         {"name": "j", "type": "jsonb", "value": '{"k": [1, 2.50]}'},
         {"name": "flag", "type": "boolean", "value": True},
-        {"name": "blob", "type": "bytea", "value": "\\x00ff"}]})
+        {"name": "blob", "type": "bytea", "value": "\\x00ff"},
+        {"name": "blob2", "type": "bytea", "value": "0aFF"}]})      # as wal2json 2.5 sends bytea
     line = line.replace('"numeric(30,10)", "value": 0', '"numeric(30,10)", "value": 12345678901234567890.1234567891')
     line = line.replace('"double precision", "value": 0', '"double precision", "value": 0.1')
     got = only([line], "wal2json", dict(id="int", n="decimal(30,10)", f8="double", ts="timestamp", j="json",
-                                        flag="bool", blob="bytes"))
+                                        flag="bool", blob="bytes", blob2="bytes"))
     assert got.after == {"id": 1, "n": Decimal("12345678901234567890.1234567891"), "f8": 0.1,
                          "ts": datetime(2024, 5, 6, 5, 8, 9, 123456, tzinfo=timezone.utc),
-                         "j": {"k": [1, Decimal("2.50")]}, "flag": True, "blob": b"\x00\xff"}
+                         "j": {"k": [1, Decimal("2.50")]}, "flag": True, "blob": b"\x00\xff", "blob2": b"\n\xff"}
 
 
 def test_wal2json_fixture_reads_typed() -> None:

@@ -6,6 +6,7 @@ mode and the batch job give, through group commits, clean stops, and SIGKILLs at
 """
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -44,6 +45,15 @@ def _checkpoint(url: str, name: str) -> tuple[int, int, bool]:
     return found
 
 
+def _source(pg, *slots: str) -> str:
+    """A new database with the reference job's tables and these slots; its DSN."""
+    dsn = _database(pg)
+    _reference_tables(dsn)
+    for slot in slots:
+        _slot(dsn, slot)
+    return dsn
+
+
 def _full(dsn: str, tmp_path: Path) -> list[dict]:
     follow(JOB, PLAN, dsn, tmp_path / "full.jsonl", slot=_s(dsn, "full"), mode="full", idle_exit=1.0)
     return _json(sink_table(tmp_path / "full.jsonl", load_spec(JOB)).sorted_rows())
@@ -51,11 +61,8 @@ def _full(dsn: str, tmp_path: Path) -> list[dict]:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_table_equals_full_and_batch_with_group_commits(pg, tmp_path: Path, seed: int) -> None:
-    dsn = _database(pg)
+    dsn = _source(pg, "s", "full")
     sink_db = _database(pg)
-    _reference_tables(dsn)
-    _slot(dsn, "s")
-    _slot(dsn, "full")
     _sql(dsn, *_random_dml(seed, 60))
     url = f"{sink_db}#wide.items_index"
     stats = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, group_max=7, group_ms=60_000)
@@ -71,11 +78,8 @@ def test_a_restart_goes_on_from_the_snapshot_and_writes_nothing_twice(pg, tmp_pa
     was told to drop only 10: the restart loads the snapshot, runs 11 and 12 again without
     writing them, and goes on."""
     from pruner.pg_sink import PgFollower
-    dsn = _database(pg)
+    dsn = _source(pg, "s", "full")
     sink_db = _database(pg)
-    _reference_tables(dsn)
-    _slot(dsn, "s")
-    _slot(dsn, "full")
     transactions = _random_dml(4, 40)
     _sql(dsn, *transactions[:25])
     url = f"{sink_db}#items_index"
@@ -99,10 +103,7 @@ def test_a_restart_goes_on_from_the_snapshot_and_writes_nothing_twice(pg, tmp_pa
 
 
 def test_a_sink_in_the_source_database_does_not_follow_its_own_writes(pg, tmp_path: Path) -> None:
-    dsn = _database(pg)
-    _reference_tables(dsn)
-    _slot(dsn, "s")
-    _slot(dsn, "full")
+    dsn = _source(pg, "s", "full")
     _sql(dsn, *_random_dml(5, 20))
     url = f"{dsn}#public.items_index"
     first = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, group_max=2)
@@ -117,7 +118,7 @@ def test_bad_sinks_are_refused_clearly(pg, tmp_path: Path) -> None:
     with pytest.raises(SinkError, match="SCHEMA.TABLE"):
         parse_sink_url(dsn)
     _sql(dsn, "CREATE TABLE other (id int PRIMARY KEY, x text)")
-    with pytest.raises(SinkError, match="not the job's sink fields"):
+    with pytest.raises(SinkError, match="other columns than the job's sink: a missing"):
         PgSink(f"{dsn}#public.other", load_spec(JOB), "x")
     _reference_tables(dsn)
     _slot(dsn, "s")
@@ -144,18 +145,18 @@ def _command(dsn: str, url: str, *extra: str) -> list[str]:
             "--group-ms", "50", *extra]
 
 
-@pytest.mark.parametrize("seed", [1])
+@pytest.mark.parametrize("seed", [int(os.environ["FOLLOW_SEED"])] if os.environ.get("FOLLOW_SEED") else [1])
 def test_sigkill_at_random_moments_leaves_the_table_exact(pg, tmp_path: Path, seed: int) -> None:
+    """Six SIGKILLs (FOLLOW_KILLS=N: N) at random moments while groups commit and snapshots are
+    written; then a last run: the table equals full mode's and the batch job's. `make soak`
+    runs it with its own seed."""
     rng = random.Random(seed)
-    dsn = _database(pg)
+    dsn = _source(pg, "s", "full")
     sink_db = _database(pg)
-    _reference_tables(dsn)
-    _slot(dsn, "s")
-    _slot(dsn, "full")
     url = f"{sink_db}#wide.items_index"
-    transactions = _random_dml(seed + 10, 120)
-    kills = 0
-    for part in range(6):
+    kills, parts = 0, int(os.environ.get("FOLLOW_KILLS", 6))
+    transactions = _random_dml(seed + 10, 20 * parts)
+    for part in range(parts):
         _sql(dsn, *transactions[part * 20:(part + 1) * 20])
         process = subprocess.Popen(_command(dsn, url), stderr=subprocess.PIPE, cwd=ROOT)
         time.sleep(rng.uniform(0.3, 1.5))
@@ -169,3 +170,53 @@ def test_sigkill_at_random_moments_leaves_the_table_exact(pg, tmp_path: Path, se
     end_lsn, snapshot_lsn, has_snapshot = _checkpoint(url, _s(dsn, "s"))
     assert end_lsn == snapshot_lsn and has_snapshot
     print(f"seed {seed}: {kills} kills")
+
+
+# ---------------------------------------------------------------------- adversary round 6
+def test_a_slot_feeds_one_table_and_a_recreated_table_is_refused(pg) -> None:
+    """The checkpoint is the slot's: following it into another table, or into the same table
+    dropped and created again, would start from what the slot kept, not from the beginning."""
+    dsn = _source(pg, "s")
+    sink_db = _database(pg)
+    _sql(dsn, "INSERT INTO sellers VALUES (1, 'x')")
+    follow(JOB, PLAN, dsn, f"{sink_db}#public.ta", slot=_s(dsn, "s"), idle_exit=1.0)
+    with pytest.raises(FollowError, match="feeds public.ta"):
+        follow(JOB, PLAN, dsn, f"{sink_db}#public.tb", slot=_s(dsn, "s"), idle_exit=1.0)
+    _sql(sink_db, "DROP TABLE public.ta")
+    with pytest.raises(FollowError, match="dropped and created again"):
+        follow(JOB, PLAN, dsn, f"{sink_db}#public.ta", slot=_s(dsn, "s"), idle_exit=1.0)
+
+
+def test_an_existing_table_with_other_column_types_is_refused(pg) -> None:
+    dsn = _database(pg)
+    _sql(dsn, "CREATE TABLE pre (id bigint PRIMARY KEY, a text, b text, c text, d text, e text)")
+    with pytest.raises(SinkError, match=r"id bigint \(the job's: jsonb\)"):
+        PgSink(f"{dsn}#public.pre", load_spec(JOB), "x")
+
+
+def test_a_value_jsonb_cannot_hold_is_a_clear_error(pg) -> None:
+    from pruner.runtime.engine import SinkRecord
+    sink = PgSink(f"{_database(pg)}#public.t", load_spec(JOB), "x")
+    try:
+        with pytest.raises(SinkError, match="a = nan cannot be written to its jsonb column.*declare its type"):
+            sink.write([SinkRecord("upsert", (1,), {"a": float("nan")})], 5, 0, None)
+        assert sink.position() == (0, 0, None)          # nothing of the group was committed
+    finally:
+        sink.close()
+
+
+def test_a_sink_named_with_capitals_and_spaces_in_the_source_database_is_filtered(pg, tmp_path: Path) -> None:
+    dsn = _source(pg, "s", "full")
+    _sql(dsn, *_random_dml(6, 10))
+    url = f"{dsn}#Sink.Wide Table"
+    first = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, group_max=2)
+    again = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0)
+    assert first.transactions >= 8 and again.transactions == 0
+    dsn_only, schema, table = parse_sink_url(url)
+    connection = psycopg2.connect(dsn_only)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT * FROM "Sink"."Wide Table" ORDER BY id')
+        names = [d[0] for d in cursor.description]
+        rows = _json([dict(zip(names, row)) for row in cursor.fetchall()])
+    connection.close()
+    assert rows == _full(dsn, tmp_path)
