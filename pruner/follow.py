@@ -42,6 +42,7 @@ from pruner.cdc.message import BadMessage, Skip
 from pruner.cdc.model import DeadLetter
 from pruner.cdc.types import coerce
 from pruner.cdc.wal2json import decode_wal2json
+from pruner.fingerprint import file_digest
 from pruner.planfile import read_plan
 from pruner.runtime import snapshot
 from pruner.runtime.dedup import Dedup
@@ -131,6 +132,22 @@ def decode_change(raw: str, types: dict, stats: FollowStats) -> list:
         return []
 
 
+def follow_engine(spec, plan, mode: str, on_stale: str, dedup: Dedup | None) -> Engine:
+    """The engine a follower runs (a sink file's or a PostgreSQL table's). Dedup's ttl counts
+    wall-clock seconds: the emitted values' times outlive the process in the snapshot, and a
+    monotonic clock starts again at a reboot."""
+    try:
+        return Engine(spec, plan, mode, on_stale=on_stale,
+                      dedup=None if dedup is None else replace(dedup, clock=time.time))
+    except ValueError as error:             # dedup in a stateless mode, a field it does not have
+        raise FollowError(str(error)) from None
+
+
+def snapshot_identity(plan_path: str | Path, mode: str, engine: Engine) -> dict[str, Any]:
+    """What a follower's snapshot is valid for: the plan file's digest, the mode, whether it prunes."""
+    return {"plan_sha256": file_digest(Path(plan_path).read_bytes()), "mode": mode, "prune": engine.prune}
+
+
 class Follower:
     """The follow loop, separate from the connection so tests can drive it.
 
@@ -149,15 +166,12 @@ class Follower:
         self.spec = load_spec(spec_path)
         self.types = self.spec.types
         self.plan = read_plan(plan_path)
-        # dedup's ttl counts wall-clock seconds: the emitted values' times outlive the process
-        # in the snapshot, and a monotonic clock starts again at a reboot
-        self._engine_args = (mode, on_stale, None if dedup is None else replace(dedup, clock=time.time))
+        self._engine_args = (mode, on_stale, dedup)
         self.engine = self._new_engine()
         self.sink_path = Path(sink_path)
         self.snapshot_path = Path(str(sink_path) + ".snapshot")
         self.snapshot_every = snapshot_every
-        self.identity = {"plan_sha256": hashlib.sha256(Path(plan_path).read_bytes()).hexdigest(),
-                         "mode": mode, "prune": self.engine.prune}
+        self.identity = snapshot_identity(plan_path, mode, self.engine)
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.done_lsn = 0
@@ -174,11 +188,7 @@ class Follower:
             raise
 
     def _new_engine(self) -> Engine:
-        mode, on_stale, dedup = self._engine_args
-        try:
-            return Engine(self.spec, self.plan, mode, on_stale=on_stale, dedup=dedup)
-        except ValueError as error:         # dedup in a stateless mode, a field it does not have
-            raise FollowError(str(error)) from None
+        return follow_engine(self.spec, self.plan, *self._engine_args)
 
     def _recover(self) -> None:
         start = self._load_snapshot()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pruner.cdc.types import ColumnType
 from pruner.runtime import snapshot
 from pruner.runtime.dedup import Dedup
-from pruner.runtime.engine import Engine, SinkRecord
+from pruner.runtime.engine import SinkRecord
 from pruner.spec import JobSpec
 
 _PG_TYPES = {"int": "bigint", "double": "double precision", "string": "text", "bool": "boolean",
@@ -243,7 +242,7 @@ class PgFollower:
     def __init__(self, spec_path: str | Path, plan_path: str | Path, url: str, name: str, *,
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
                  dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0) -> None:
-        from pruner.follow import FollowError, FollowStats
+        from pruner.follow import FollowError, FollowStats, follow_engine, snapshot_identity
         from pruner.planfile import read_plan
         from pruner.spec import load_spec
 
@@ -255,12 +254,8 @@ class PgFollower:
         self.spec = load_spec(spec_path)
         plan = read_plan(plan_path)
         self.types = self.spec.types
-        try:
-            self.engine = Engine(self.spec, plan, mode, on_stale=on_stale,
-                                 dedup=None if dedup is None else replace(dedup, clock=time.time))
-        except ValueError as error:
-            raise FollowError(str(error)) from None
-        self.identity = {"plan_sha256": _digest(plan_path), "mode": mode, "prune": self.engine.prune}
+        self.engine = follow_engine(self.spec, plan, mode, on_stale, dedup)
+        self.identity = snapshot_identity(plan_path, mode, self.engine)
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.snapshot_every, self.group_max, self.group_ms = snapshot_every, group_max, group_ms
@@ -385,6 +380,3 @@ def _wal2json_name(name: str) -> str:
     return re.sub(r"([\\ ',.*])", r"\\\1", name)
 
 
-def _digest(path: str | Path) -> str:
-    import hashlib
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -38,8 +38,7 @@ def compile_visit(visit: tuple, segment: Callable, replay_dict: Callable) -> Com
     body: list[str] = []
     emit = body.append
     for n, (unit, index, how, special, store) in enumerate(visit):
-        kind = how
-        if kind == "segment":
+        if how == "segment":
             lo, hi = index
             names[f"SEG{n}"] = unit
             emit(f"outs = new_outputs[{lo}:{hi}]")
@@ -49,7 +48,7 @@ def compile_visit(visit: tuple, segment: Callable, replay_dict: Callable) -> Com
             emit("else:")
             emit(f"    segment(SEG{n}, outs, row, shapes)")
             continue
-        if kind == "replay":
+        if how == "replay":
             names[f"U{n}"] = unit
             emit(f"out = new_outputs[{index}]")
             emit("if out.__class__ is tuple:")

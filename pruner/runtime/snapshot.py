@@ -91,7 +91,7 @@ def _unzone(zone: list | None) -> timezone | None:
 
 _TAGS = {
     "$f": float,
-    "$d": lambda pairs: {k: v for k, v in pairs},
+    "$d": dict,                 # [[key, value], ...]
     "$u": tuple,
     "$D": Decimal,
     "$b": lambda text: base64.b64decode(text.encode("ascii"), validate=True),

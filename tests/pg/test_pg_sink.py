@@ -102,10 +102,13 @@ def test_a_restart_goes_on_from_the_snapshot_and_writes_nothing_twice(pg, tmp_pa
         == _json(_batch(dsn))
 
 
-def test_a_sink_in_the_source_database_does_not_follow_its_own_writes(pg, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["public.items_index", "Sink.Wide Table"])
+def test_a_sink_in_the_source_database_does_not_follow_its_own_writes(pg, tmp_path: Path, name: str) -> None:
+    """Its tables are filtered out of the stream (names with capitals and spaces escaped as
+    wal2json reads them): a second run finds nothing to follow."""
     dsn = _source(pg, "s", "full")
     _sql(dsn, *_random_dml(5, 20))
-    url = f"{dsn}#public.items_index"
+    url = f"{dsn}#{name}"
     first = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, group_max=2)
     again = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0)
     assert again.transactions == 0 and again.changes == 0, "the sink's own commits came back as changes"
@@ -203,20 +206,3 @@ def test_a_value_jsonb_cannot_hold_is_a_clear_error(pg) -> None:
         assert sink.position() == (0, 0, None)          # nothing of the group was committed
     finally:
         sink.close()
-
-
-def test_a_sink_named_with_capitals_and_spaces_in_the_source_database_is_filtered(pg, tmp_path: Path) -> None:
-    dsn = _source(pg, "s", "full")
-    _sql(dsn, *_random_dml(6, 10))
-    url = f"{dsn}#Sink.Wide Table"
-    first = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0, group_max=2)
-    again = follow(JOB, PLAN, dsn, url, slot=_s(dsn, "s"), idle_exit=1.0)
-    assert first.transactions >= 8 and again.transactions == 0
-    dsn_only, schema, table = parse_sink_url(url)
-    connection = psycopg2.connect(dsn_only)
-    with connection.cursor() as cursor:
-        cursor.execute('SELECT * FROM "Sink"."Wide Table" ORDER BY id')
-        names = [d[0] for d in cursor.description]
-        rows = _json([dict(zip(names, row)) for row in cursor.fetchall()])
-    connection.close()
-    assert rows == _full(dsn, tmp_path)
