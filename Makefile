@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_OUT := build/demo
 
-.PHONY: demo test pg-deps flink-example bench bench-analyzer bench-compile bench-decisions bench-restart clean soak
+.PHONY: demo test pg-deps mariadb-deps flink-example bench bench-analyzer bench-compile bench-decisions bench-restart clean soak
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,flink,postgres]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,flink,postgres,mysql]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -49,7 +49,16 @@ pg-deps:
 	    || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-wal2json; }; \
 	fi
 
-test: $(STAMP) pg-deps
+# The binlog tests run a real MariaDB 10.11 server (Debian's mariadb-server), started by the
+# tests in a temp folder; install it when missing.
+mariadb-deps:
+	@if [ ! -x /usr/sbin/mariadbd ] || ! command -v mariadb-install-db > /dev/null; then \
+	    echo "installing mariadb-server with apt-get"; \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mariadb-server \
+	    || { $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q mariadb-server; }; \
+	fi
+
+test: $(STAMP) pg-deps mariadb-deps
 	$(BIN)/python -m pytest -q
 
 # The ecommerce job on a local Flink mini-cluster (plugin_sdk.flink), pruned, with keyed state.
@@ -88,7 +97,7 @@ bench-restart: $(STAMP)
 SOAK_EXAMPLES ?= 1100
 SOAK_FOLLOW_KILLS ?= 40
 SOAK_FAILURES := build/soak-failures
-soak: $(STAMP) pg-deps
+soak: $(STAMP) pg-deps mariadb-deps
 	@mkdir -p $(SOAK_FAILURES); \
 	seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
 	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n / 3 + n + 6 * (n / 2))); start=$$(date +%s); \

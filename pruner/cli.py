@@ -169,23 +169,44 @@ def _parser() -> argparse.ArgumentParser:
     replay.set_defaults(run=_run_replay)
 
     follow = commands.add_parser(
-        "follow", help="follow a live PostgreSQL database (logical decoding, wal2json), pruned",
-        description="Stream a PostgreSQL database's changes through the job as they happen: create (or "
-                    "reuse) a logical replication slot with the wal2json plugin, run each committed "
-                    "transaction through the job, write its sink records to --sink-out, and only then "
-                    "let the server drop it. Stopped (Ctrl-C) and started again, it goes on exactly "
-                    "where the sink file ends: no change is lost or applied twice.",
-        epilog="the database needs wal_level=logical, the wal2json plugin, a user with REPLICATION "
+        "follow", help="follow a live database (PostgreSQL with wal2json, or a MariaDB binlog), pruned",
+        description="Stream a database's changes through the job as they happen, and write the sink "
+                    "records of each committed transaction to a sink file (--sink-out) or a PostgreSQL "
+                    "table (--sink), exactly once. From PostgreSQL (--dsn): a logical replication slot "
+                    "with the wal2json plugin, which the server keeps until the sink holds what it "
+                    "sent. From MariaDB (--source mysql://...): its binlog, read as a replica, resumed "
+                    "after the GTID kept with the sink. Stopped (Ctrl-C) and started again, it goes on "
+                    "exactly where the sink is: no change is lost or applied twice.",
+        epilog="PostgreSQL needs wal_level=logical, the wal2json plugin, a user with REPLICATION "
                "(and a pg_hba.conf line for replication connections), and REPLICA IDENTITY FULL on "
-               "the job's tables (without it every update counts as changing every field).\n\n"
-               "example:\n  pruner follow examples/reference/job.yaml --plan compiled_plans/reference.plan \\\n"
-               "      --dsn postgresql://pruner@127.0.0.1:5432/shop --slot pruner_reference --sink-out sink.jsonl",
+               "the job's tables (without it every update counts as changing every field).\n"
+               "MariaDB (10.5 or newer) needs log_bin, binlog_format=ROW, binlog_row_image=FULL and "
+               "binlog_row_metadata=FULL, and a user with REPLICATION SLAVE and BINLOG MONITOR; a "
+               "server without them is refused at start, saying what to set.\n\n"
+               "examples:\n  pruner follow examples/reference/job.yaml --plan compiled_plans/reference.plan \\\n"
+               "      --dsn postgresql://pruner@127.0.0.1:5432/shop --slot pruner_reference --sink-out sink.jsonl\n"
+               "  pruner follow examples/reference/job.yaml --plan compiled_plans/reference.plan \\\n"
+               "      --source mysql://pruner:secret@127.0.0.1:3306/shop \\\n"
+               "      --sink 'postgresql://pruner@127.0.0.1:5432/search#wide.items'",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     follow.add_argument("spec", metavar="JOB.yaml", help="the job spec (its tables are the database's tables)")
     follow.add_argument("--plan", required=True, help="the plan compiled from it")
-    follow.add_argument("--dsn", required=True, help="libpq connection string or URL of the database")
-    follow.add_argument("--slot", default="pruner", help="replication slot name (created if missing; default pruner)")
+    sources = follow.add_mutually_exclusive_group(required=True)
+    sources.add_argument("--dsn", help="PostgreSQL source: libpq connection string or URL of the database")
+    sources.add_argument("--source", metavar="URL",
+                         help="the source database: postgresql://... (as --dsn) or "
+                              "mysql://USER[:PASSWORD]@HOST[:PORT]/DB for a MariaDB binlog")
+    follow.add_argument("--server-id", type=int, metavar="N",
+                        help="MariaDB: this follower's replica server id, unique among the server's "
+                             "replicas (default: one derived from --slot, the same at every start)")
+    follow.add_argument("--start-gtid", metavar="GTID",
+                        help="MariaDB: a new sink starts after this GTID (SELECT @@gtid_binlog_pos shows "
+                             "the current one); default: from the oldest binlog the server has. A sink "
+                             "with a position goes on from it")
+    follow.add_argument("--slot", default="pruner",
+                        help="PostgreSQL: the replication slot (created if missing); MariaDB: the name of the "
+                             "position kept in a PostgreSQL sink (default pruner)")
     sinks = follow.add_mutually_exclusive_group(required=True)
     sinks.add_argument("--sink-out", metavar="FILE.jsonl",
                        help="the sink: one line per source transaction (its records and changes); "
@@ -604,11 +625,16 @@ def _run_follow(args: argparse.Namespace) -> int:
     if dedup is False:
         return EXIT_USAGE
     try:
-        stats = follow(args.spec, args.plan, args.dsn, args.sink or args.sink_out, slot=args.slot, mode=args.mode,
-                       on_stale=args.on_stale, idle_exit=args.idle_exit, max_transactions=args.max_transactions,
-                       progress=None if args.quiet else sys.stderr, snapshot_every=args.snapshot_every,
-                       dedup=dedup, group_max=args.group_max, group_ms=args.group_ms)
+        stats = follow(args.spec, args.plan, args.dsn or args.source, args.sink or args.sink_out, slot=args.slot,
+                       mode=args.mode, on_stale=args.on_stale, idle_exit=args.idle_exit,
+                       max_transactions=args.max_transactions, progress=None if args.quiet else sys.stderr,
+                       snapshot_every=args.snapshot_every, dedup=dedup, group_max=args.group_max,
+                       group_ms=args.group_ms, server_id=args.server_id, start_gtid=args.start_gtid)
     except (SpecError, PlanError, StalePlanError, PluginLoadError, FollowError) as error:
+        stopped = getattr(error, "stats", None)
+        if stopped is not None and not args.quiet:
+            print(f"\n{stopped.transactions:,} transactions ({stopped.changes:,} changes) written to "
+                  f"{args.sink or args.sink_out}; at GTID {stopped.position or '(start)'}", file=sys.stderr)
         print(f"pruner follow: {error}", file=sys.stderr)
         return EXIT_ERRORS
     if not args.quiet:
@@ -621,11 +647,14 @@ def _run_follow(args: argparse.Namespace) -> int:
               f"{'run again to rebuild the state' if args.sink else 'read back'} at start"
               f"{f' (after a snapshot of {stats.snapshot_lines:,})' if stats.snapshot_lines else ''}"
               f"{f' (after the snapshot at {lsn_text(stats.snapshot_lsn)})' if stats.snapshot_lsn else ''}, "
-              f"{stats.skipped_redelivered:,} sent again and skipped; at {lsn_text(stats.end_lsn)}; "
+              f"{stats.skipped_redelivered:,} sent again and skipped; at "
+              f"{f'GTID {stats.position}' if stats.position else lsn_text(stats.end_lsn)}; "
               f"units run {run:,}, skipped {skipped:,}, {engine.dropped:,} changes dropped at the source; "
               f"{len(stats.dead_letters)} dead letters", file=sys.stderr)
         if stats.snapshot_warning:
             print(f"warning: {stats.snapshot_warning}", file=sys.stderr)
+        for warning in stats.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         if engine.dedup is not None:
             print(f"dedup: {engine.dedup.suppressed:,} of {engine.dedup.records:,} records not sent "
                   f"(nothing in them really changed), {engine.dedup.full_rows:,} sent as full rows",

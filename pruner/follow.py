@@ -26,6 +26,7 @@ Ctrl-C (SIGINT) or SIGTERM stops after the transaction in hand, with the slot wh
 """
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import json
@@ -68,6 +69,8 @@ class FollowStats:
     snapshots: int = 0             # snapshots written this run
     snapshot_warning: str | None = None
     snapshot_lsn: int = 0          # a PostgreSQL sink: the LSN of the snapshot loaded at start
+    warnings: list[str] = field(default_factory=list)
+    position: str | None = None    # a MariaDB source: the GTID the sink is at
     dead_letters: list[str] = field(default_factory=list)
     seconds: float = 0.0
     active_seconds: float = 0.0    # from the first message to the last (idle waiting left out)
@@ -132,6 +135,23 @@ def decode_change(raw: str, types: dict, stats: FollowStats) -> list:
         return []
 
 
+def decoder(source: str):
+    """The function that turns a sink line's change text back into Changes, by source kind."""
+    if source == "mysql":
+        from pruner.mysql_source import decode_binlog_change
+        return decode_binlog_change
+    return decode_change
+
+
+def check_xid(xid: Any, source: str, where: str) -> None:
+    """A sink line's or snapshot's transaction id must be of the source followed: a MariaDB GTID
+    (text) or a PostgreSQL xid (a number)."""
+    if (source == "mysql") != isinstance(xid, str):
+        other = "PostgreSQL" if source == "mysql" else "MariaDB"
+        raise FollowError(f"{where} was written following a {other} source: a sink follows one source; "
+                          "give another sink")
+
+
 def follow_engine(spec, plan, mode: str, on_stale: str, dedup: Dedup | None) -> Engine:
     """The engine a follower runs (a sink file's or a PostgreSQL table's). Dedup's ttl counts
     wall-clock seconds: the emitted values' times outlive the process in the snapshot, and a
@@ -143,9 +163,13 @@ def follow_engine(spec, plan, mode: str, on_stale: str, dedup: Dedup | None) -> 
         raise FollowError(str(error)) from None
 
 
-def snapshot_identity(plan_path: str | Path, mode: str, engine: Engine) -> dict[str, Any]:
-    """What a follower's snapshot is valid for: the plan file's digest, the mode, whether it prunes."""
-    return {"plan_sha256": file_digest(Path(plan_path).read_bytes()), "mode": mode, "prune": engine.prune}
+def snapshot_identity(plan_path: str | Path, mode: str, engine: Engine, source: str = "postgresql") -> dict[str, Any]:
+    """What a follower's snapshot is valid for: the plan file's digest, the mode, whether it
+    prunes, and the kind of source (PostgreSQL snapshots name none)."""
+    identity = {"plan_sha256": file_digest(Path(plan_path).read_bytes()), "mode": mode, "prune": engine.prune}
+    if source != "postgresql":
+        identity["source"] = source
+    return identity
 
 
 class Follower:
@@ -160,7 +184,7 @@ class Follower:
 
     def __init__(self, spec_path: str | Path, plan_path: str | Path, sink_path: str | Path,
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
-                 dedup: Dedup | None = None) -> None:
+                 dedup: Dedup | None = None, source: str = "postgresql") -> None:
         if snapshot_every < 0:
             raise ValueError("snapshot_every must be 0 (no snapshots) or more")
         self.spec = load_spec(spec_path)
@@ -171,10 +195,13 @@ class Follower:
         self.sink_path = Path(sink_path)
         self.snapshot_path = Path(str(sink_path) + ".snapshot")
         self.snapshot_every = snapshot_every
-        self.identity = snapshot_identity(plan_path, mode, self.engine)
+        self.source = source
+        self._decoder = decoder(source)
+        self.identity = snapshot_identity(plan_path, mode, self.engine, source)
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.done_lsn = 0
+        self.done_xid: Any = None       # the last transaction's id (a MariaDB source resumes after it)
         self.offset = 0                 # bytes of the sink file written (complete lines)
         self.lines = 0                  # and their number
         self._last_line_start = 0
@@ -197,10 +224,12 @@ class Follower:
             os.ftruncate(self.out.fileno(), complete)
             os.fsync(self.out.fileno())
         for entry in lines:
+            check_xid(entry.get("xid"), self.source, f"{self.sink_path} (line {self.lines + 1})")
             for raw in entry["changes"]:
                 for change in self._decode(raw):
                     self.engine.process(change)
-            self.done_lsn = max(self.done_lsn, int(entry["end_lsn"]))
+            if int(entry["end_lsn"]) >= self.done_lsn:
+                self.done_lsn, self.done_xid = int(entry["end_lsn"]), entry.get("xid")
             self.stats.replayed_transactions += 1
         if lines:
             self._last_line_start = _last_line_start(self.sink_path, complete)
@@ -231,7 +260,7 @@ class Follower:
                                            "sink file is replayed instead")
             self.engine = self._new_engine()
             return 0
-        self.done_lsn = end_lsn
+        self.done_lsn, self.done_xid = end_lsn, position.get("xid")
         self.lines = lines
         self._last_line_start = line_start
         self.stats.snapshot_lines = lines
@@ -248,7 +277,8 @@ class Follower:
                 file.seek(self._last_line_start)
                 last = file.read(self.offset - self._last_line_start)
         position = {"offset": self.offset, "line_start": self._last_line_start, "lines": self.lines,
-                    "end_lsn": self.done_lsn, "line_sha256": hashlib.sha256(last).hexdigest()}
+                    "end_lsn": self.done_lsn, "xid": self.done_xid,
+                    "line_sha256": hashlib.sha256(last).hexdigest()}
         try:
             text = snapshot.dumps(self.engine, self.identity, position)
             temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
@@ -268,12 +298,17 @@ class Follower:
         return True
 
     def _decode(self, raw: str) -> list:
-        return decode_change(raw, self.types, self.stats)
+        return self._decoder(raw, self.types, self.stats)
 
     @property
     def ack_lsn(self) -> int:
         """Where the source may drop what came before: the sink file holds every change."""
         return self.done_lsn
+
+    @property
+    def resume_xid(self) -> Any:
+        """The transaction a MariaDB source resumes after (None: the sink has none)."""
+        return self.done_xid
 
     def tick(self) -> None:
         """Called while the stream is quiet (a sink file has nothing waiting)."""
@@ -296,7 +331,7 @@ class Follower:
                 records += [{"op": r.op, "key": list(r.key), "fields": r.fields} for r in result]
         if changes:
             line = json.dumps({"end_lsn": end_lsn, "xid": xid, "records": records, "changes": changes},
-                              default=_json_default, ensure_ascii=False) + "\n"
+                              default=json_value, ensure_ascii=False) + "\n"
             self.out.write(line)
             self.out.flush()
             os.fsync(self.out.fileno())
@@ -305,7 +340,7 @@ class Follower:
             self.offset += len(line.encode("utf-8"))
             self.lines += 1
             self._since_snapshot += 1
-        self.done_lsn = end_lsn
+        self.done_lsn, self.done_xid = end_lsn, xid
         self._clean = True
         if self.snapshot_every and self._since_snapshot >= self.snapshot_every:
             self.snapshot()
@@ -360,10 +395,19 @@ def _last_line_start(path: Path, end: int) -> int:
             start = max(0, start - 65536)
 
 
-def _json_default(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A record's value that JSON has no type for, as a sink writes it: a Decimal as its exact
+    text, bytes as base64 text, a set as a sorted list, a tuple as a list, others as text."""
     if isinstance(value, Decimal):
         return str(value)                     # exact; a float would round
-    if isinstance(value, (set, frozenset, tuple)):
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, (set, frozenset)):
+        try:
+            return sorted(value)
+        except TypeError:                     # of mixed types: in an order that does not vary
+            return sorted(value, key=repr)
+    if isinstance(value, tuple):
         return list(value)
     return str(value)
 
@@ -372,11 +416,22 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
            slot: str = "pruner", mode: str = "pruned", on_stale: str = "stop",
            idle_exit: float | None = None, max_transactions: int | None = None,
            progress: IO[str] | None = None, snapshot_every: int = 1000,
-           dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0) -> FollowStats:
+           dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0,
+           server_id: int | None = None, start_gtid: str | None = None) -> FollowStats:
     """Stream the slot's changes through the job until Ctrl-C, `idle_exit` seconds without a
     message, or `max_transactions` transactions written. `sink_path` is a sink file, or a
     ``postgresql://...#schema.table`` URL (``pruner.pg_sink``: group commit by `group_max`
-    transactions and `group_ms` milliseconds)."""
+    transactions and `group_ms` milliseconds). A ``mysql://`` `dsn` follows a MariaDB binlog
+    instead (``pruner.mysql_source``; `slot` names its position, `server_id` and `start_gtid`
+    are its own)."""
+    if dsn.startswith(("mysql://", "mariadb://")):
+        from pruner.mysql_source import follow_mysql
+        return follow_mysql(spec_path, plan_path, dsn, sink_path, name=slot, server_id=server_id,
+                            start_gtid=start_gtid, mode=mode, on_stale=on_stale, idle_exit=idle_exit,
+                            max_transactions=max_transactions, progress=progress,
+                            snapshot_every=snapshot_every, dedup=dedup, group_max=group_max, group_ms=group_ms)
+    if server_id is not None or start_gtid is not None:
+        raise FollowError("--server-id and --start-gtid are for a MariaDB source (--source mysql://...)")
     try:
         import psycopg2
         import psycopg2.errors

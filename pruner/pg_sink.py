@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -36,12 +35,18 @@ from pruner.runtime.dedup import Dedup
 from pruner.runtime.engine import SinkRecord
 from pruner.spec import JobSpec
 
+RECONNECT_S = 30.0              # how long a lost sink connection is tried again before stopping
 _PG_TYPES = {"int": "bigint", "double": "double precision", "string": "text", "bool": "boolean",
              "timestamp": "timestamptz", "date": "date", "bytes": "bytea", "json": "jsonb"}
 
 
 class SinkError(Exception):
     """The sink database or table cannot be used (with why)."""
+
+
+class SinkLost(SinkError):
+    """The connection to the sink database broke (a restart, a network cut): nothing of the
+    transaction in hand is known to be committed."""
 
 
 class _Unwritable(ValueError):
@@ -80,6 +85,8 @@ def column_type(spec: JobSpec, field: str) -> str:
 
 
 def _pg_type(declared: ColumnType) -> str:
+    if declared.kind == "int" and declared.high is not None and declared.high > 2 ** 63 - 1:
+        return "numeric(20,0)"              # bigint unsigned: beyond PostgreSQL's bigint
     if declared.kind == "decimal":
         return (f"numeric({declared.precision},{declared.scale or 0})" if declared.precision is not None
                 else "numeric")
@@ -87,9 +94,8 @@ def _pg_type(declared: ColumnType) -> str:
 
 
 def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False,
-                      default=lambda v: str(v) if isinstance(v, Decimal) else list(v)
-                      if isinstance(v, (set, frozenset, tuple)) else str(v))
+    from pruner.follow import json_value
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, default=json_value)
 
 
 class PgSink:
@@ -202,11 +208,27 @@ class PgSink:
                                    (*target, snapshot_lsn, snapshot_text))
             self.connection.commit()
         except self.psycopg2.Error as error:
+            text = f"writing to {self.schema}.{self.table} failed: {str(error).strip()}"
+            if self.connection.closed or isinstance(error, (self.psycopg2.OperationalError,
+                                                            self.psycopg2.InterfaceError)):
+                raise SinkLost(text) from None
             self.connection.rollback()
-            raise SinkError(f"writing to {self.schema}.{self.table} failed: {str(error).strip()}") from None
+            raise SinkError(text) from None
         except _Unwritable as error:
             self.connection.rollback()
             raise SinkError(str(error)) from None
+
+    def reconnect(self) -> None:
+        """A new connection, the table checked again as at start (SinkError if it cannot be had)."""
+        try:
+            self.connection.close()
+        except self.psycopg2.Error:
+            pass
+        try:
+            self.connection = self.psycopg2.connect(self.dsn)
+            self._create()
+        except self.psycopg2.Error as error:
+            raise SinkLost(f"cannot connect to the sink database again: {str(error).strip()}") from None
 
     def _value(self, field: str, value: Any) -> Any:
         if value is None:
@@ -241,8 +263,9 @@ class PgFollower:
 
     def __init__(self, spec_path: str | Path, plan_path: str | Path, url: str, name: str, *,
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
-                 dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0) -> None:
-        from pruner.follow import FollowError, FollowStats, follow_engine, snapshot_identity
+                 dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0,
+                 source: str = "postgresql") -> None:
+        from pruner.follow import FollowError, FollowStats, decoder, follow_engine, snapshot_identity
         from pruner.planfile import read_plan
         from pruner.spec import load_spec
 
@@ -255,12 +278,15 @@ class PgFollower:
         plan = read_plan(plan_path)
         self.types = self.spec.types
         self.engine = follow_engine(self.spec, plan, mode, on_stale, dedup)
-        self.identity = snapshot_identity(plan_path, mode, self.engine)
+        self.identity = snapshot_identity(plan_path, mode, self.engine, source)
+        self._decoder = decoder(source)
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.snapshot_every, self.group_max, self.group_ms = snapshot_every, group_max, group_ms
+        # the checkpoint row's key: the slot's name, or mysql:NAME (a MariaDB source's positions are
+        # GTID sequence numbers, not LSNs: the two never share a row)
         try:
-            self.sink = PgSink(url, self.spec, name)
+            self.sink = PgSink(url, self.spec, name if source == "postgresql" else f"{source}:{name}")
         except SinkError as error:
             raise FollowError(str(error)) from None
         try:
@@ -268,9 +294,11 @@ class PgFollower:
                 self.sink_lsn, self.ack_lsn, text = self.sink.position()
             except SinkError as error:
                 raise FollowError(str(error)) from None
+            self.ack_xid: Any = None
             if text is not None:
                 try:
-                    _, state = snapshot.loads(text, self.identity)
+                    position, state = snapshot.loads(text, self.identity)
+                    self.ack_xid = position.get("xid")
                     snapshot.restore_engine(self.engine, state)
                 except snapshot.SnapshotError as error:
                     raise FollowError(f"the sink's snapshot cannot be used ({error}); the source no longer "
@@ -281,6 +309,7 @@ class PgFollower:
             self.sink.close()
             raise
         self.done_lsn = self.ack_lsn           # the engine holds everything up to here
+        self.done_xid = self.ack_xid
         # the sink's tables, for wal2json's filter-tables: a sink in the source database would
         # otherwise stream its own writes back
         self.own_tables = tuple(f"{_wal2json_name(self.sink.schema)}.{_wal2json_name(t)}"
@@ -295,18 +324,16 @@ class PgFollower:
     def transaction(self, end_lsn: int, xid: Any, changes: list[str]) -> bool:
         """Run one source transaction; True when its records go to the sink (False: sent again,
         or already in the sink and only run to rebuild the state)."""
-        from pruner.follow import decode_change
-
         if end_lsn <= self.done_lsn:
             self.stats.skipped_redelivered += 1
             return False
         if not changes:     # nothing of the job's (wal2json still sends begin and commit): nothing to
-            self.done_lsn = end_lsn             # write, so a sink in the source database does not
-            return False                        # feed its own commits back for ever
-        decoded = [change for raw in changes for change in decode_change(raw, self.types, self.stats)]
+            self.done_lsn, self.done_xid = end_lsn, xid     # write, so a sink in the source database
+            return False                        # does not feed its own commits back for ever
+        decoded = [change for raw in changes for change in self._decoder(raw, self.types, self.stats)]
         if not any(change.table in self.engine.tables for change in decoded):
-            self.done_lsn = end_lsn             # nothing of the job's: nothing to write (and no
-            return False                        # commit of ours to come back, even unfiltered)
+            self.done_lsn, self.done_xid = end_lsn, xid     # nothing of the job's: nothing to write (and
+            return False                        # no commit of ours to come back, even unfiltered)
         self._clean = False
         records: list[SinkRecord] = []
         for change in decoded:
@@ -316,7 +343,7 @@ class PgFollower:
                 records += result
             else:
                 self.stats.dead_letters.append(result.reason)
-        self.done_lsn = end_lsn
+        self.done_lsn, self.done_xid = end_lsn, xid
         self._clean = True
         self._since_snapshot += 1
         if end_lsn <= self.sink_lsn:           # in the sink already: its state is rebuilt, not written
@@ -332,6 +359,12 @@ class PgFollower:
             self.flush()
         return True
 
+    @property
+    def resume_xid(self) -> Any:
+        """The transaction a MariaDB source resumes after: the snapshot's (what came after it is run
+        again, and written only past the committed position)."""
+        return self.ack_xid
+
     def tick(self) -> None:
         """Called while the stream is quiet: commit a group that has waited long enough."""
         if self._group and (time.perf_counter() - self._group_started) * 1000 >= self.group_ms:
@@ -344,23 +377,47 @@ class PgFollower:
         text = None
         if force_snapshot or self._since_snapshot >= self.snapshot_every:
             try:
-                text = snapshot.dumps(self.engine, self.identity, {"end_lsn": self.done_lsn})
+                text = snapshot.dumps(self.engine, self.identity, {"end_lsn": self.done_lsn, "xid": self.done_xid})
             except snapshot.SnapshotError as error:
                 from pruner.follow import FollowError
                 raise FollowError(f"the engine's state cannot be snapshotted ({error}); a PostgreSQL sink "
                                   "needs snapshots: follow into a sink file instead") from None
         end = max(self._pending_lsn, self.sink_lsn) if self._group else self.sink_lsn
-        try:
-            self.sink.write(self._pending, end, self.done_lsn if text is not None else self.ack_lsn, text)
-        except SinkError as error:
-            from pruner.follow import FollowError
-            raise FollowError(str(error)) from None
+        self._write(end, text)
         self.sink_lsn = end
         if text is not None:
-            self.ack_lsn = self.done_lsn
+            self.ack_lsn, self.ack_xid = self.done_lsn, self.done_xid
             self._since_snapshot = 0
             self.stats.snapshots += 1
         self._pending, self._group = [], 0
+
+    def _write(self, end: int, text: str | None) -> None:
+        """The group's one transaction. A lost connection is made again (for up to RECONNECT_S);
+        a group whose commit did reach the database before the connection broke (its checkpoint
+        says so) is not written twice."""
+        from pruner.follow import FollowError
+
+        lost_at: float | None = None
+        while True:
+            try:
+                if lost_at is not None:
+                    self.sink.reconnect()
+                    committed, _, _ = self.sink.position()
+                    if committed >= end and end > self.sink_lsn:
+                        return                  # the commit went through; only its reply was lost
+                self.sink.write(self._pending, end, self.done_lsn if text is not None else self.ack_lsn, text)
+                return
+            except SinkLost as error:
+                now = time.monotonic()
+                if lost_at is None:
+                    lost_at = now
+                    self.stats.warnings.append(f"the sink database connection broke ({error}); connected again")
+                if now - lost_at >= RECONNECT_S:
+                    raise FollowError(f"{error}; the sink database did not come back within {RECONNECT_S:.0f} s. "
+                                      "Start again: the source resends what the sink does not hold") from None
+                time.sleep(0.5)
+            except SinkError as error:
+                raise FollowError(str(error)) from None
 
     def close(self) -> None:
         """A clean stop: the group committed with a snapshot of everything done."""
