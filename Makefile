@@ -92,8 +92,9 @@ bench-restart: $(STAMP)
 # stream.json) with a CDC file for `pruner replay`, reproduce.sh and README.md: copy it to
 # tests/runtime/fixtures/oracle/ to keep it as a regression example. Then `pruner follow` is
 # killed with SIGKILL SOAK_FOLLOW_KILLS times (default 40) under a live workload, with the
-# same seed, into a sink file and into a PostgreSQL table (tests/pg/test_follow_crash.py,
-# tests/pg/test_pg_sink.py; FOLLOW_KILLS, FOLLOW_SEED). Tens of minutes, niced.
+# same seed, into a sink file and into a PostgreSQL table, from PostgreSQL and from a MariaDB
+# binlog, whose run also restarts both databases under the follower (tests/pg/test_follow_crash.py,
+# tests/pg/test_pg_sink.py, tests/mysql/test_binlog.py; FOLLOW_KILLS, FOLLOW_SEED). Niced.
 SOAK_EXAMPLES ?= 1100
 SOAK_FOLLOW_KILLS ?= 40
 SOAK_FAILURES := build/soak-failures
@@ -117,7 +118,8 @@ soak: $(STAMP) pg-deps mariadb-deps
 	    tests/cdc/test_fuzz.py::test_bad_lines_are_dead_letters_and_good_lines_decode_as_alone \
 	    tests/cdc/test_fast_paths.py \
 	    && CI= FOLLOW_KILLS=$(SOAK_FOLLOW_KILLS) FOLLOW_SEED=$$seed nice $(BIN)/python -m pytest -q -s \
-	    tests/pg/test_follow_crash.py tests/pg/test_pg_sink.py::test_sigkill_at_random_moments_leaves_the_table_exact; \
+	    tests/pg/test_follow_crash.py tests/pg/test_pg_sink.py::test_sigkill_at_random_moments_leaves_the_table_exact \
+	    tests/mysql/test_binlog.py::test_sigkills_and_database_restarts_leave_the_table_exact; \
 	status=$$?; \
 	echo "soak: seed $$seed, $$total examples, $$(($$(date +%s) - start)) s, pytest exit status $$status"; \
 	kept=$$(find $(SOAK_FAILURES) -mindepth 1 -maxdepth 1 -type d -newer $(SOAK_FAILURES)/.started); \

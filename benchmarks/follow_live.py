@@ -2,6 +2,7 @@
 
     python benchmarks/follow_live.py [--updates 3000] [--items 100] [--profile daily] [--repeat 3]
                                      [--sink file|postgresql [--group-max N] [--group-ms MS]]
+                                     [--source postgresql|mysql]
 
 Starts a throwaway PostgreSQL 15 (tests/pg/server.py), creates the ecommerce tables with
 REPLICA IDENTITY FULL, and writes a seeded generated stream into them as SQL (one transaction
@@ -10,6 +11,10 @@ follows one with `pruner follow` logic (wal2json -> engine -> fsynced sink file)
 or the full mode, alternating. It reports changes/s from the first message to the last
 (streaming, decoding, the engine, the sink writes), CPU seconds, and checks that both sinks
 are equal (the clock-stamped fields aside). Medians of --repeat.
+
+With ``--source mysql`` the same stream goes into a throwaway MariaDB 10.11 (tests/mysql/
+server.py) instead, one autocommitted statement per change, and each run reads its binlog from
+the GTID before the stream (``pruner follow --source mysql://...``).
 """
 from __future__ import annotations
 
@@ -85,6 +90,51 @@ def load_stream(dsn: str, changes: list[Change], slots: list[str]) -> None:
     connection.close()
 
 
+def _mysql_type(value) -> str:
+    if isinstance(value, bool):
+        return "tinyint(1)"
+    if isinstance(value, int):
+        return "bigint"
+    if isinstance(value, float):
+        return "double"
+    return "text"
+
+
+def load_stream_mysql(server, changes: list[Change]) -> str:
+    """The stream written into MariaDB's `shop` database; the GTID before its first change."""
+    spec = load_spec(JOB)
+    keys = {t.name: t.primary_key for t in (*spec.sources, *spec.dimensions)}
+    columns: dict[str, dict[str, str]] = {}
+    for change in changes:
+        for image in (change.before, change.after):
+            for name, value in (image or {}).items():
+                if value is not None:
+                    columns.setdefault(change.table, {}).setdefault(name, _mysql_type(value))
+    connection = server.connect()
+    cursor = connection.cursor()
+    for table, cols in columns.items():
+        body = ", ".join(f"`{n}` {'varchar(191)' if t == 'text' and n in keys[table] else t}"
+                         for n, t in cols.items())          # a text key needs a length
+        cursor.execute(f"CREATE TABLE {table} ({body}, PRIMARY KEY ({', '.join(keys[table])}))")
+    start = server.gtid()
+    for change in changes:
+        table, pk = change.table, keys[change.table]
+        where = " AND ".join(f"`{k}` = %s" for k in pk)
+        if change.kind in (INSERT, SNAPSHOT):
+            row = {k: v for k, v in change.after.items() if k in columns[table]}
+            cursor.execute(f"INSERT IGNORE INTO {table} ({', '.join('`' + k + '`' for k in row)}) "
+                           f"VALUES ({', '.join(['%s'] * len(row))})", list(row.values()))
+        elif change.kind == UPDATE and change.changed:
+            sets = [k for k in sorted(change.changed) if k in columns[table]]
+            if sets:
+                cursor.execute(f"UPDATE {table} SET {', '.join('`' + k + '` = %s' for k in sets)} WHERE {where}",
+                               [change.after[k] for k in sets] + [change.before[k] for k in pk])
+        elif change.kind == DELETE:
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", [change.before[k] for k in pk])
+    connection.close()
+    return start
+
+
 def _rows(sink, spec) -> list[dict]:
     """The sink's rows (a file's, or a PostgreSQL table's), clock fields aside, as JSON values."""
     if isinstance(sink, Path):
@@ -108,17 +158,25 @@ def main() -> None:
                              "the same server (group commit: --group-max, --group-ms)")
     parser.add_argument("--group-max", type=int, default=100)
     parser.add_argument("--group-ms", type=float, default=200.0)
+    parser.add_argument("--source", choices=("postgresql", "mysql"), default="postgresql",
+                        help="the source database: PostgreSQL (wal2json) or a MariaDB binlog")
     args = parser.parse_args()
     buffer = io.StringIO()
     generator().generate(buffer, profile=args.profile, seed=11, updates=args.updates, items=args.items)
     changes = [c for c in decode(buffer.getvalue().splitlines(), "debezium-json") if isinstance(c, Change)]
     spec = load_spec(JOB)
     results: dict[str, list] = {"pruned": [], "full": []}
+    mariadb = None
     with PgServer() as pg, tempfile.TemporaryDirectory(prefix="follow-live-") as tmp:
         start = time.perf_counter()
         slots = [f"{mode}_{r}" for r in range(args.repeat) for mode in ("pruned", "full")]
-        load_stream(pg.dsn, changes, slots)
-        print(f"{len(changes):,} changes written to PostgreSQL in {time.perf_counter() - start:.1f} s",
+        if args.source == "mysql":
+            from tests.mysql.server import MariaDbServer
+            mariadb = MariaDbServer().start()
+            start_gtid = load_stream_mysql(mariadb, changes)
+        else:
+            load_stream(pg.dsn, changes, slots)
+        print(f"{len(changes):,} changes written to {args.source} in {time.perf_counter() - start:.1f} s",
               file=sys.stderr)
         sinks = {}
         sink_dsn = pg.dsn
@@ -133,13 +191,20 @@ def main() -> None:
                 name = f"{mode}_{r}"                  # each run reads its own slot: same changes
                 sink = f"{sink_dsn}#{name}.items_index" if args.sink == "postgresql" else Path(tmp) / f"{name}.jsonl"
                 cpu = time.process_time()
-                stats = follow(JOB, PLAN, pg.dsn, sink, slot=name, mode=mode, idle_exit=2.0,
-                               group_max=args.group_max, group_ms=args.group_ms)
+                if mariadb is not None:
+                    stats = follow(JOB, PLAN, mariadb.url, sink, slot=name, mode=mode, idle_exit=2.0,
+                                   group_max=args.group_max, group_ms=args.group_ms, start_gtid=start_gtid)
+                else:
+                    stats = follow(JOB, PLAN, pg.dsn, sink, slot=name, mode=mode, idle_exit=2.0,
+                                   group_max=args.group_max, group_ms=args.group_ms)
                 cpu = time.process_time() - cpu
                 results[mode].append((stats, cpu))
                 sinks[mode] = sink
         same = _rows(sinks["pruned"], spec) == _rows(sinks["full"], spec)
-    print(f"\n{args.profile}: {len(changes):,} changes, one transaction each, sink: {args.sink}\n")
+        if mariadb is not None:
+            mariadb.stop()
+    print(f"\n{args.profile}: {len(changes):,} changes, one transaction each, source: {args.source}, "
+          f"sink: {args.sink}\n")
     print("| mode | changes/s (median) | CPU s | units run | units skipped | dropped at the source |")
     print("|---|---:|---:|---:|---:|---:|")
     for mode, runs in results.items():

@@ -1,6 +1,6 @@
 """Restart time of `pruner follow` after N transactions: from a snapshot, and replaying the sink.
 
-    python benchmarks/follow_restart.py [--sizes 1000 10000] [--every 1000] [--repeats 3]
+    python benchmarks/follow_restart.py [--sizes 1000 10000] [--every 1000] [--repeats 3] [--sink file|postgresql]
 
 The follower is fed N seeded transactions over the reference job's tables (wal2json texts,
 as the replication loop hands them over; no server), then EVERY/2 more, so that it stops half
@@ -8,6 +8,11 @@ way between two snapshots, as a crash would stop it (no snapshot at the stop), a
 again: the time of ``Follower(...)`` (reading the snapshot and the sink lines after it,
 replaying them) with snapshots every EVERY transactions, and with none (the whole sink file
 replayed). Medians of REPEATS starts, one process.
+
+``--sink postgresql``: the same into a PostgreSQL table (a throwaway server, tests/pg/server.py;
+groups of 100): the restart is ``PgFollower(...)`` (reading the snapshot from the checkpoint
+row, checking the table) plus running again the transactions after the snapshot, which the
+source sends again (not written: the table has them). A PostgreSQL sink always snapshots.
 """
 from __future__ import annotations
 
@@ -96,12 +101,46 @@ def restart_seconds(folder: Path, n: int, every: int, repeats: int) -> tuple[flo
     return statistics.median(times), replayed
 
 
+def restart_seconds_pg(url: str, n: int, every: int, repeats: int) -> tuple[float, int]:
+    """The same into a PostgreSQL table (`url`); (median seconds, transactions run again)."""
+    from pruner.pg_sink import PgFollower
+
+    transactions = workload(7, n, items_max=200)
+    name = f"r{n}_{every}"
+    follower = PgFollower(JOB, PLAN, url, name, snapshot_every=every)
+    for i, changes in enumerate(transactions):
+        follower.transaction(1 + i, i, changes)
+    follower.flush()                          # the last group committed; then a crash (no snapshot)
+    follower.release()
+    times, rerun = [], 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        again = PgFollower(JOB, PLAN, url, name, snapshot_every=every)
+        for i in range(again.ack_lsn, n):     # what the source sends again after the snapshot
+            again.transaction(1 + i, i, transactions[i])
+        times.append(time.perf_counter() - start)
+        rerun = again.stats.replayed_transactions
+        again.release()
+    return statistics.median(times), rerun
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--every", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--sink", choices=("file", "postgresql"), default="file")
     args = parser.parse_args()
+    if args.sink == "postgresql":
+        from tests.pg.server import PgServer
+        print(f"| transactions followed | restart, snapshot every {args.every} (PostgreSQL table) | transactions run again |")
+        print("|---:|---:|---:|")
+        with PgServer() as pg:
+            for n in args.sizes:
+                total = n + args.every // 2
+                seconds, rerun = restart_seconds_pg(f"{pg.dsn}#restart.items_{n}", total, args.every, args.repeats)
+                print(f"| {total:,} | {seconds * 1000:.0f} ms | {rerun:,} |")
+        return
     print("| transactions followed | restart, snapshot every %d | lines replayed | restart, no snapshots | lines replayed |"
           % args.every)
     print("|---:|---:|---:|---:|---:|")

@@ -14,7 +14,10 @@ GTIDs (``domain-server-sequence``) are the position.
 
 Transactions: each GTID of the job's database is one source transaction; its row events of the
 job's tables become changes (other tables and databases are not decoded), its commit (an XID, or
-``COMMIT`` for a non-transactional table) applies it. Values are the server's, exactly:
+``COMMIT`` or ``ROLLBACK`` for non-transactional tables, whose rows stay changed) applies it.
+An XA transaction's rows are applied at its ``XA COMMIT`` (never at ``XA ROLLBACK``); one that
+was prepared before the sink's position is not known to the follower, and its ``XA COMMIT``
+stops it with a clear message. Values are the server's, exactly:
 
     DECIMAL            Decimal            DATETIME           datetime, as written (no zone)
     TIMESTAMP          datetime, UTC      DATE / TIME        date / timedelta
@@ -350,6 +353,17 @@ def new_column_warning(table: str, column: str) -> str:
             "list it in the spec and recompile (pruner compile)")
 
 
+_XA_ID = re.compile(r"^XA\s+(?:COMMIT|ROLLBACK)\s+X'([0-9A-Fa-f]*)'\s*,\s*X'([0-9A-Fa-f]*)'\s*,\s*(\d+)", re.I)
+
+
+def _xa_key(query: str) -> tuple | None:
+    """(format id, gtrid, bqual) of an ``XA COMMIT X'..',X'..',N`` as the binlog writes it."""
+    found = _XA_ID.match(query.strip())
+    if found is None:
+        return None
+    return int(found.group(3)), bytes.fromhex(found.group(1)), bytes.fromhex(found.group(2))
+
+
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= 120 else text[:117] + "..."
@@ -378,12 +392,13 @@ class BinlogReader:
         self.warnings: list[str] = []
         self._warned: set[str] = set()
         self._columns: dict[str, tuple[str, ...]] = {}      # job table -> the columns its rows had
+        self._prepared: dict[tuple, list[str]] = {}         # XA prepared, not yet ended: its changes
         self.stream: Any = None
 
     def _open(self) -> None:
         from pymysqlreplication import BinLogStreamReader
         from pymysqlreplication.event import (HeartbeatLogEvent, MariadbGtidEvent, QueryEvent, RotateEvent,
-                                              XidEvent)
+                                              XAPrepareEvent, XidEvent)
         from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
 
         logging.getLogger("pymysqlreplication").setLevel(logging.ERROR)     # its reconnects: reported here
@@ -392,7 +407,7 @@ class BinlogReader:
             auto_position=self.after, only_schemas=[self.source.database], only_tables=list(self.fields),
             slave_heartbeat=HEARTBEAT_S,
             only_events=[MariadbGtidEvent, QueryEvent, XidEvent, WriteRowsEvent, UpdateRowsEvent,
-                         DeleteRowsEvent, HeartbeatLogEvent, RotateEvent],
+                         DeleteRowsEvent, HeartbeatLogEvent, RotateEvent, XAPrepareEvent],
             resume_stream=True, freeze_schema=True)
 
     def close(self) -> None:
@@ -417,7 +432,7 @@ class BinlogReader:
     def events(self, stopping: list) -> Iterator[tuple[str, Any]]:
         """("heartbeat", None), ("transaction", _Transaction) or ("stop", (gtid, why))."""
         import pymysql
-        from pymysqlreplication.event import HeartbeatLogEvent, MariadbGtidEvent, QueryEvent, XidEvent
+        from pymysqlreplication.event import HeartbeatLogEvent, MariadbGtidEvent, QueryEvent, XAPrepareEvent, XidEvent
 
         lost_at: float | None = None
         while not stopping:
@@ -443,14 +458,39 @@ class BinlogReader:
                     elif isinstance(event, XidEvent):
                         yield "transaction", current
                         current = None
+                    elif isinstance(event, XAPrepareEvent):
+                        # XA PREPARE: the rows wait for XA COMMIT (applied then) or XA ROLLBACK
+                        if not event.one_phase:
+                            self._prepared[(event.xid_format_id, event.xid_gtrid, event.xid_bqual)] = current.changes
+                            current.changes = []
+                        yield "transaction", current
+                        current = None
                     elif isinstance(event, QueryEvent):
                         query = event.query if isinstance(event.query, str) else event.query.decode("utf-8", "replace")
-                        word = query.strip().upper()
-                        if word in ("COMMIT", "COMMIT;"):
+                        word = query.strip().rstrip(";").strip().upper()
+                        # a ROLLBACK in the binlog ends a transaction whose logged rows are of
+                        # non-transactional tables: they stay changed, so it applies like a commit
+                        if word in ("COMMIT", "ROLLBACK"):
                             yield "transaction", current
                             current = None
                             continue
-                        if word.startswith(("BEGIN", "SAVEPOINT", "ROLLBACK TO", "RELEASE SAVEPOINT")):
+                        if word.startswith(("BEGIN", "SAVEPOINT", "ROLLBACK TO", "RELEASE SAVEPOINT", "XA END",
+                                            "XA START", "XA BEGIN")):
+                            continue
+                        if word.startswith(("XA COMMIT", "XA ROLLBACK")):
+                            key = _xa_key(query)
+                            changes = self._prepared.pop(key, None) if key is not None else None
+                            if changes is None:
+                                yield "stop", (current.gtid, f"{_short(query)} ends an XA transaction prepared "
+                                                             "before this follower's position (or one it could not "
+                                                             "read): whether it changed the job's tables is not "
+                                                             "known here. Follow into a new sink from a GTID before "
+                                                             "its XA PREPARE (--start-gtid)")
+                                return
+                            if word.startswith("XA COMMIT") and changes:
+                                current.changes += changes
+                            yield "transaction", current
+                            current = None
                             continue
                         default = event.schema.decode("utf-8", "replace") if isinstance(event.schema, bytes) \
                             else event.schema

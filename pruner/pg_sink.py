@@ -280,6 +280,7 @@ class PgFollower:
         self.engine = follow_engine(self.spec, plan, mode, on_stale, dedup)
         self.identity = snapshot_identity(plan_path, mode, self.engine, source)
         self._decoder = decoder(source)
+        self.source = source
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.snapshot_every, self.group_max, self.group_ms = snapshot_every, group_max, group_ms
@@ -375,7 +376,10 @@ class PgFollower:
         if not self._group and not (force_snapshot and self._since_snapshot):
             return
         text = None
-        if force_snapshot or self._since_snapshot >= self.snapshot_every:
+        # a MariaDB source's position lives in the snapshot (the binlog is not kept for us): the
+        # first group carries one, so a restart never starts again from --start-gtid
+        first = self.source != "postgresql" and self.ack_xid is None
+        if force_snapshot or first or self._since_snapshot >= self.snapshot_every:
             try:
                 text = snapshot.dumps(self.engine, self.identity, {"end_lsn": self.done_lsn, "xid": self.done_xid})
             except snapshot.SnapshotError as error:

@@ -41,8 +41,11 @@ class MariaDbServer:
 
     def _as_user(self) -> dict:
         """Popen arguments that run the server as `mysql` (itself, not under runuser: a SIGKILL
-        must reach mariadbd)."""
-        return {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
+        must reach mariadbd), with its temp files in its own folder (TMPDIR may be a folder of
+        the test process's that `mysql` cannot write: the Flink tests set one)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MYSQL", "MARIADB"))}
+        env["TMPDIR"] = str(self.root)
+        return {"env": env, **({"user": self.user, "group": self.user, "extra_groups": []} if self.user else {})}
 
     def start(self, row_image: str = "FULL", metadata: str = "FULL", binlog_format: str = "ROW") -> MariaDbServer:
         if not MARIADBD.exists() or not Path(INSTALL_DB).exists():
@@ -53,7 +56,8 @@ class MariaDbServer:
             entry = pwd.getpwnam(self.user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
         done = subprocess.run([INSTALL_DB, "--no-defaults", f"--datadir={self.root / 'data'}",
-                               "--auth-root-authentication-method=normal", "--skip-test-db"],
+                               "--auth-root-authentication-method=normal", "--skip-test-db",
+                               f"--tmpdir={self.root}"],
                               capture_output=True, text=True, cwd=self.root, **self._as_user())
         if done.returncode != 0:
             raise RuntimeError(f"mariadb-install-db failed: {done.stdout}{done.stderr}")
@@ -72,7 +76,7 @@ class MariaDbServer:
         log = self.root / "error.log"
         self.process = subprocess.Popen([
             str(MARIADBD), "--no-defaults", f"--datadir={self.root / 'data'}", f"--port={self.port}",
-            "--bind-address=127.0.0.1", f"--socket={self.socket}", f"--pid-file={self.root / 'mysqld.pid'}",
+            "--bind-address=127.0.0.1", f"--socket={self.socket}", f"--tmpdir={self.root}", f"--pid-file={self.root / 'mysqld.pid'}",
             f"--log-bin={self.root / 'data' / 'binlog'}", "--server-id=1", f"--log-error={log}",
             "--innodb-buffer-pool-size=16M", "--skip-name-resolve", "--character-set-server=utf8mb4",
             "--collation-server=utf8mb4_unicode_ci", "--innodb-flush-log-at-trx-commit=2",

@@ -486,3 +486,50 @@ def test_sigkills_and_database_restarts_leave_the_table_exact(mariadb, pg, tmp_p
     follow(JOB, PLAN, url, tmp_path / "full.jsonl", mode="full", start_gtid=start, idle_exit=1.0)
     assert _rows(table) == _file_rows(tmp_path / "full.jsonl") == _json(_batch(url))
     print(f"seed {seed}: {parts} kills, a source restart and a sink restart under a running follower")
+
+
+def test_the_grants_the_readme_gives_are_enough(mariadb, tmp_path: Path) -> None:
+    url = _db(mariadb)
+    start = mariadb.gtid()
+    mariadb.sql("CREATE USER IF NOT EXISTS 'limited'@'%' IDENTIFIED BY 's3cret'",
+                "GRANT REPLICATION SLAVE, BINLOG MONITOR, SELECT ON *.* TO 'limited'@'%'")
+    _run(url, [["INSERT INTO sellers VALUES (1, 'c')", "INSERT INTO items (id, a, b) VALUES (1, 'x', 1)"]])
+    limited = url.replace("mysql://pruner@", "mysql://limited:s3cret@")
+    stats = follow(JOB, PLAN, limited, tmp_path / "s.jsonl", start_gtid=start, idle_exit=1.0)
+    assert stats.transactions == 1 and _file_rows(tmp_path / "s.jsonl") == _json(_batch(url))
+
+
+def test_xa_transactions_apply_at_commit_and_not_at_rollback(mariadb, tmp_path: Path) -> None:
+    import pymysql
+    url = _db(mariadb)
+    start = mariadb.gtid()
+    source = parse_source_url(url)
+    connection = pymysql.connect(**source.settings, database=source.database, autocommit=True)
+    other = pymysql.connect(**source.settings, database=source.database, autocommit=True)
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO sellers VALUES (1, 'c')")
+        for xid, end, a in (("x1", "COMMIT", "kept"), ("x2", "ROLLBACK", "gone")):
+            cursor.execute(f"XA START '{xid}'")
+            cursor.execute(f"INSERT INTO items (id, a, b) VALUES ({len(xid) + (end == 'ROLLBACK')}, '{a}', 1)")
+            cursor.execute(f"XA END '{xid}'")
+            cursor.execute(f"XA PREPARE '{xid}'")
+            other.cursor().execute(f"INSERT INTO items (id, a, b) VALUES ({5 + len(xid) + (end == 'ROLLBACK')}, 'between', 1)")
+            cursor.execute(f"XA {end} '{xid}'")
+        cursor.execute("XA START 'x3'")
+        cursor.execute("UPDATE items SET a = 'one phase' WHERE id = 2")
+        cursor.execute("XA END 'x3'")
+        cursor.execute("XA COMMIT 'x3' ONE PHASE")
+    connection.close()
+    other.close()
+    sink = tmp_path / "s.jsonl"
+    follow(JOB, PLAN, url, sink, start_gtid=start, idle_exit=1.0)
+    assert _file_rows(sink) == _json(_batch(url))
+    assert [(r["id"], r["a"]) for r in _file_rows(sink)] == [(2, "one phase"), (7, "between"), (8, "between")]
+    # started between an XA PREPARE and its XA COMMIT: its rows are not known here, so it stops
+    mariadb.sql("XA START 'x4'", "INSERT INTO items (id, a, b) VALUES (9, 'late', 1)", "XA END 'x4'",
+                "XA PREPARE 'x4'", database=source.database)
+    _run(url, [["INSERT INTO items (id, a, b) VALUES (10, 'after', 1)"]])   # the sink's position passes it
+    follow(JOB, PLAN, url, sink, idle_exit=1.0)
+    mariadb.sql("XA COMMIT 'x4'")
+    with pytest.raises(FollowError, match="prepared before this follower's position"):
+        follow(JOB, PLAN, url, sink, idle_exit=1.0)
