@@ -35,6 +35,7 @@ import select
 import signal
 import time
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -163,13 +164,28 @@ def follow_engine(spec, plan, mode: str, on_stale: str, dedup: Dedup | None) -> 
         raise FollowError(str(error)) from None
 
 
-def snapshot_identity(plan_path: str | Path, mode: str, engine: Engine, source: str = "postgresql") -> dict[str, Any]:
+def snapshot_identity(plan_path: str | Path, mode: str, engine: Engine, source: str = "postgresql",
+                      database: str | None = None) -> dict[str, Any]:
     """What a follower's snapshot is valid for: the plan file's digest, the mode, whether it
-    prunes, and the kind of source (PostgreSQL snapshots name none)."""
+    prunes, and the kind of source and its database (PostgreSQL snapshots name neither)."""
     identity = {"plan_sha256": file_digest(Path(plan_path).read_bytes()), "mode": mode, "prune": engine.prune}
     if source != "postgresql":
         identity["source"] = source
+        identity["database"] = database
     return identity
+
+
+def check_database(entry: dict[str, Any], database: str | None, where: str) -> None:
+    """A MariaDB sink line's changes must be of the database followed."""
+    if database is None or not entry["changes"]:
+        return
+    try:
+        found = json.loads(entry["changes"][0]).get("database")
+    except (ValueError, AttributeError):
+        found = None
+    if found != database:
+        raise FollowError(f"{where} was written following database {found!r}, not {database!r}: a sink follows "
+                          "one source; give another sink")
 
 
 class Follower:
@@ -184,7 +200,7 @@ class Follower:
 
     def __init__(self, spec_path: str | Path, plan_path: str | Path, sink_path: str | Path,
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
-                 dedup: Dedup | None = None, source: str = "postgresql") -> None:
+                 dedup: Dedup | None = None, source: str = "postgresql", database: str | None = None) -> None:
         if snapshot_every < 0:
             raise ValueError("snapshot_every must be 0 (no snapshots) or more")
         self.spec = load_spec(spec_path)
@@ -195,9 +211,9 @@ class Follower:
         self.sink_path = Path(sink_path)
         self.snapshot_path = Path(str(sink_path) + ".snapshot")
         self.snapshot_every = snapshot_every
-        self.source = source
+        self.source, self.database = source, database
         self._decoder = decoder(source)
-        self.identity = snapshot_identity(plan_path, mode, self.engine, source)
+        self.identity = snapshot_identity(plan_path, mode, self.engine, source, database)
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.done_lsn = 0
@@ -225,6 +241,7 @@ class Follower:
             os.fsync(self.out.fileno())
         for entry in lines:
             check_xid(entry.get("xid"), self.source, f"{self.sink_path} (line {self.lines + 1})")
+            check_database(entry, self.database, f"{self.sink_path} (line {self.lines + 1})")
             for raw in entry["changes"]:
                 for change in self._decode(raw):
                     self.engine.process(change)
@@ -397,7 +414,8 @@ def _last_line_start(path: Path, end: int) -> int:
 
 def json_value(value: Any) -> Any:
     """A record's value that JSON has no type for, as a sink writes it: a Decimal as its exact
-    text, bytes as base64 text, a set as a sorted list, a tuple as a list, others as text."""
+    text, bytes as base64 text, a set as a sorted list, a tuple as a list, a timedelta as a
+    MySQL TIME's text, others as text."""
     if isinstance(value, Decimal):
         return str(value)                     # exact; a float would round
     if isinstance(value, (bytes, bytearray, memoryview)):
@@ -409,6 +427,11 @@ def json_value(value: Any) -> Any:
             return sorted(value, key=repr)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, timedelta):          # a MySQL TIME: [-]H:MM:SS[.ffffff], hours past 24
+        sign, span = ("-", -value) if value < timedelta(0) else ("", value)
+        hours, rest = divmod(span.days * 86400 + span.seconds, 3600)
+        text = f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+        return text + f".{span.microseconds:06d}" if span.microseconds else text
     return str(value)
 
 
@@ -432,6 +455,10 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
                             snapshot_every=snapshot_every, dedup=dedup, group_max=group_max, group_ms=group_ms)
     if server_id is not None or start_gtid is not None:
         raise FollowError("--server-id and --start-gtid are for a MariaDB source (--source mysql://...)")
+    scheme = dsn.split("://", 1)[0] if "://" in dsn else None
+    if scheme is not None and scheme not in ("postgresql", "postgres"):
+        raise FollowError(f"a {scheme}:// source cannot be followed: a source is postgresql://... (or a "
+                          "libpq connection string) or mysql://... (MariaDB)")
     try:
         import psycopg2
         import psycopg2.errors

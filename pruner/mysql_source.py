@@ -68,6 +68,8 @@ from pruner.cdc.model import DELETE, INSERT, TRUNCATE, UPDATE, DIFF, Change
 from pruner.cdc.types import ColumnType, coerce_value
 from pruner.runtime import snapshot
 
+_RECOMPILE = (" The sink is whole up to the transaction before it. Change the job spec (and its Processors) "
+              "for the new schema, recompile (pruner compile), and start again: it goes on from this statement")
 HEARTBEAT_S = 0.5               # the server sends one when the binlog is quiet this long
 RECONNECT_S = 30.0              # how long a lost source connection is tried again before stopping
 _LOST = (0, 2003, 2006, 2013, 2055)   # client errors of a connection lost or refused: try again
@@ -97,6 +99,9 @@ def parse_source_url(url: str) -> MysqlSource:
     database = unquote(parts.path.lstrip("/"))
     if parts.scheme not in ("mysql", "mariadb") or not parts.hostname or not database or "/" in database:
         raise _follow_error(f"--source {url!r}: expected mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+    if parts.query or parts.fragment:
+        raise _follow_error(f"--source {url!r}: options after ? or # are not read; give "
+                            "mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
     try:
         port = parts.port or 3306
     except ValueError:
@@ -124,9 +129,9 @@ def default_server_id(name: str) -> int:
 _REQUIRED = (("binlog_format", "ROW"), ("binlog_row_image", "FULL"), ("binlog_row_metadata", "FULL"))
 
 
-def check_server(source: MysqlSource, tables: list[str]) -> list[str]:
-    """Refuse a server that cannot be followed (with the fix); the job's tables it lacks (a warning
-    each, since a table may be created later)."""
+def check_server(source: MysqlSource, tables: list[str], server_id: int) -> list[str]:
+    """Refuse a server that cannot be followed (with the fix), or whose own server id is
+    `server_id`; the job's tables it lacks (a warning each, since a table may be created later)."""
     import pymysql
 
     try:
@@ -135,8 +140,11 @@ def check_server(source: MysqlSource, tables: list[str]) -> list[str]:
         raise _follow_error(f"cannot connect to {source.shown}: {_pymysql_text(error)}") from None
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT VERSION(), @@log_bin")
-            version, log_bin = cursor.fetchone()
+            cursor.execute("SELECT VERSION(), @@log_bin, @@server_id")
+            version, log_bin, own_id = cursor.fetchone()
+            if int(own_id) == server_id:
+                raise _follow_error(f"--server-id {server_id} is the server's own id: give this follower an id no "
+                                    "other server or replica uses")
             if "mariadb" not in str(version).lower():
                 raise _follow_error(f"{source.shown} is {version}, not MariaDB: `pruner follow` reads MariaDB's "
                                     "binlog (its GTIDs are the position)")
@@ -217,6 +225,9 @@ def _typed(row: dict | None, columns: dict[str, ColumnType], table: str) -> dict
                 raise BadMessage(f"table {table!r}, field {name!r}: expected JSON text ({error})") from None
         if column.kind == "bool" and type(value) is int and value in (0, 1):     # MySQL's BOOLEAN: tinyint(1)
             out[name] = bool(value)
+            continue
+        if column.kind == "bytes" and isinstance(value, str):     # an empty BLOB, or text declared bytes
+            out[name] = value.encode("utf-8")
             continue
         try:
             out[name] = coerce_value(value, column)
@@ -404,11 +415,13 @@ class BinlogReader:
         logging.getLogger("pymysqlreplication").setLevel(logging.ERROR)     # its reconnects: reported here
         self.stream = BinLogStreamReader(
             dict(self.source.settings), server_id=self.server_id, is_mariadb=True, blocking=True,
-            auto_position=self.after, only_schemas=[self.source.database], only_tables=list(self.fields),
-            slave_heartbeat=HEARTBEAT_S,
+            # no only_schemas/only_tables: the library would then skip the table maps of other
+            # tables, and a table id the server reuses (after a restart) would still name a job
+            # table. Rows are decoded lazily, and only the job tables' are read (_rows).
+            auto_position=self.after, slave_heartbeat=HEARTBEAT_S,
             only_events=[MariadbGtidEvent, QueryEvent, XidEvent, WriteRowsEvent, UpdateRowsEvent,
                          DeleteRowsEvent, HeartbeatLogEvent, RotateEvent, XAPrepareEvent],
-            resume_stream=True, freeze_schema=True)
+            resume_stream=True)     # not freeze_schema: a table id reused after a restart must be read again
 
     def close(self) -> None:
         if self.stream is not None:
@@ -449,7 +462,9 @@ class BinlogReader:
                             self.domain = event.domain_id
                         elif event.domain_id != self.domain:
                             yield "stop", (event.gtid, f"it is of GTID domain {event.domain_id}, and this "
-                                                       f"follower follows domain {self.domain} only")
+                                                       f"follower follows domain {self.domain} only (the domain "
+                                                       "of --start-gtid or of the sink's position); a sink "
+                                                       "follows one domain")
                             return
                         current = _Transaction(event.gtid, event.gtid_seq_no, ts=event.timestamp * 1000 or None,
                                                standalone=bool(event.flags & 1))    # FL_STANDALONE
@@ -496,7 +511,7 @@ class BinlogReader:
                             else event.schema
                         ddl = read_ddl(query, default or None, self.source.database, self.fields)
                         if ddl.stop:
-                            yield "stop", (current.gtid, f"{ddl.stop} ({_short(query)})")
+                            yield "stop", (current.gtid, f"{ddl.stop} ({_short(query)}).{_RECOMPILE}")
                             return
                         for warning in ddl.warnings:
                             self._warn(warning)
@@ -509,7 +524,7 @@ class BinlogReader:
                     else:
                         why = self._rows(event, current)
                         if why:
-                            yield "stop", (current.gtid, why)
+                            yield "stop", (current.gtid, why + _RECOMPILE)
                             return
             except (pymysql.err.Error, ConnectionError, OSError) as error:
                 self.close()
@@ -517,7 +532,8 @@ class BinlogReader:
                 if isinstance(error, pymysql.err.Error) and code not in _LOST:
                     raise _follow_error(f"cannot read the binlog of {self.source.shown} after GTID "
                                         f"{self.after or '(the start)'}: {_pymysql_text(error)} (a GTID the "
-                                        "server has purged from its binlog cannot be followed on from)") from None
+                                        "server has purged from its binlog, or one it has not written yet, cannot "
+                                        "be followed on from; SELECT @@gtid_binlog_pos shows where it is)") from None
                 now = time.monotonic()
                 lost_at = lost_at or now
                 if now - lost_at >= RECONNECT_S or stopping:
@@ -532,6 +548,20 @@ class BinlogReader:
             if not stopping:            # a blocking stream ended: the server closed it
                 self.close()
 
+    def _values(self, table: str, values: dict, none_sources: dict | None) -> dict:
+        """A row image with what the library read as None but is not NULL put right: an empty SET
+        is an empty set; a zero or partial date (allowed under a lax sql_mode) cannot be read
+        from the binlog, so it stays None, with a warning."""
+        if not none_sources:
+            return values
+        for name, why in none_sources.items():
+            if why == "empty set":
+                values = {**values, name: set()}
+            elif why.startswith("out of"):
+                self._warn(f"{table}.{name} holds a zero or partial date (allowed under a lax sql_mode), which "
+                           "the binlog reader cannot read: the job gets None for it")
+        return values
+
     def _rows(self, event: Any, current: _Transaction) -> str | None:
         """Append a row event's changes to `current`; why to stop, if a read column vanished."""
         from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent
@@ -542,13 +572,13 @@ class BinlogReader:
         columns = tuple(c.name for c in event.columns)
         if any(name is None for name in columns):
             return (f"the row events of {table} carry no column names: the server writes them with "
-                    "binlog_row_metadata=FULL only (SET GLOBAL binlog_row_metadata=FULL)")
+                    "binlog_row_metadata=FULL only (SET GLOBAL binlog_row_metadata=FULL).")
         seen = self._columns.get(table)
         if seen is not None and seen != columns:
             gone = [f for f in self.fields[table] if f in seen and f not in columns]
             if gone:
                 return (f"column {table}.{gone[0]}, which the job reads, is no longer in the table's row "
-                        "events (dropped or renamed)")
+                        "events (dropped or renamed).")
         self._columns[table] = columns
         for name in columns:
             if name not in self.fields[table]:
@@ -556,12 +586,15 @@ class BinlogReader:
         ts, database = current.ts, self.source.database
         for row in event.rows:
             if isinstance(event, UpdateRowsEvent):
-                current.changes.append(change_text(UPDATE, table, database, row["before_values"],
-                                                   row["after_values"], ts))
+                before = self._values(table, row["before_values"], row.get("before_none_sources"))
+                after = self._values(table, row["after_values"], row.get("after_none_sources"))
+                current.changes.append(change_text(UPDATE, table, database, before, after, ts))
             elif isinstance(event, DeleteRowsEvent):
-                current.changes.append(change_text(DELETE, table, database, row["values"], None, ts))
+                values = self._values(table, row["values"], row.get("none_sources"))
+                current.changes.append(change_text(DELETE, table, database, values, None, ts))
             else:
-                current.changes.append(change_text(INSERT, table, database, None, row["values"], ts))
+                values = self._values(table, row["values"], row.get("none_sources"))
+                current.changes.append(change_text(INSERT, table, database, None, values, ts))
         return None
 
 
@@ -586,25 +619,29 @@ def follow_mysql(spec_path: str | Path, plan_path: str | Path, url: str, sink_pa
     source = parse_source_url(url)
     if start_gtid is not None:
         parse_gtid(start_gtid)
+    server_id = server_id if server_id is not None else default_server_id(name)
+    if not 1 <= server_id <= 2 ** 32 - 1:
+        raise _follow_error(f"--server-id {server_id}: a replica's server id is 1 to 4294967295")
     spec = load_spec(spec_path)
     fields = {t.name: t.fields for t in (*spec.sources, *spec.dimensions)}
     if str(sink_path).startswith(("postgresql://", "postgres://")):
         from pruner.pg_sink import PgFollower
         follower: Any = PgFollower(spec_path, plan_path, str(sink_path), name, mode=mode, on_stale=on_stale,
                                    snapshot_every=snapshot_every, dedup=dedup, group_max=group_max,
-                                   group_ms=group_ms, source="mysql")
+                                   group_ms=group_ms, source="mysql", database=source.database)
     else:
-        follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup, source="mysql")
+        follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup, source="mysql",
+                            database=source.database)
     stats = follower.stats
     try:
-        stats.warnings += check_server(source, list(fields))
+        stats.warnings += check_server(source, list(fields), server_id)
     except BaseException:
         follower.close()
         raise
     resume = follower.resume_xid
     if resume is not None and start_gtid is not None and resume != start_gtid:
         stats.warnings.append(f"--start-gtid {start_gtid} is for a new sink; this one goes on after GTID {resume}")
-    reader = BinlogReader(source, server_id if server_id is not None else default_server_id(name), fields,
+    reader = BinlogReader(source, server_id, fields,
                           resume if resume is not None else start_gtid)
     if progress is not None:
         for warning in [*([stats.snapshot_warning] if stats.snapshot_warning else []), *stats.warnings]:
@@ -629,9 +666,7 @@ def follow_mysql(spec_path: str | Path, plan_path: str | Path, url: str, sink_pa
                     break
             elif kind == "stop":
                 gtid, why = item
-                stopped = (f"stopped before GTID {gtid}: {why}. The sink is whole up to the transaction before "
-                           "it. Change the job spec (and its Processors) for the new schema, recompile "
-                           "(pruner compile), and start again: it goes on from this statement")
+                stopped = f"stopped before GTID {gtid}: {why}"
                 break
             else:
                 last_message = now

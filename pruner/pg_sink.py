@@ -159,10 +159,18 @@ class PgSink:
                                         "{}.pruner_checkpoint WHERE sink = %s").format(
                 self.sql.Identifier(self.schema)), (self.name,))
             row = cursor.fetchone()
+            cursor.execute(self.sql.SQL("SELECT sink FROM {}.pruner_checkpoint WHERE target = %s AND sink <> %s "
+                                        "LIMIT 1").format(self.sql.Identifier(self.schema)),
+                           (f"{self.schema}.{self.table}", self.name))
+            other = cursor.fetchone()
         self.connection.commit()
+        here = f"{self.schema}.{self.table}"
+        if other is not None:
+            raise SinkError(f"{here} is fed by {other[0]!r} (its checkpoint row in {self.schema}.pruner_checkpoint), "
+                            f"not {self.name!r}: a sink table has one source; give another table (or follow "
+                            "with the --slot and source that feed it)")
         if row is None:
             return 0, 0, None
-        here = f"{self.schema}.{self.table}"
         if row[3] != here:
             raise SinkError(f"slot {self.name!r} feeds {row[3]} (its checkpoint is there), not {here}: a slot "
                             "feeds one sink table, and has dropped what that table alone saw; give a new --slot")
@@ -264,7 +272,7 @@ class PgFollower:
     def __init__(self, spec_path: str | Path, plan_path: str | Path, url: str, name: str, *,
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
                  dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0,
-                 source: str = "postgresql") -> None:
+                 source: str = "postgresql", database: str | None = None) -> None:
         from pruner.follow import FollowError, FollowStats, decoder, follow_engine, snapshot_identity
         from pruner.planfile import read_plan
         from pruner.spec import load_spec
@@ -278,16 +286,16 @@ class PgFollower:
         plan = read_plan(plan_path)
         self.types = self.spec.types
         self.engine = follow_engine(self.spec, plan, mode, on_stale, dedup)
-        self.identity = snapshot_identity(plan_path, mode, self.engine, source)
+        self.identity = snapshot_identity(plan_path, mode, self.engine, source, database)
         self._decoder = decoder(source)
         self.source = source
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.snapshot_every, self.group_max, self.group_ms = snapshot_every, group_max, group_ms
-        # the checkpoint row's key: the slot's name, or mysql:NAME (a MariaDB source's positions are
-        # GTID sequence numbers, not LSNs: the two never share a row)
+        # the checkpoint row's key: the slot's name, or mysql:DATABASE:NAME (a MariaDB source's
+        # positions are GTID sequence numbers, not LSNs: the two never share a row)
         try:
-            self.sink = PgSink(url, self.spec, name if source == "postgresql" else f"{source}:{name}")
+            self.sink = PgSink(url, self.spec, name if source == "postgresql" else f"{source}:{database}:{name}")
         except SinkError as error:
             raise FollowError(str(error)) from None
         try:

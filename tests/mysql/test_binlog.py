@@ -533,3 +533,90 @@ def test_xa_transactions_apply_at_commit_and_not_at_rollback(mariadb, tmp_path: 
     mariadb.sql("XA COMMIT 'x4'")
     with pytest.raises(FollowError, match="prepared before this follower's position"):
         follow(JOB, PLAN, url, sink, idle_exit=1.0)
+
+
+# ---------------------------------------------------------------------- adversary round 7
+def test_rows_of_another_database_never_leak_in_after_a_server_restart(tmp_path: Path) -> None:
+    """Table ids are reused after a restart: the table maps of tables the job does not read must
+    be read too, or a reused id still names a job table (round 7, F1)."""
+    server = MariaDbServer().start()
+    try:
+        url = _db(server)
+        server.sql("CREATE DATABASE bdb")
+        server.sql("CREATE TABLE items (id int PRIMARY KEY, a varchar(20), b int) ENGINE=MyISAM",
+                   "CREATE TABLE sellers (b int PRIMARY KEY, c varchar(20)) ENGINE=MyISAM",
+                   "INSERT INTO items VALUES (100, 'B', 1)", database="bdb")
+        _run(url, [["INSERT INTO sellers VALUES (1, 'c')", "INSERT INTO items (id, a, b) VALUES (1, 'A', 1)"]])
+        server.restart()
+        server.sql("CREATE TABLE t0 (x int)", "INSERT INTO items VALUES (101, 'FROM_B', 1)",
+                   "UPDATE items SET a = 'B_UPD' WHERE id = 100", database="bdb")
+        _run(url, [["INSERT INTO items (id, a, b) VALUES (3, 'A3', 1)"]])
+        stats = follow(JOB, PLAN, url, tmp_path / "s.jsonl", idle_exit=1.0)
+        assert stats.transactions == 2
+        assert _file_rows(tmp_path / "s.jsonl") == _json(_batch(url))
+        assert [r["id"] for r in _file_rows(tmp_path / "s.jsonl")] == [1, 3]
+    finally:
+        server.stop()
+
+
+def test_odd_values_arrive_as_the_database_has_them(mariadb, tmp_path: Path) -> None:
+    """An empty BLOB declared bytes, an empty SET, TIME beyond a day and negative (round 7, F2, F5)."""
+    job = _typed_job(tmp_path)
+    name = f"t{os.getpid()}_{next(_names)}"
+    mariadb.sql(f"CREATE DATABASE {name}")
+    url = f"mysql://pruner@127.0.0.1:{mariadb.port}/{name}"
+    _run(url, [["CREATE TABLE items (id bigint PRIMARY KEY, title varchar(50), price decimal(12,2), qty int, "
+                "created datetime(6), stamp timestamp(3) NULL, doc json, img blob, flag tinyint(1), "
+                "big bigint unsigned, day time(6), seller int, tags set('a','b'))",
+                "CREATE TABLE sellers (seller int PRIMARY KEY, score decimal(5,2))"]])
+    start = mariadb.gtid()
+    job.write_text(job.read_text().replace(" day: date,", ""))            # a TIME, untyped
+    assert main(["compile", str(job), "-o", str(tmp_path / "typed.plan")]) == 0
+    _run(url, [["INSERT INTO items (id, img, tags, day) VALUES (1, '', '', '-838:59:59'), "
+                "(2, x'', 'a', '100:00:00.5')"]])
+    mariadb.sql("SET SESSION sql_mode = ''", "INSERT INTO items (id, created) VALUES (3, '0000-00-00 00:00:00')",
+                database=name)
+    sink = tmp_path / "odd.jsonl"
+    stats = follow(job, tmp_path / "typed.plan", url, sink, start_gtid=start, idle_exit=1.0)
+    assert not stats.dead_letters, stats.dead_letters
+    assert any("items.created holds a zero or partial date" in w for w in stats.warnings), stats.warnings
+    rows = {r["id"]: r for r in sink_table(sink, load_spec(job)).sorted_rows()}
+    assert (rows[1]["img"], rows[1]["tags"], rows[2]["img"], rows[2]["tags"]) == ("", [], "", ["a"])
+    assert (rows[1]["day"], rows[2]["day"]) == ("-838:59:59", "100:00:00.500000")
+
+
+def test_a_sink_of_another_source_is_refused(mariadb, pg, tmp_path: Path) -> None:
+    """A sink file or table written following one database is not followed from another (F3)."""
+    first, second = _db(mariadb), _db(mariadb)
+    start = mariadb.gtid()
+    _run(first, [["INSERT INTO items (id, a, b) VALUES (1, 'x', 1)"]])
+    sink = tmp_path / "s.jsonl"
+    follow(JOB, PLAN, first, sink, start_gtid=start, idle_exit=1.0)
+    with pytest.raises(FollowError, match=r"written following database '.*', not '.*'"):
+        follow(JOB, PLAN, second, sink, idle_exit=1.0)
+    table = f"{_database(pg)}#wide.items"
+    follow(JOB, PLAN, first, table, start_gtid=start, idle_exit=1.0)
+    with pytest.raises(FollowError, match="is fed by 'mysql:.*:pruner'.*a sink table has one source"):
+        follow(JOB, PLAN, second, table, idle_exit=1.0)
+
+
+@pytest.mark.parametrize("server_id, says", [(0, "1 to 4294967295"), (-5, "1 to 4294967295"),
+                                             (2 ** 32, "1 to 4294967295"), (1, "the server's own id")])
+def test_a_bad_server_id_is_a_clear_error(mariadb, tmp_path: Path, server_id: int, says: str) -> None:
+    with pytest.raises(FollowError, match=re.escape(says)):
+        follow(JOB, PLAN, _db(mariadb), tmp_path / "s.jsonl", server_id=server_id, idle_exit=1.0)
+
+
+def test_messages_fit_what_went_wrong(mariadb, tmp_path: Path) -> None:
+    """(F6) another domain's GTID is no schema change; unknown schemes and URL options are refused."""
+    url = _db(mariadb)
+    _run(url, [["INSERT INTO items (id, a, b) VALUES (1, 'x', 1)"]])
+    with pytest.raises(FollowError) as stopped:
+        follow(JOB, PLAN, url, tmp_path / "a.jsonl", start_gtid="5-1-3", idle_exit=1.0)
+    assert "follows domain 5 only" in str(stopped.value) and "recompile" not in str(stopped.value)
+    with pytest.raises(FollowError, match="has not written yet"):
+        follow(JOB, PLAN, url, tmp_path / "b.jsonl", start_gtid="0-1-999999", idle_exit=1.0)
+    with pytest.raises(FollowError, match="a mysqlx:// source cannot be followed"):
+        follow(JOB, PLAN, "mysqlx://u:secret@h/db", tmp_path / "c.jsonl", idle_exit=1.0)
+    with pytest.raises(FollowError, match="options after"):
+        follow(JOB, PLAN, url + "?ssl=1", tmp_path / "d.jsonl", idle_exit=1.0)
