@@ -421,7 +421,10 @@ class BinlogReader:
             auto_position=self.after, slave_heartbeat=HEARTBEAT_S,
             only_events=[MariadbGtidEvent, QueryEvent, XidEvent, WriteRowsEvent, UpdateRowsEvent,
                          DeleteRowsEvent, HeartbeatLogEvent, RotateEvent, XAPrepareEvent],
-            resume_stream=True)     # not freeze_schema: a table id reused after a restart must be read again
+            # freeze_schema: a table map is parsed once per table id (most of the library's time
+            # otherwise). Ids are unique within a server's run, and a restart starts a new binlog
+            # file: the maps are forgotten at every file (RotateEvent) and every DDL statement.
+            resume_stream=True, freeze_schema=True)
 
     def close(self) -> None:
         if self.stream is not None:
@@ -445,7 +448,8 @@ class BinlogReader:
     def events(self, stopping: list) -> Iterator[tuple[str, Any]]:
         """("heartbeat", None), ("transaction", _Transaction) or ("stop", (gtid, why))."""
         import pymysql
-        from pymysqlreplication.event import HeartbeatLogEvent, MariadbGtidEvent, QueryEvent, XAPrepareEvent, XidEvent
+        from pymysqlreplication.event import (HeartbeatLogEvent, MariadbGtidEvent, QueryEvent, RotateEvent,
+                                              XAPrepareEvent, XidEvent)
 
         lost_at: float | None = None
         while not stopping:
@@ -457,6 +461,8 @@ class BinlogReader:
                     lost_at = None
                     if isinstance(event, HeartbeatLogEvent):
                         yield "heartbeat", None
+                    elif isinstance(event, RotateEvent):
+                        self.stream.table_map.clear()
                     elif isinstance(event, MariadbGtidEvent):
                         if self.domain is None:
                             self.domain = event.domain_id
@@ -507,6 +513,7 @@ class BinlogReader:
                             yield "transaction", current
                             current = None
                             continue
+                        self.stream.table_map.clear()       # a DDL may change what a table id holds
                         default = event.schema.decode("utf-8", "replace") if isinstance(event.schema, bytes) \
                             else event.schema
                         ddl = read_ddl(query, default or None, self.source.database, self.fields)

@@ -548,8 +548,8 @@ def test_rows_of_another_database_never_leak_in_after_a_server_restart(tmp_path:
                    "INSERT INTO items VALUES (100, 'B', 1)", database="bdb")
         _run(url, [["INSERT INTO sellers VALUES (1, 'c')", "INSERT INTO items (id, a, b) VALUES (1, 'A', 1)"]])
         server.restart()
-        server.sql("CREATE TABLE t0 (x int)", "INSERT INTO items VALUES (101, 'FROM_B', 1)",
-                   "UPDATE items SET a = 'B_UPD' WHERE id = 100", database="bdb")
+        server.sql("INSERT INTO items VALUES (101, 'FROM_B', 1)", "UPDATE items SET a = 'B_UPD' WHERE id = 100",
+                   "INSERT INTO sellers VALUES (5, 'B')", database="bdb")        # no DDL: ids simply reused
         _run(url, [["INSERT INTO items (id, a, b) VALUES (3, 'A3', 1)"]])
         stats = follow(JOB, PLAN, url, tmp_path / "s.jsonl", idle_exit=1.0)
         assert stats.transactions == 2
