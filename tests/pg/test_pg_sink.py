@@ -175,6 +175,27 @@ def test_sigkill_at_random_moments_leaves_the_table_exact(pg, tmp_path: Path, se
     print(f"seed {seed}: {kills} kills")
 
 
+def test_a_database_restart_under_the_follower_loses_nothing(pg, tmp_path: Path) -> None:
+    """The server holding the source (and the sink) restarts under a running follower: the
+    replication stream ends, so the follower stops with an error saying the sink is whole and
+    to start again; started again, it finishes the job exactly."""
+    dsn = _source(pg, "s", "full")
+    url = f"{_database(pg)}#wide.items_index"
+    transactions = _random_dml(41, 60)
+    _sql(dsn, *transactions[:30])
+    process = subprocess.Popen(_command(dsn, url), stderr=subprocess.PIPE, cwd=ROOT)
+    time.sleep(2.0)
+    assert process.poll() is None, process.stderr.read().decode()[-2000:]
+    pg.restart()
+    assert process.wait(timeout=60) != 0
+    said = process.stderr.read().decode()
+    assert "broke off" in said and "the sink is whole" in said and "Traceback" not in said, said
+    _sql(dsn, *transactions[30:])
+    done = subprocess.run(_command(dsn, url, "--idle-exit", "1"), capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _rows(url) == _full(dsn, tmp_path) == _json(_batch(dsn))
+
+
 # ---------------------------------------------------------------------- adversary round 6
 def test_a_slot_feeds_one_table_and_a_recreated_table_is_refused(pg) -> None:
     """The checkpoint is the slot's: following it into another table, or into the same table
