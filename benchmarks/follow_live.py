@@ -54,7 +54,8 @@ def _type(value) -> str:
     return "text"
 
 
-def load_stream(dsn: str, changes: list[Change], slots: list[str]) -> None:
+def _tables(changes: list[Change], sql_type) -> tuple[dict, dict[str, dict[str, str]]]:
+    """(table -> primary key, table -> column -> SQL type by `sql_type` of its first non-null value)."""
     spec = load_spec(JOB)
     keys = {t.name: t.primary_key for t in (*spec.sources, *spec.dimensions)}
     columns: dict[str, dict[str, str]] = {}
@@ -62,7 +63,12 @@ def load_stream(dsn: str, changes: list[Change], slots: list[str]) -> None:
         for image in (change.before, change.after):
             for name, value in (image or {}).items():
                 if value is not None:
-                    columns.setdefault(change.table, {}).setdefault(name, _type(value))
+                    columns.setdefault(change.table, {}).setdefault(name, sql_type(value))
+    return keys, columns
+
+
+def load_stream(dsn: str, changes: list[Change], slots: list[str]) -> None:
+    keys, columns = _tables(changes, _type)
     connection = psycopg2.connect(dsn)
     connection.autocommit = True
     cursor = connection.cursor()
@@ -102,14 +108,7 @@ def _mysql_type(value) -> str:
 
 def load_stream_mysql(server, changes: list[Change]) -> str:
     """The stream written into MariaDB's `shop` database; the GTID before its first change."""
-    spec = load_spec(JOB)
-    keys = {t.name: t.primary_key for t in (*spec.sources, *spec.dimensions)}
-    columns: dict[str, dict[str, str]] = {}
-    for change in changes:
-        for image in (change.before, change.after):
-            for name, value in (image or {}).items():
-                if value is not None:
-                    columns.setdefault(change.table, {}).setdefault(name, _mysql_type(value))
+    keys, columns = _tables(changes, _mysql_type)
     connection = server.connect()
     cursor = connection.cursor()
     for table, cols in columns.items():

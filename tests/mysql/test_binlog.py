@@ -260,13 +260,7 @@ def test_the_postgresql_table_equals_full_and_batch_and_restarts_exactly(mariadb
 
 def test_exact_types_reach_the_sink_file_and_the_table(mariadb, pg, tmp_path: Path) -> None:
     job = _typed_job(tmp_path)
-    name = f"t{os.getpid()}_{next(_names)}"
-    mariadb.sql(f"CREATE DATABASE {name}")
-    url = f"mysql://pruner@127.0.0.1:{mariadb.port}/{name}"
-    _run(url, [["CREATE TABLE items (id bigint PRIMARY KEY, title varchar(50), price decimal(12,2), qty int, "
-                "created datetime(6), stamp timestamp(3) NULL, doc json, img blob, flag tinyint(1), "
-                "big bigint unsigned, day date, seller int, tags set('a','b'))",
-                "CREATE TABLE sellers (seller int PRIMARY KEY, score decimal(5,2))"]])
+    name, url = _typed_tables(mariadb, "date")
     start = mariadb.gtid()
     _run(url, [["INSERT INTO sellers VALUES (7, 1.50)",
                 "INSERT INTO items VALUES (1, 'héllo 😀', 12.50, 3, '2024-05-06 07:08:09.123456', "
@@ -304,6 +298,18 @@ def test_exact_types_reach_the_sink_file_and_the_table(mariadb, pg, tmp_path: Pa
     assert created.replace(tzinfo=None) == datetime(2024, 5, 6, 7, 8, 9, 123456)
     assert doc == {"a": [1, "2.50", None], "b": "x"}
     assert found[1][:7] == (None, None, None, None, None, None, None)
+
+
+def _typed_tables(mariadb, day: str) -> tuple[str, str]:
+    """A new database with the typed job's tables (`day` of SQL type `day`); (its name, its URL)."""
+    name = f"t{os.getpid()}_{next(_names)}"
+    mariadb.sql(f"CREATE DATABASE {name}")
+    url = f"mysql://pruner@127.0.0.1:{mariadb.port}/{name}"
+    _run(url, [["CREATE TABLE items (id bigint PRIMARY KEY, title varchar(50), price decimal(12,2), qty int, "
+                "created datetime(6), stamp timestamp(3) NULL, doc json, img blob, flag tinyint(1), "
+                f"big bigint unsigned, day {day}, seller int, tags set('a','b'))",
+                "CREATE TABLE sellers (seller int PRIMARY KEY, score decimal(5,2))"]])
+    return name, url
 
 
 def _typed_job(tmp_path: Path) -> Path:
@@ -562,13 +568,7 @@ def test_rows_of_another_database_never_leak_in_after_a_server_restart(tmp_path:
 def test_odd_values_arrive_as_the_database_has_them(mariadb, tmp_path: Path) -> None:
     """An empty BLOB declared bytes, an empty SET, TIME beyond a day and negative (round 7, F2, F5)."""
     job = _typed_job(tmp_path)
-    name = f"t{os.getpid()}_{next(_names)}"
-    mariadb.sql(f"CREATE DATABASE {name}")
-    url = f"mysql://pruner@127.0.0.1:{mariadb.port}/{name}"
-    _run(url, [["CREATE TABLE items (id bigint PRIMARY KEY, title varchar(50), price decimal(12,2), qty int, "
-                "created datetime(6), stamp timestamp(3) NULL, doc json, img blob, flag tinyint(1), "
-                "big bigint unsigned, day time(6), seller int, tags set('a','b'))",
-                "CREATE TABLE sellers (seller int PRIMARY KEY, score decimal(5,2))"]])
+    name, url = _typed_tables(mariadb, "time(6)")
     start = mariadb.gtid()
     job.write_text(job.read_text().replace(" day: date,", ""))            # a TIME, untyped
     assert main(["compile", str(job), "-o", str(tmp_path / "typed.plan")]) == 0
