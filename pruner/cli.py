@@ -125,6 +125,24 @@ def _parser() -> argparse.ArgumentParser:
                          help="with --graph: write to FILE, named *.dot or *.gv (dot) or *.svg (svg)")
     explain.set_defaults(run=_run_explain)
 
+    diff = commands.add_parser(
+        "diff", help="compare two plans of a job: what changed, which sink fields to recompute",
+        description="Compare the plan of a job's old version with its new one: units added, removed, "
+                    "with changed code (formatting and comments do not count) or changed reads and "
+                    "writes; sink fields added and removed; source fields newly read; and the sink "
+                    "fields whose values the change can reach, which the rows the sink holds need "
+                    "recomputed (a backfill). A change to the sink's key, to the tables whose rows "
+                    "are the sink's rows, or to a filter needs a full recompute.",
+        epilog="exit status: 0 no backfill needed, 1 a backfill or a full recompute is needed (as "
+               "`git diff --exit-code`), 2 a plan cannot be read.\n\n"
+               "example:\n  pruner compile job.yaml -o new.plan && pruner diff compiled_plans/job.plan new.plan",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    diff.add_argument("old", metavar="OLD.plan", help="the plan the sink was built with")
+    diff.add_argument("new", metavar="NEW.plan", help="the plan of the new version")
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(run=_run_diff)
+
     replay = commands.add_parser(
         "replay", help="run a captured CDC stream through the job, pruned by its plan",
         description="Decode a file of CDC messages, run every change through the job's units "
@@ -413,6 +431,23 @@ def _plugin_folders(spec_path: str) -> tuple[str, ...]:
         return tuple(str(folder) for folder in load_spec(spec_path).plugins)
     except (SpecError, OSError, ValueError):
         return ()
+
+
+def _run_diff(args: argparse.Namespace) -> int:
+    from pruner.diff import diff_plans, render
+    from pruner.planfile import PlanError, read_plan
+
+    try:
+        old, new = read_plan(args.old), read_plan(args.new)
+    except PlanError as error:
+        print(f"pruner diff: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    result = diff_plans(old, new)
+    if args.format == "json":
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(render(result))
+    return result.exit_code
 
 
 def _run_explain(args: argparse.Namespace) -> int:

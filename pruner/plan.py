@@ -36,6 +36,8 @@ class PlanUnit:
     dep: bitarray
     supply: tuple[int, ...]
     isolated: bool = False         # a Processor or filter run on a private copy of the row
+    code: str | None = None        # sha256 of its reachable code or step configuration (format 4;
+                                   # pruner.compiler.codeprint); None: unknown (an older plan)
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,9 @@ from pruner.plan import UNIT_KINDS, Plan, PlanUnit, words_for
 
 MAGIC: Final = b"CDC-PRUNER-PLAN\n"
 # 2: row_sources; 3: units' "isolated" (older plans still load: a Processor or filter that is
-# not prunable counts as isolated, the safe reading)
-FORMAT_VERSION: Final = 3
+# not prunable counts as isolated, the safe reading); 4: units' "code" fingerprints (older
+# plans load without them: `pruner diff` then counts every unit as changed)
+FORMAT_VERSION: Final = 4
 
 
 class PlanError(Exception):
@@ -145,6 +146,7 @@ def _to_json(plan: Plan) -> dict[str, Any]:
             "class": u.class_ref, "reads": list(u.reads), "writes": list(u.writes),
             "reads_all": u.reads_all, "writes_all": u.writes_all, "prunable": u.prunable,
             "dead": u.dead, "dep": _hex(u.dep), "supply": list(u.supply), "isolated": u.isolated,
+            **({"code": u.code} if u.code is not None else {}),
         } for u in plan.units],
         "sink": {"name": plan.sink_name, "primary_key": list(plan.sink_primary_key),
                  "fields": [[f, _hex(m), list(s)] for (f, m), s in zip(plan.sink, plan.sink_supply)]},
@@ -183,7 +185,8 @@ def _from_json(body: dict[str, Any]) -> Plan:
             reads=_strs(u["reads"]), writes=_strs(u["writes"]),
             reads_all=_bool(u["reads_all"]), writes_all=_bool(u["writes_all"]),
             prunable=prunable, dead=_bool(u["dead"]),
-            dep=_bits(_str(u["dep"]), n_bits), supply=supply, isolated=isolated))
+            dep=_bits(_str(u["dep"]), n_bits), supply=supply, isolated=isolated,
+            code=_str(u["code"]) if u.get("code") is not None else None))
     sink = _dict(body["sink"])
     nodes = _strs(_dict(body["graph"])["nodes"])
     edges = []
