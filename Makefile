@@ -86,8 +86,9 @@ bench-restart: $(STAMP)
 # with many examples and a random seed: not derandomized (CI=true would be). SEED=N runs one
 # seed again; SOAK_EXAMPLES=N is the main oracle's example count (the SQLite, keyed, dedup and
 # snapshot oracles run N/5, N/3, N/3 and N/3 more, the analyzer's two generated-module
-# properties N/2 each, `pruner diff` against execution on random edits N/2, and the decoder
-# fuzzer FUZZ_EXAMPLES=N/2 for each of the six CDC formats: 1,100 gives 7,368 in all). A failing oracle example is written to
+# properties N/2 each, `pruner diff` against execution on random edits N/2, `pruner backfill`
+# and the plan switch against execution on random edits N/2, and the decoder fuzzer
+# FUZZ_EXAMPLES=N/2 for each of the six CDC formats: 1,100 gives 7,918 in all). A failing oracle example is written to
 # build/soak-failures/<test>-<job>-<digest>/ as a fixture folder (job.yaml, plugins/,
 # stream.json) with a CDC file for `pruner replay`, reproduce.sh and README.md: copy it to
 # tests/runtime/fixtures/oracle/ to keep it as a regression example. Then `pruner follow` is
@@ -101,7 +102,7 @@ SOAK_FAILURES := build/soak-failures
 soak: $(STAMP) pg-deps mariadb-deps
 	@mkdir -p $(SOAK_FAILURES); \
 	seed="$(SEED)"; [ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
-	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n / 3 + n + n / 2 + 6 * (n / 2))); start=$$(date +%s); \
+	n=$(SOAK_EXAMPLES); total=$$((n + n / 5 + n / 3 + n / 3 + n / 3 + n + n / 2 + n / 2 + 6 * (n / 2))); start=$$(date +%s); \
 	touch $(SOAK_FAILURES)/.started; \
 	echo "soak: seed $$seed, ORACLE_EXAMPLES=$$n: $$total examples in all, $(SOAK_FOLLOW_KILLS) kills of pruner follow (again: make soak SEED=$$seed SOAK_EXAMPLES=$$n)"; \
 	CI= ORACLE_EXAMPLES=$$n ORACLE_SEED=$$seed ORACLE_FAILURES="$(abspath $(SOAK_FAILURES))" \
@@ -114,8 +115,10 @@ soak: $(STAMP) pg-deps mariadb-deps
 	    && CI= ANALYZER_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
 	    tests/transform/test_property.py::test_generated_modules_sound_and_exact \
 	    tests/transform/test_property.py::test_execution_oracle \
-	    && CI= DIFF_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
+	    && CI= DIFF_EXAMPLES=$$((n / 2)) BACKFILL_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q \
+	    --hypothesis-seed=$$seed --hypothesis-show-statistics \
 	    tests/test_diff.py::test_the_diff_never_misses_a_field_an_edit_changes \
+	    tests/test_backfill.py::test_old_sink_plus_backfill_equals_a_full_run_of_the_new_code \
 	    && CI= FUZZ_EXAMPLES=$$((n / 2)) nice $(BIN)/python -m pytest -q --hypothesis-seed=$$seed \
 	    tests/cdc/test_fuzz.py::test_bad_lines_are_dead_letters_and_good_lines_decode_as_alone \
 	    tests/cdc/test_fast_paths.py \

@@ -143,6 +143,43 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("text", "json"), default="text")
     diff.set_defaults(run=_run_diff)
 
+    backfill = commands.add_parser(
+        "backfill", help="after a job changes: recompute, for every row, only the sink fields it reaches",
+        description="Recompute, for every row of the current source state, only the sink fields that "
+                    "`pruner diff OLD NEW` names: only the units those fields come from run (with what "
+                    "they read, and the filters), and each record carries only those fields. Applied to "
+                    "the sink the old version built, the records give the table a full replay of the new "
+                    "version gives. A changed filter (or what a filter reads) makes it a full recompute: "
+                    "full records, and deletes for rows that leave the sink; a changed sink key or row "
+                    "sources make the records a new table to load into an empty one. The source state is "
+                    "a replayed stream (--input, with its --dim-store if it has one) or the changes a "
+                    "`pruner follow` sink file holds (--follow-sink); neither is changed.",
+        epilog="The output starts with a header line (plans, input, fields, full, replace) and ends with a "
+               "line {\"done\": {...}}; each line between is a record {\"op\", \"key\", \"fields\"}, in "
+               "key order. Interrupted (Ctrl-C, a crash), the same command goes on after the last "
+               "record written.\n\nexit status: 0 done (or nothing to do), 1 an error, 2 a usage error, "
+               "3 rows a unit failed on (not written; listed on stderr).\n\nexample:\n"
+               "  pruner compile job.yaml -o new.plan\n"
+               "  pruner backfill job.yaml --plan new.plan --from-plan compiled_plans/job.plan \\\n"
+               "      --input cdc.jsonl --format debezium-json --out backfill.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backfill.add_argument("spec", metavar="JOB.yaml", help="the job spec (its plugins: the new version's code)")
+    backfill.add_argument("--plan", required=True, metavar="NEW.plan", help="the plan compiled from it")
+    backfill.add_argument("--from-plan", required=True, metavar="OLD.plan", help="the plan the sink was built with")
+    state = backfill.add_mutually_exclusive_group(required=True)
+    state.add_argument("--input", help="a file of CDC messages (the stream the sink was built from)")
+    state.add_argument("--follow-sink", metavar="SINK.jsonl", help="a `pruner follow` sink file: its changes")
+    backfill.add_argument("--format", dest="fmt", choices=FORMATS, help="the format of --input")
+    backfill.add_argument("--dim-store", metavar="FILE.db",
+                          help="the SQLite file holding the dimension tables (read only: never changed)")
+    backfill.add_argument("--ignore-positions", action="store_true",
+                          help="apply every message in file order (as `pruner replay --ignore-positions`)")
+    backfill.add_argument("--out", required=True, metavar="FILE.jsonl", help="where the records go")
+    backfill.add_argument("--stats-out", metavar="FILE.json", help="write the counts as JSON")
+    backfill.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr")
+    backfill.set_defaults(run=_run_backfill)
+
     replay = commands.add_parser(
         "replay", help="run a captured CDC stream through the job, pruned by its plan",
         description="Decode a file of CDC messages, run every change through the job's units "
@@ -450,6 +487,107 @@ def _run_diff(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _run_backfill(args: argparse.Namespace) -> int:
+    from pruner.backfill import (BackfillError, OutputFile, file_sha256, header, plan_backfill, read_output,
+                                 resume_keys, state_from_follow_sink)
+    from pruner.fingerprint import file_digest
+    from pruner.follow import FollowError
+    from pruner.planfile import PlanError, read_plan
+    from pruner.runtime.engine import Engine
+    from pruner.runtime.plugins import PluginLoadError, StalePlanError
+    from pruner.runtime.replay import WrongFormatError, open_input, replay
+    from pruner.runtime.stores import StoreError
+    from pruner.spec import SpecError, load_spec
+
+    say = (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    if args.input is not None and args.fmt is None:
+        print("pruner backfill: --input needs --format", file=sys.stderr)
+        return EXIT_USAGE
+    if args.follow_sink is not None and (args.fmt or args.dim_store):
+        print("pruner backfill: --format and --dim-store go with --input, not --follow-sink", file=sys.stderr)
+        return EXIT_USAGE
+    source = args.input or args.follow_sink
+    out = Path(args.out)
+    from pruner.outputs import OutputError, Outputs
+    try:
+        Outputs({"--out": args.out, "--stats-out": args.stats_out},
+                inputs={"--input": args.input, "--follow-sink": args.follow_sink, "--plan": args.plan,
+                        "--from-plan": args.from_plan, "--dim-store": args.dim_store, **_job_inputs(args.spec)},
+                plugin_folders=_plugin_folders(args.spec))
+        spec = load_spec(args.spec)
+        new, old = read_plan(args.plan), read_plan(args.from_plan)
+        if source == "-" or not os.path.isfile(source):
+            raise BackfillError(f"{'--input' if args.input else '--follow-sink'} {source} is not a file "
+                                "(a backfill reads it whole, and checks it did not change when it goes on)")
+        plan = plan_backfill(old, new)
+        identity = {"job": spec.name, "plan_sha256": file_digest(Path(args.plan).read_bytes()),
+                    "from_plan_sha256": file_digest(Path(args.from_plan).read_bytes()),
+                    "input": os.path.basename(source), "input_sha256": file_sha256(source),
+                    "dim_store": os.path.abspath(args.dim_store) if args.dim_store else None}
+        head = header(plan, identity)
+        resume = read_output(out, head)
+    except (SpecError, PlanError, BackfillError, OutputError, OSError, ValueError) as error:
+        print(f"pruner backfill: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    say(f"pruner backfill: {plan.describe()}")
+    if resume is not None and resume.done:
+        say(f"pruner backfill: {out} is complete already ({resume.records:,} records); nothing to do")
+        return EXIT_OK
+    store = None
+    try:
+        if args.input is not None:
+            result = replay(args.spec, args.plan, open_input(args.input), args.fmt, "batch",
+                            progress=None if args.quiet else sys.stderr, dim_store=args.dim_store,
+                            source_order=not args.ignore_positions, hold_store=True, finish=False)
+            engine, store = result.engine, result
+            if result.dead_letters:
+                say(f"pruner backfill: {len(result.dead_letters):,} messages of the input could not be applied "
+                    "(as in `pruner replay`); the state is the one the sink was built from")
+        else:
+            engine = Engine(spec, new, "batch")
+            state_from_follow_sink(engine, args.follow_sink)
+        keys = engine.row_keys()
+        todo, done = resume_keys(keys, resume)
+    except (SpecError, PlanError, StalePlanError, PluginLoadError, StoreError, WrongFormatError, BackfillError,
+            FollowError, ValueError, OSError) as error:
+        if store is not None:
+            store.finish_store(False)
+        print(f"pruner backfill: {error}", file=sys.stderr)
+        return EXIT_ERRORS
+    if done:
+        say(f"pruner backfill: going on after row {done:,} of {len(keys):,} ({resume.records:,} records written)")
+    output = OutputFile(out, head, resume)
+    try:
+        from pruner.backfill import backfill_rows
+        stats = backfill_rows(engine, plan, output.record, keys=todo,
+                              progress=None if args.quiet else sys.stderr, total=len(todo))
+        stats.skipped = done
+        summary = {**stats.to_json(), "full_recompute_units": plan.live * len(keys)}
+        output.finish(summary)
+    except KeyboardInterrupt:
+        output.close()
+        print(f"\npruner backfill: interrupted; {out} keeps the records written: run the same command to go on",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        output.close()
+        if store is not None:
+            store.finish_store(False)       # the --dim-store is read, never changed
+    if args.stats_out:
+        Path(args.stats_out).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    full_units = plan.live * stats.rows
+    say(f"pruner backfill: {stats.rows:,} rows, {stats.units_run:,} unit runs (a full recompute: {full_units:,}), "
+        f"{stats.upserts:,} upserts and {stats.deletes:,} deletes ({stats.fields_written:,} values) in "
+        f"{stats.cpu_seconds:.2f} CPU s -> {out}")
+    if stats.dead_letters:
+        for key, why in stats.dead_letters[:10]:
+            print(f"pruner backfill: row {list(key)} not written: {why}", file=sys.stderr)
+        print(f"pruner backfill: {len(stats.dead_letters):,} rows a unit failed on: exit status {EXIT_DEAD_LETTERS}",
+              file=sys.stderr)
+        return EXIT_DEAD_LETTERS
+    return EXIT_OK
+
+
 def _run_explain(args: argparse.Namespace) -> int:
     from pruner.decide import change_mask, decide
     from pruner.planfile import PlanError, read_plan
@@ -688,6 +826,8 @@ def _run_follow(args: argparse.Namespace) -> int:
               f"{len(stats.dead_letters)} dead letters", file=sys.stderr)
         if stats.snapshot_warning:
             print(f"warning: {stats.snapshot_warning}", file=sys.stderr)
+        if stats.switched:
+            print(stats.switched, file=sys.stderr)
         for warning in stats.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if engine.dedup is not None:

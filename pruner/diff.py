@@ -8,7 +8,7 @@ runs in another order relative to the units of both plans. A sink field is *to r
 when it is new, when a changed or removed unit supplies it (``Plan.sink_supply``: every unit
 its value comes from, transitively), or when its lineage changed (it depends on other source
 fields). A full recompute is needed when what makes a sink row changes: the sink's key, the
-tables whose rows are the sink's rows, or a filter.
+tables whose rows are the sink's rows, a filter, or what a filter reads (made by a changed unit).
 
 Verdicts: "no backfill needed" (exit 0), "backfill N of M sink fields" or "full recompute
 needed" (exit 1), as ``git diff --exit-code``; a plan that cannot be read exits 2.
@@ -122,6 +122,18 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
                      & (changed | removed))
     if filters:
         out.full_recompute.append(f"filter {', '.join(filters)} changed: rows may enter or leave the sink")
+    # a filter whose own code did not change still decides otherwise when what it reads is made
+    # by changed units, or by other units than before
+    for unit in new.units:
+        if unit.kind != "filter" or unit.name in filters or unit.name not in old_units:
+            continue
+        feeders = {new.units[i].name for i in unit.supply}
+        before = {old.units[i].name for i in old_units[unit.name].supply}
+        touched = sorted(feeders & changed) or sorted((feeders ^ before) | (before & removed))
+        if touched:
+            out.full_recompute.append(f"filter {unit.name} reads what changed unit{'s' if len(touched) > 1 else ''} "
+                                      f"{', '.join(touched)} make{'' if len(touched) > 1 else 's'}: rows may enter "
+                                      "or leave the sink")
     return out
 
 

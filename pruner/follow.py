@@ -53,6 +53,7 @@ from pruner.spec import load_spec
 
 OPTIONS = {"format-version": "2", "include-xids": "1", "include-types": "0", "include-transaction": "1"}
 STATUS_INTERVAL_S = 5.0
+SWITCH_RECORDS_PER_LINE = 1000    # a plan switch's records, per sink line
 FIRST_MESSAGE_WAIT_S = 10.0       # --idle-exit: how long the first message may take to come
 
 
@@ -69,6 +70,7 @@ class FollowStats:
     snapshot_lines: int = 0        # lines the snapshot loaded at start stood for (not replayed)
     snapshots: int = 0             # snapshots written this run
     snapshot_warning: str | None = None
+    switched: str | None = None    # the plan changed since the sink's snapshot: what its backfill did
     snapshot_lsn: int = 0          # a PostgreSQL sink: the LSN of the snapshot loaded at start
     warnings: list[str] = field(default_factory=list)
     position: str | None = None    # a MariaDB source: the GTID the sink is at
@@ -188,6 +190,25 @@ def check_database(entry: dict[str, Any], database: str | None, where: str) -> N
                           "one source; give another sink")
 
 
+def switch_from(found: dict[str, Any], position: dict[str, Any], identity: dict[str, Any]) -> Any:
+    """The old plan, when a follower's snapshot (identity `found`) can be switched from to the
+    plan of `identity`: taken by the same source (and database) for another plan, in any mode,
+    and naming that plan (snapshots written since plan switches exist do); else None."""
+    if found.get("plan_sha256") == identity["plan_sha256"] or not isinstance(position.get("plan"), str):
+        return None
+    ignored = ("plan_sha256", "mode", "prune")
+    if {k: v for k, v in found.items() if k not in ignored} != {k: v for k, v in identity.items() if k not in ignored}:
+        return None
+    text = position["plan"].encode("utf-8")
+    if file_digest(text) != found.get("plan_sha256"):
+        return None                 # not the plan the snapshot says it was taken with
+    from pruner.planfile import PlanError, loads
+    try:
+        return loads(text, "the snapshot's plan")
+    except PlanError:
+        return None
+
+
 class Follower:
     """The follow loop, separate from the connection so tests can drive it.
 
@@ -206,6 +227,7 @@ class Follower:
         self.spec = load_spec(spec_path)
         self.types = self.spec.types
         self.plan = read_plan(plan_path)
+        self.plan_text = Path(plan_path).read_text(encoding="utf-8")
         self._engine_args = (mode, on_stale, dedup)
         self.engine = self._new_engine()
         self.sink_path = Path(sink_path)
@@ -254,13 +276,29 @@ class Follower:
         self.lines += len(lines)
         self._since_snapshot = len(lines)
         self.stats.engine = self.engine.stats
+        if self._switch is not None:
+            old_plan, was, old_sha = self._switch
+            if any(entry["changes"] for entry in lines):
+                was = None          # rows changed after the old snapshot: which the sink holds is not known
+            self._switch_plan(old_plan, was, old_sha)
 
     def _load_snapshot(self) -> int:
-        """Load the snapshot if it is this sink's; the byte where replaying starts (0: all of it)."""
+        """Load the snapshot if it is this sink's; the byte where replaying starts (0: all of it).
+
+        A snapshot of another plan (the job changed), which names that plan, is a plan switch:
+        its source state is loaded, and once the lines after it are run the rows get the fields
+        the new plan computes otherwise (``_switch_plan``)."""
+        self._switch: tuple[Any, Any, str] | None = None
         if self.snapshot_every == 0 or not self.snapshot_path.exists():
             return 0
+        other_plan = False
         try:
-            position, state = snapshot.loads(self.snapshot_path.read_text(encoding="utf-8"), self.identity)
+            found, position, state = snapshot.read(self.snapshot_path.read_text(encoding="utf-8"))
+            other_plan = found.get("plan_sha256") != self.identity["plan_sha256"]
+            switch = self._may_switch(found, position)
+            if found != self.identity and switch is None:
+                raise snapshot.SnapshotError(f"the snapshot was taken for {found}, not {self.identity} "
+                                             "(another plan or mode)")
             offset, line_start = int(position["offset"]), int(position["line_start"])
             lines, end_lsn = int(position["lines"]), int(position["end_lsn"])
             if offset:
@@ -270,12 +308,20 @@ class Follower:
                 if hashlib.sha256(last).hexdigest() != position["line_sha256"]:
                     raise snapshot.SnapshotError("it does not match the sink file (the file was changed "
                                                  "or replaced after it was taken)")
-            snapshot.restore_engine(self.engine, state)
+            if switch is not None:
+                from pruner.backfill import restore_source_state
+                self._switch = (switch, restore_source_state(self.engine, state), found["plan_sha256"])
+            else:
+                snapshot.restore_engine(self.engine, state)
         except (OSError, ValueError, KeyError, TypeError) as error:
             reason = error if isinstance(error, snapshot.SnapshotError) else f"{type(error).__name__}: {error}"
             self.stats.snapshot_warning = (f"snapshot {self.snapshot_path} set aside ({reason}); the whole "
                                            "sink file is replayed instead")
+            if other_plan:
+                self.stats.snapshot_warning += (": rows the new plan computes otherwise keep the old values until "
+                                                "they change; `pruner backfill --follow-sink` gives their records")
             self.engine = self._new_engine()
+            self._switch = None
             return 0
         self.done_lsn, self.done_xid = end_lsn, position.get("xid")
         self.lines = lines
@@ -295,7 +341,7 @@ class Follower:
                 last = file.read(self.offset - self._last_line_start)
         position = {"offset": self.offset, "line_start": self._last_line_start, "lines": self.lines,
                     "end_lsn": self.done_lsn, "xid": self.done_xid,
-                    "line_sha256": hashlib.sha256(last).hexdigest()}
+                    "line_sha256": hashlib.sha256(last).hexdigest(), "plan": self.plan_text}
         try:
             text = snapshot.dumps(self.engine, self.identity, position)
             temporary = self.snapshot_path.with_name(self.snapshot_path.name + ".tmp")
@@ -347,21 +393,56 @@ class Follower:
                     continue
                 records += [{"op": r.op, "key": list(r.key), "fields": r.fields} for r in result]
         if changes:
-            line = json.dumps({"end_lsn": end_lsn, "xid": xid, "records": records, "changes": changes},
-                              default=json_value, ensure_ascii=False) + "\n"
-            self.out.write(line)
-            self.out.flush()
-            os.fsync(self.out.fileno())
+            self._append({"end_lsn": end_lsn, "xid": xid, "records": records, "changes": changes})
             self.stats.transactions += 1
-            self._last_line_start = self.offset
-            self.offset += len(line.encode("utf-8"))
-            self.lines += 1
-            self._since_snapshot += 1
         self.done_lsn, self.done_xid = end_lsn, xid
         self._clean = True
         if self.snapshot_every and self._since_snapshot >= self.snapshot_every:
             self.snapshot()
         return True
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        """Write one line (flushed, fsynced) to the sink file."""
+        line = json.dumps(entry, default=json_value, ensure_ascii=False) + "\n"
+        self.out.write(line)
+        self.out.flush()
+        os.fsync(self.out.fileno())
+        self._last_line_start = self.offset
+        self.offset += len(line.encode("utf-8"))
+        self.lines += 1
+        self._since_snapshot += 1
+
+    def _may_switch(self, found: dict[str, Any], position: dict[str, Any]) -> Any:
+        return switch_from(found, position, self.identity)
+
+    def _switch_plan(self, old_plan: Any, was: Any, old_sha: str) -> None:
+        """Switch the sink from the plan its snapshot was taken with to this one: every row is run
+        once with the new plan (the engine keeps what it keeps for a row), the fields the new plan
+        computes otherwise (``pruner.backfill``) are written as lines of records with no changes,
+        then a snapshot of the new plan is taken. Interrupted before that snapshot, the next start
+        does it all again (the records are upserts of the same values)."""
+        from pruner.backfill import backfill_rows, plan_backfill
+
+        plan = plan_backfill(old_plan, self.plan)
+        if plan.replace:
+            raise FollowError(f"the plan changed in a way the sink's rows cannot follow ({plan.describe()}): "
+                              "follow into a new sink file")
+        records: list[dict[str, Any]] = []
+        stats = backfill_rows(self.engine, plan, lambda r: records.append(
+            {"op": r.op, "key": list(r.key), "fields": r.fields}), keep=True, was=was)
+        marker = {"from_plan_sha256": old_sha, "plan_sha256": self.identity["plan_sha256"],
+                  "fields": list(plan.fields), "full": plan.full}
+        self._clean = False
+        for start in range(0, len(records), SWITCH_RECORDS_PER_LINE):
+            self._append({"end_lsn": self.done_lsn, "xid": self.done_xid,
+                          "records": records[start:start + SWITCH_RECORDS_PER_LINE], "changes": [], "switch": marker})
+        self._clean = True
+        self.snapshot()
+        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.describe()}; {stats.rows:,} rows, "
+                               f"{len(records):,} records written"
+                               + (f", {len(stats.dead_letters):,} rows a unit failed on left as they were"
+                                  if stats.dead_letters else ""))
+        self.stats.dead_letters += [f"plan switch, row {list(key)}: {why}" for key, why in stats.dead_letters]
 
     def close(self) -> None:
         """Stop: a snapshot of what was written since the last one, then the sink file closed."""
@@ -474,6 +555,8 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
         follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup)
     if progress is not None and follower.stats.snapshot_warning:
         progress.write(f"warning: {follower.stats.snapshot_warning}\n")
+    if progress is not None and follower.stats.switched:
+        progress.write(f"{follower.stats.switched}\n")
     try:
         connection = psycopg2.connect(dsn, connection_factory=psycopg2.extras.LogicalReplicationConnection)
     except psycopg2.Error as error:

@@ -653,6 +653,8 @@ def follow_mysql(spec_path: str | Path, plan_path: str | Path, url: str, sink_pa
     if progress is not None:
         for warning in [*([stats.snapshot_warning] if stats.snapshot_warning else []), *stats.warnings]:
             progress.write(f"warning: {warning}\n")
+        if stats.switched:
+            progress.write(f"{stats.switched}\n")
     shown = len(reader.warnings)
 
     stopping: list = []

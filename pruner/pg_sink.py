@@ -273,7 +273,7 @@ class PgFollower:
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
                  dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0,
                  source: str = "postgresql", database: str | None = None) -> None:
-        from pruner.follow import FollowError, FollowStats, decoder, follow_engine, snapshot_identity
+        from pruner.follow import FollowError, FollowStats, decoder, follow_engine, snapshot_identity, switch_from
         from pruner.planfile import read_plan
         from pruner.spec import load_spec
 
@@ -284,6 +284,7 @@ class PgFollower:
             raise FollowError("group commit needs --group-max 1 or more and --group-ms 0 or more")
         self.spec = load_spec(spec_path)
         plan = read_plan(plan_path)
+        self.plan, self.plan_text = plan, Path(plan_path).read_text(encoding="utf-8")
         self.types = self.spec.types
         self.engine = follow_engine(self.spec, plan, mode, on_stale, dedup)
         self.identity = snapshot_identity(plan_path, mode, self.engine, source, database)
@@ -304,11 +305,17 @@ class PgFollower:
             except SinkError as error:
                 raise FollowError(str(error)) from None
             self.ack_xid: Any = None
+            switch = None
             if text is not None:
                 try:
-                    position, state = snapshot.loads(text, self.identity)
+                    found, position, state = snapshot.read(text)
+                    switch = switch_from(found, position, self.identity)
+                    if found != self.identity and switch is None:
+                        raise snapshot.SnapshotError(f"the snapshot was taken for {found}, not {self.identity} "
+                                                     "(another plan or mode)")
                     self.ack_xid = position.get("xid")
-                    snapshot.restore_engine(self.engine, state)
+                    if switch is None:
+                        snapshot.restore_engine(self.engine, state)
                 except snapshot.SnapshotError as error:
                     raise FollowError(f"the sink's snapshot cannot be used ({error}); the source no longer "
                                       "keeps what it stood for: follow with the plan and --mode it was taken "
@@ -329,6 +336,44 @@ class PgFollower:
         self._group_started = 0.0
         self._since_snapshot = 0
         self._clean = True              # the engine holds whole transactions only
+        if switch is not None:
+            try:
+                self._switch_plan(switch, state, found["plan_sha256"])
+            except BaseException:
+                self.sink.close()
+                raise
+
+    def _switch_plan(self, old_plan: Any, state: dict[str, Any], old_sha: str) -> None:
+        """Switch the table from the plan of the sink's snapshot to this one, in one transaction:
+        the fields the new plan computes otherwise, for every row (``pruner.backfill``), and a
+        snapshot of the new plan. Only from a snapshot that covers every transaction the table
+        holds: the old plan's records after it could not be run again."""
+        from pruner.backfill import BackfillError, backfill_rows, plan_backfill, restore_source_state
+        from pruner.follow import FollowError
+
+        if self.sink_lsn > self.ack_lsn:
+            raise FollowError(f"the plan changed (the sink's snapshot was taken with plan {old_sha[:12]}), and the "
+                              "table holds transactions written after that snapshot, which only the old plan can "
+                              "run again: follow once more with the plan the table was built with and stop it "
+                              "(Ctrl-C: a clean stop snapshots everything), then start with the new plan")
+        plan = plan_backfill(old_plan, self.plan)
+        if plan.replace:
+            raise FollowError(f"the plan changed in a way the table's rows cannot follow ({plan.describe()}): "
+                              "follow into a new table with a new --slot")
+        try:
+            was = restore_source_state(self.engine, state)
+        except BackfillError as error:
+            raise FollowError(str(error)) from None
+        records: list[SinkRecord] = []
+        stats = backfill_rows(self.engine, plan, records.append, keep=True, was=was)
+        self._pending, self._group, self._pending_lsn = records, 1, self.sink_lsn
+        self._since_snapshot = 1
+        self.flush(force_snapshot=True)
+        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.describe()}; {stats.rows:,} rows, "
+                               f"{len(records):,} records written with the new snapshot"
+                               + (f", {len(stats.dead_letters):,} rows a unit failed on left as they were"
+                                  if stats.dead_letters else ""))
+        self.stats.dead_letters += [f"plan switch, row {list(key)}: {why}" for key, why in stats.dead_letters]
 
     def transaction(self, end_lsn: int, xid: Any, changes: list[str]) -> bool:
         """Run one source transaction; True when its records go to the sink (False: sent again,
@@ -389,7 +434,8 @@ class PgFollower:
         first = self.source != "postgresql" and self.ack_xid is None
         if force_snapshot or first or self._since_snapshot >= self.snapshot_every:
             try:
-                text = snapshot.dumps(self.engine, self.identity, {"end_lsn": self.done_lsn, "xid": self.done_xid})
+                text = snapshot.dumps(self.engine, self.identity, {"end_lsn": self.done_lsn, "xid": self.done_xid,
+                                                                   "plan": self.plan_text})
             except snapshot.SnapshotError as error:
                 from pruner.follow import FollowError
                 raise FollowError(f"the engine's state cannot be snapshotted ({error}); a PostgreSQL sink "

@@ -232,10 +232,7 @@ class Engine(UndoLog, DedupMixin):
             return []
         start = time.perf_counter()
         records = []
-        keys = set()
-        for table in self.row_sources:
-            keys |= set(self.tables[table])
-        for key in sorted(keys, key=key_order_one):
+        for key in self.row_keys():
             self._undo = []
             try:
                 found = self._recompute(key, None)          # batch runs every unit
@@ -685,6 +682,39 @@ class Engine(UndoLog, DedupMixin):
             self._del(self.outputs, key)
         if key in self.in_sink:
             self._del(self.in_sink, key)
+
+    # ------------------------------------------------------------------ backfill (pruner.backfill)
+    def rerun_work(self, run: Iterable[int]) -> _Work:
+        """The work of running only the units `run` (new-plan indexes) on a row: a backfill runs
+        the units the fields it recomputes come from, with everything they read (their supply)."""
+        wanted = set(run)
+        return self._make_work(tuple(u.index for u in self.units if u.index in wanted and not u.dead),
+                               (), self.sink_fields)
+
+    def rerun(self, key: tuple, work: _Work, *, keep: bool = False) -> dict[str, Any] | None:
+        """Run `work` on the key's current source rows, as for a row with no stored outputs: the
+        row after it, or None when the key has no source row or a filter of `work` drops it.
+
+        With `keep` (a follower switching plans, running every live unit) what a row update keeps
+        is kept: the outputs (pruned mode) and whether the row is in the sink. A unit's failure
+        raises ``UnitFailed``; nothing is kept then."""
+        if not any(key in rows for rows in self._row_tables):
+            return None
+        row = self._source_row(key)
+        outputs: list[Any] = [None] * len(self.units)
+        exists = self._walk(work.visit, row, key, outputs, self._shapes)
+        if keep:
+            if self.mode == "pruned":
+                self.outputs[key] = outputs
+            self.in_sink[key] = exists
+        return row if exists else None
+
+    def row_keys(self) -> list[tuple]:
+        """Every key with a source row, in the order batch mode runs them (``key_order_one``)."""
+        keys: set[tuple] = set()
+        for table in self.row_sources:
+            keys.update(self.tables[table])
+        return sorted(keys, key=key_order_one)
 
     # ------------------------------------------------------------------ one key's state (keyed runtimes)
     def export_key(self, key: tuple) -> dict[str, Any]:

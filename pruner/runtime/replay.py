@@ -40,6 +40,7 @@ class ReplayResult:
     # With replay(..., hold_store=True): the --dim-store's open transaction, for the caller to
     # end with finish_store once it knows whether the run's outputs were written.
     store: Any = None
+    engine: Engine | None = None    # the engine that ran (its tables: the final source state)
 
     def finish_store(self, keep: bool) -> None:
         """Commit (`keep`) or roll back what the run did to its --dim-store; once."""
@@ -89,7 +90,7 @@ class _Lines:
 def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | Iterable[bytes], fmt: str,
            mode: str, *, on_stale: str = "stop", progress: IO[str] | None = None,
            dim_store: str | Path | None = None, dedup=None, source_order: bool = True,
-           hold_store: bool = False) -> ReplayResult:
+           hold_store: bool = False, finish: bool = True) -> ReplayResult:
     """Decode and run `lines` (``str`` or ``bytes``, see ``decode()``); with `dim_store`, the
     dimension tables live in that SQLite file.
 
@@ -104,16 +105,19 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | 
     which a processor computed (the input cannot carry them: ``decode()`` dead-letters them):
     RFC 8259 JSON has no such value, and writing it as null or as a string would alter it.
     Raises ``WrongFormatError`` when the first messages are all unusable.
+
+    Without `finish` the engine's ``finish`` is not called: a batch-mode run then only builds
+    the final source state (``result.engine.tables``), running no unit (``pruner backfill``).
     """
     spec = load_spec(spec_path)
     plan = read_plan(plan_path)
     stores = sqlite_stores(dim_store, list(spec.dimensions)) if dim_store is not None else None
     connection = next(iter(stores.values())).connection if stores else None
     if connection is None:
-        return _replay(spec, plan, lines, fmt, mode, on_stale, progress, None, dedup, source_order)
+        return _replay(spec, plan, lines, fmt, mode, on_stale, progress, None, dedup, source_order, finish)
     connection.execute("BEGIN")
     try:
-        result = _replay(spec, plan, lines, fmt, mode, on_stale, progress, stores, dedup, source_order)
+        result = _replay(spec, plan, lines, fmt, mode, on_stale, progress, stores, dedup, source_order, finish)
     except BaseException:
         connection.execute("ROLLBACK")
         raise
@@ -124,7 +128,7 @@ def replay(spec_path: str | Path, plan_path: str | Path, lines: Iterable[str] | 
 
 
 def _replay(spec, plan, lines, fmt: str, mode: str, on_stale: str, progress: IO[str] | None, stores, dedup,
-            source_order: bool) -> ReplayResult:
+            source_order: bool, finish: bool = True) -> ReplayResult:
     engine = Engine(spec, plan, mode, on_stale=on_stale, stores=stores, dedup=dedup)
     sink = SinkTable(spec.sink.fields, spec.sink.primary_key)
     decode_stats = DecodeStats()
@@ -172,13 +176,14 @@ def _replay(spec, plan, lines, fmt: str, mode: str, on_stale: str, progress: IO[
                 progress.flush()
     if message:
         run(message)
-    sink.apply_all(engine.finish())
-    dead.extend(engine.finish_dead_letters)
+    if finish:
+        sink.apply_all(engine.finish())
+        dead.extend(engine.finish_dead_letters)
     if progress is not None and time.perf_counter() - start >= PROGRESS_EVERY_S:
         progress.write("\n")
     check_sink(sink)
     return ReplayResult(sink=sink, stats=engine.stats, decode_stats=decode_stats, dead_letters=dead,
-                        older_skipped=order.skipped if order is not None else 0)
+                        older_skipped=order.skipped if order is not None else 0, engine=engine)
 
 
 def guess_format(lines: list[str], fmt: str) -> str | None:

@@ -210,6 +210,16 @@ def dumps(engine: Any, identity: dict[str, Any], position: dict[str, Any]) -> st
 def loads(text: str, identity: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(position, state) of a snapshot written by ``dumps``, after checking its format, version,
     checksum and that it was taken for `identity`; ``SnapshotError`` says what is wrong."""
+    found, position, state = read(text)
+    if found != identity:
+        raise SnapshotError(f"the snapshot was taken for {found}, not {identity} "
+                            "(another plan or mode)")
+    return position, state
+
+
+def read(text: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(identity, position, state) of a snapshot written by ``dumps``, after checking its format,
+    version and checksum (a follower switching plans reads one taken for another plan)."""
     head, _, body = text.partition("\n")
     try:
         header = json.loads(head)
@@ -228,9 +238,6 @@ def loads(text: str, identity: dict[str, Any]) -> tuple[dict[str, Any], dict[str
         if isinstance(error, SnapshotError):
             raise
         raise SnapshotError(f"the snapshot cannot be read ({type(error).__name__}: {error})") from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("identity"), dict):
         raise SnapshotError("not an engine snapshot")
-    if data.get("identity") != identity:
-        raise SnapshotError(f"the snapshot was taken for {data.get('identity')}, not {identity} "
-                            "(another plan or mode)")
-    return data["position"], data["state"]
+    return data["identity"], data["position"], data["state"]

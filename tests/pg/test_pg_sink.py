@@ -227,3 +227,41 @@ def test_a_value_jsonb_cannot_hold_is_a_clear_error(pg) -> None:
         assert sink.position() == (0, 0, None)          # nothing of the group was committed
     finally:
         sink.close()
+
+
+@pytest.mark.parametrize("edit", ["P1's code (two fields)", "a new filter (full recompute)"])
+def test_a_plan_switch_writes_the_new_fields_with_the_new_snapshot_in_one_transaction(pg, tmp_path: Path,
+                                                                                      edit: str) -> None:
+    """A PostgreSQL table followed with one plan, then with a new plan of the job: the table
+    gets the fields the new code computes otherwise and goes on; it then equals a full run of
+    the new code from the start. After a crash (transactions after the last snapshot, which
+    only the old plan can run again) the switch is refused with what to do, and done once the
+    old plan has had a clean stop."""
+    from pruner.pg_sink import PgFollower
+    from tests.test_follow_switch import EDITS, _run, _table, _version
+    from benchmarks.follow_restart import workload
+
+    old_job, old_plan = _version(tmp_path, "old")
+    new_job, new_plan = _version(tmp_path, "new", EDITS[edit])
+    work = workload(21, 60)
+    url = f"{_database(pg)}#wide.items_index"
+
+    def run(job, plan, first: int, last: int, **options) -> PgFollower:
+        follower = PgFollower(job, plan, url, "s", snapshot_every=5, **options)
+        for n in range(first, last):
+            follower.transaction(n + 1, n + 1, work[n])
+        return follower
+
+    run(old_job, old_plan, 0, 12, group_max=1).release()          # killed: 11 and 12 after the snapshot
+    with pytest.raises(FollowError, match="clean stop"):
+        PgFollower(new_job, new_plan, url, "s")
+    run(old_job, old_plan, 10, 30).close()                         # the source sends 11 on again
+    switched = run(new_job, new_plan, 30, 33)                       # a few: most rows keep the old values
+    assert switched.stats.switched and "plan changed" in switched.stats.switched
+    switched.close()
+    whole = tmp_path / "whole.jsonl"
+    _run(new_job, new_plan, whole, work[:33], 1, mode="full", snapshot_every=0).close()
+    assert _rows(url) == _json(_table(whole, new_job))
+    again = PgFollower(new_job, new_plan, url, "s")                 # an ordinary restart now
+    assert again.stats.switched is None
+    again.close()
