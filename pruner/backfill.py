@@ -60,6 +60,14 @@ class BackfillPlan:
     def needed(self) -> bool:
         return self.full or bool(self.fields)
 
+    def what(self) -> str:
+        """What changes in the sink, in a few words."""
+        if self.full:
+            return f"full recompute ({'; '.join(self.diff.full_recompute)})"
+        if not self.fields:
+            return "no sink field is computed otherwise"
+        return f"backfill {len(self.fields)} of {self.diff.sink_fields} sink fields ({', '.join(self.fields)})"
+
     def describe(self) -> str:
         if self.replace:
             return (f"full recompute into a new table ({'; '.join(self.diff.full_recompute)}): every live unit "

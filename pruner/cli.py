@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -49,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Warnings of ours (a stale plan) read as the command's own lines, not Python's."""
     print(f"pruner: warning: {message}", file=sys.stderr)
+
+
+def _fill(text: str) -> str:
+    """A description for a raw-formatted parser (its epilog keeps its lines): wrapped here."""
+    return textwrap.fill(text, width=90, break_on_hyphens=False)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,12 +133,12 @@ def _parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser(
         "diff", help="compare two plans of a job: what changed, which sink fields to recompute",
-        description="Compare the plan of a job's old version with its new one: units added, removed, "
+        description=_fill("Compare the plan of a job's old version with its new one: units added, removed, "
                     "with changed code (formatting and comments do not count) or changed reads and "
                     "writes; sink fields added and removed; source fields newly read; and the sink "
                     "fields whose values the change can reach, which the rows the sink holds need "
                     "recomputed (a backfill). A change to the sink's key, to the tables whose rows "
-                    "are the sink's rows, or to a filter needs a full recompute.",
+                    "are the sink's rows, or to a filter needs a full recompute."),
         epilog="exit status: 0 no backfill needed, 1 a backfill or a full recompute is needed (as "
                "`git diff --exit-code`), 2 a plan cannot be read.\n\n"
                "example:\n  pruner compile job.yaml -o new.plan && pruner diff compiled_plans/job.plan new.plan",
@@ -145,7 +151,7 @@ def _parser() -> argparse.ArgumentParser:
 
     backfill = commands.add_parser(
         "backfill", help="after a job changes: recompute, for every row, only the sink fields it reaches",
-        description="Recompute, for every row of the current source state, only the sink fields that "
+        description=_fill("Recompute, for every row of the current source state, only the sink fields that "
                     "`pruner diff OLD NEW` names: only the units those fields come from run (with what "
                     "they read, and the filters), and each record carries only those fields. Applied to "
                     "the sink the old version built, the records give the table a full replay of the new "
@@ -153,12 +159,13 @@ def _parser() -> argparse.ArgumentParser:
                     "full records, and deletes for rows that leave the sink; a changed sink key or row "
                     "sources make the records a new table to load into an empty one. The source state is "
                     "a replayed stream (--input, with its --dim-store if it has one) or the changes a "
-                    "`pruner follow` sink file holds (--follow-sink); neither is changed.",
-        epilog="The output starts with a header line (plans, input, fields, full, replace) and ends with a "
-               "line {\"done\": {...}}; each line between is a record {\"op\", \"key\", \"fields\"}, in "
-               "key order. Interrupted (Ctrl-C, a crash), the same command goes on after the last "
-               "record written.\n\nexit status: 0 done (or nothing to do), 1 an error, 2 a usage error, "
-               "3 rows a unit failed on (not written; listed on stderr).\n\nexample:\n"
+                    "`pruner follow` sink file holds (--follow-sink); neither is changed."),
+        epilog=_fill("The output starts with a header line (plans, input, fields, full, replace) and ends "
+                     "with a line {\"done\": {...}}; each line between is a record {\"op\", \"key\", "
+                     "\"fields\"}, in key order. Interrupted (Ctrl-C, a crash), the same command goes on "
+                     "after the last record written.") + "\n\n" +
+               _fill("exit status: 0 done (or nothing to do), 1 an error, 2 a usage error, 3 rows a unit "
+                     "failed on (not written; listed on stderr).") + "\n\nexample:\n"
                "  pruner compile job.yaml -o new.plan\n"
                "  pruner backfill job.yaml --plan new.plan --from-plan compiled_plans/job.plan \\\n"
                "      --input cdc.jsonl --format debezium-json --out backfill.jsonl",
@@ -231,7 +238,10 @@ def _parser() -> argparse.ArgumentParser:
                     "with the wal2json plugin, which the server keeps until the sink holds what it "
                     "sent. From MariaDB (--source mysql://...): its binlog, read as a replica, resumed "
                     "after the GTID kept with the sink. Stopped (Ctrl-C) and started again, it goes on "
-                    "exactly where the sink is: no change is lost or applied twice.",
+                    "exactly where the sink is: no change is lost or applied twice. Started with a new "
+                    "plan of the job (after an edit and `pruner compile`), it first switches: every row "
+                    "runs once with the new code and the sink gets the fields it computes otherwise "
+                    "(see `pruner diff`), then it goes on with the new plan.",
         epilog="PostgreSQL needs wal_level=logical, the wal2json plugin, a user with REPLICATION "
                "(and a pg_hba.conf line for replication connections), and REPLICA IDENTITY FULL on "
                "the job's tables (without it every update counts as changing every field).\n"

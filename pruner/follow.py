@@ -438,7 +438,8 @@ class Follower:
                           "records": records[start:start + SWITCH_RECORDS_PER_LINE], "changes": [], "switch": marker})
         self._clean = True
         self.snapshot()
-        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.describe()}; {stats.rows:,} rows, "
+        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.what()}; every row run once with "
+                               f"the new plan: {stats.rows:,} rows, "
                                f"{len(records):,} records written"
                                + (f", {len(stats.dead_letters):,} rows a unit failed on left as they were"
                                   if stats.dead_letters else ""))

@@ -369,7 +369,8 @@ class PgFollower:
         self._pending, self._group, self._pending_lsn = records, 1, self.sink_lsn
         self._since_snapshot = 1
         self.flush(force_snapshot=True)
-        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.describe()}; {stats.rows:,} rows, "
+        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.what()}; every row run once with "
+                               f"the new plan: {stats.rows:,} rows, "
                                f"{len(records):,} records written with the new snapshot"
                                + (f", {len(stats.dead_letters):,} rows a unit failed on left as they were"
                                   if stats.dead_letters else ""))
