@@ -151,7 +151,7 @@ def render(results: dict[str, dict], args) -> str:
              "|---|---|---:|---:|---:|---:|---|"]
     for edit, r in results.items():
         b, f = r["backfill"], r["recompute"]
-        kind = "full recompute" if r["full"] else f"{len(r['fields'])} fields"
+        kind = "full recompute" if r["full"] else f"{len(r['fields'])} field{'s' if len(r['fields']) > 1 else ''}"
         lines.append(f"| {edit} | {kind} | {b['units_run']:,} / {f['units_run']:,} | {b['cpu_s']:.3f} / "
                      f"{f['cpu_s']:.3f} | {b['records']:,} / {f['records']:,} | {b['values']:,} / {f['values']:,} "
                      f"| {'yes' if r['equal_to_full_replay'] else 'NO'} |")
