@@ -181,6 +181,27 @@ def backfill_rows(engine: Engine, plan: BackfillPlan, emit: Callable[[SinkRecord
     return stats
 
 
+def switch(engine: Engine, old_plan: Plan, new_plan: Plan, was: Callable[[tuple], bool] | None,
+           elsewhere: str) -> tuple[BackfillPlan, list[SinkRecord], BackfillStats]:
+    """A follower's plan switch: `engine` (the new plan's, holding the source state) runs every row
+    once and keeps what a row update keeps; the records of the fields the new plan computes
+    otherwise. ``BackfillError`` when the sink's rows are keyed or made otherwise (then the
+    follower goes `elsewhere`: a new sink)."""
+    plan = plan_backfill(old_plan, new_plan)
+    if plan.replace:
+        raise BackfillError(f"the plan changed in a way the sink's rows cannot follow ({plan.describe()}): {elsewhere}")
+    records: list[SinkRecord] = []
+    stats = backfill_rows(engine, plan, records.append, keep=True, was=was)
+    return plan, records, stats
+
+
+def switch_message(plan: BackfillPlan, stats: BackfillStats, written: str) -> str:
+    """What a follower's start says of its switch."""
+    failed = (f", {len(stats.dead_letters):,} rows a unit failed on left as they were" if stats.dead_letters else "")
+    return (f"the plan changed since the sink's snapshot: {plan.what()}; every row run once with the new plan: "
+            f"{stats.rows:,} rows, {written}{failed}")
+
+
 # ---------------------------------------------------------------------- the output file
 def record_json(record: SinkRecord) -> str:
     """A record as a line of JSON (the shape of a follower's sink records)."""

@@ -421,15 +421,13 @@ class Follower:
         computes otherwise (``pruner.backfill``) are written as lines of records with no changes,
         then a snapshot of the new plan is taken. Interrupted before that snapshot, the next start
         does it all again (the records are upserts of the same values)."""
-        from pruner.backfill import backfill_rows, plan_backfill
+        from pruner.backfill import BackfillError, switch, switch_message
 
-        plan = plan_backfill(old_plan, self.plan)
-        if plan.replace:
-            raise FollowError(f"the plan changed in a way the sink's rows cannot follow ({plan.describe()}): "
-                              "follow into a new sink file")
-        records: list[dict[str, Any]] = []
-        stats = backfill_rows(self.engine, plan, lambda r: records.append(
-            {"op": r.op, "key": list(r.key), "fields": r.fields}), keep=True, was=was)
+        try:
+            plan, found, stats = switch(self.engine, old_plan, self.plan, was, "follow into a new sink file")
+        except BackfillError as error:
+            raise FollowError(str(error)) from None
+        records = [{"op": r.op, "key": list(r.key), "fields": r.fields} for r in found]
         marker = {"from_plan_sha256": old_sha, "plan_sha256": self.identity["plan_sha256"],
                   "fields": list(plan.fields), "full": plan.full}
         self._clean = False
@@ -438,11 +436,7 @@ class Follower:
                           "records": records[start:start + SWITCH_RECORDS_PER_LINE], "changes": [], "switch": marker})
         self._clean = True
         self.snapshot()
-        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.what()}; every row run once with "
-                               f"the new plan: {stats.rows:,} rows, "
-                               f"{len(records):,} records written"
-                               + (f", {len(stats.dead_letters):,} rows a unit failed on left as they were"
-                                  if stats.dead_letters else ""))
+        self.stats.switched = switch_message(plan, stats, f"{len(records):,} records written")
         self.stats.dead_letters += [f"plan switch, row {list(key)}: {why}" for key, why in stats.dead_letters]
 
     def close(self) -> None:

@@ -348,7 +348,7 @@ class PgFollower:
         the fields the new plan computes otherwise, for every row (``pruner.backfill``), and a
         snapshot of the new plan. Only from a snapshot that covers every transaction the table
         holds: the old plan's records after it could not be run again."""
-        from pruner.backfill import BackfillError, backfill_rows, plan_backfill, restore_source_state
+        from pruner.backfill import BackfillError, restore_source_state, switch, switch_message
         from pruner.follow import FollowError
 
         if self.sink_lsn > self.ack_lsn:
@@ -356,24 +356,16 @@ class PgFollower:
                               "table holds transactions written after that snapshot, which only the old plan can "
                               "run again: follow once more with the plan the table was built with and stop it "
                               "(Ctrl-C: a clean stop snapshots everything), then start with the new plan")
-        plan = plan_backfill(old_plan, self.plan)
-        if plan.replace:
-            raise FollowError(f"the plan changed in a way the table's rows cannot follow ({plan.describe()}): "
-                              "follow into a new table with a new --slot")
         try:
             was = restore_source_state(self.engine, state)
+            plan, records, stats = switch(self.engine, old_plan, self.plan, was,
+                                          "follow into a new table with a new --slot")
         except BackfillError as error:
             raise FollowError(str(error)) from None
-        records: list[SinkRecord] = []
-        stats = backfill_rows(self.engine, plan, records.append, keep=True, was=was)
         self._pending, self._group, self._pending_lsn = records, 1, self.sink_lsn
         self._since_snapshot = 1
         self.flush(force_snapshot=True)
-        self.stats.switched = (f"the plan changed since the sink's snapshot: {plan.what()}; every row run once with "
-                               f"the new plan: {stats.rows:,} rows, "
-                               f"{len(records):,} records written with the new snapshot"
-                               + (f", {len(stats.dead_letters):,} rows a unit failed on left as they were"
-                                  if stats.dead_letters else ""))
+        self.stats.switched = switch_message(plan, stats, f"{len(records):,} records written with the new snapshot")
         self.stats.dead_letters += [f"plan switch, row {list(key)}: {why}" for key, why in stats.dead_letters]
 
     def transaction(self, end_lsn: int, xid: Any, changes: list[str]) -> bool:
