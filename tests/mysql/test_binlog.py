@@ -620,3 +620,28 @@ def test_messages_fit_what_went_wrong(mariadb, tmp_path: Path) -> None:
         follow(JOB, PLAN, "mysqlx://u:secret@h/db", tmp_path / "c.jsonl", idle_exit=1.0)
     with pytest.raises(FollowError, match="options after"):
         follow(JOB, PLAN, url + "?ssl=1", tmp_path / "d.jsonl", idle_exit=1.0)
+
+
+def test_a_plan_switch_from_a_binlog_into_a_file_and_a_table(mariadb, pg, tmp_path: Path) -> None:
+    """Followed with the reference job, then with a new plan of it (P1's code changed): the sink
+    file and the PostgreSQL table switch at start and go on; each then equals a full follow of
+    the new code from the start."""
+    from tests.test_follow_switch import EDITS, _version
+
+    url = _db(mariadb)
+    start = mariadb.gtid()
+    old_job, old_plan = _version(tmp_path, "old")
+    new_job, new_plan = _version(tmp_path, "new", EDITS["P1's code (two fields)"])
+    transactions = _random_dml(9, 40)
+    _run(url, transactions[:30])
+    sink, table = tmp_path / "s.jsonl", f"{_database(pg)}#wide.items_index"
+    for target in (sink, table):
+        follow(old_job, old_plan, url, target, start_gtid=start, idle_exit=1.0, snapshot_every=5)
+    _run(url, transactions[30:])
+    for target in (sink, table):
+        stats = follow(new_job, new_plan, url, target, start_gtid=start, idle_exit=1.0, snapshot_every=5)
+        assert stats.switched and "backfill 2 of 6 sink fields (d, e)" in stats.switched
+        assert stats.skipped_redelivered == 0
+    full = tmp_path / "full.jsonl"
+    follow(new_job, new_plan, url, full, mode="full", start_gtid=start, idle_exit=1.0)
+    assert _file_rows(sink, new_job) == _file_rows(full, new_job) == _rows(table)
