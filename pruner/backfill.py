@@ -243,7 +243,7 @@ class Resume:
 def read_output(path: Path, expected: dict[str, Any]) -> Resume | None:
     """The state of an existing output file of this very backfill (None: no file, or empty).
     ``BackfillError`` when it is another backfill's, or not one."""
-    if not path.exists() or path.stat().st_size == 0:
+    if not path.exists() or not path.is_file() or path.stat().st_size == 0:
         return None
     with path.open("rb") as file:
         data = file.read()
@@ -278,12 +278,14 @@ class OutputFile:
 
     def __init__(self, path: Path, head: dict[str, Any], resume: Resume | None) -> None:
         self.path = path
-        self.file = path.open("r+b" if resume is not None else "wb")
-        if resume is not None and resume.offset:
+        self.regular = not path.exists() or path.is_file()     # else a pipe or /dev/stdout: written through
+        self.file = path.open("r+b" if resume is not None and self.regular else "wb")
+        if resume is not None and resume.offset and self.regular:
             self.file.truncate(resume.offset)       # a torn last line: never counted as written
             self.file.seek(resume.offset)
         else:
-            self.file.truncate(0)
+            if self.regular:
+                self.file.truncate(0)
             self._write(json.dumps(head, ensure_ascii=False))
         self._since = 0
 
@@ -298,7 +300,8 @@ class OutputFile:
 
     def sync(self) -> None:
         self.file.flush()
-        os.fsync(self.file.fileno())
+        if self.regular:
+            os.fsync(self.file.fileno())
         self._since = 0
 
     def finish(self, summary: dict[str, Any]) -> None:

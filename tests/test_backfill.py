@@ -405,3 +405,13 @@ def test_backfill_with_a_dim_store_reads_it_and_leaves_it_as_it_was(tmp_path: Pa
     head = apply_output(out, rows)
     assert head["fields"] == ["seller_score"] and head["dim_store"] == str(store.resolve())
     assert {k: {f: v for f, v in r.items() if f not in CLOCK} for k, r in rows.items()} == _sink_rows(new / "sink.jsonl")
+
+
+def test_backfill_to_stdout(tmp_path: Path, stream: Path) -> None:
+    """`--out /dev/stdout` (a pipe): written through, header first and done line last."""
+    plan = ROOT / "compiled_plans" / "ecommerce.plan"
+    done = _pruner("backfill", str(ECOMMERCE / "job.yaml"), "--plan", str(plan), "--from-plan", str(plan),
+                   "--input", str(stream), "--format", "debezium-json", "--out", "/dev/stdout", "--quiet")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert lines[0]["format"] == "cdc-pruner-backfill" and "done" in lines[-1]
