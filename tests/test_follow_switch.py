@@ -218,3 +218,21 @@ def test_backfill_from_a_follow_sink_file(tmp_path: Path, capsys) -> None:
     whole = tmp_path / "whole.jsonl"
     _run(new_job, new_plan, whole, work, 1, mode="full", snapshot_every=0).close()
     assert table.sorted_rows() == _table(whole, new_job)
+
+
+def test_a_switch_with_dedup_sends_what_the_new_code_computes(tmp_path: Path) -> None:
+    """With dedup the values last sent per key are the old code's: they are not carried over the
+    switch, so no record of the new code is held back against an old value."""
+    from pruner.runtime.dedup import Dedup
+
+    old_job, old_plan = _version(tmp_path, "old")
+    new_job, new_plan = _version(tmp_path, "new", EDITS["P1's code (two fields)"])
+    work = workload(31, 60)
+    sink = tmp_path / "sink.jsonl"
+    _run(old_job, old_plan, sink, work[:30], 1, snapshot_every=7, dedup=Dedup()).close()
+    new = _run(new_job, new_plan, sink, work[30:], 31, snapshot_every=7, dedup=Dedup())
+    assert new.stats.switched
+    new.close()
+    whole = tmp_path / "whole.jsonl"
+    _run(new_job, new_plan, whole, work, 1, mode="full", snapshot_every=0).close()
+    assert _table(sink, new_job) == _table(whole, new_job)
