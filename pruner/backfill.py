@@ -128,7 +128,7 @@ class BackfillStats:
 def backfill_rows(engine: Engine, plan: BackfillPlan, emit: Callable[[SinkRecord], None], *,
                   keys: Iterable[tuple] | None = None, keep: bool = False,
                   was: Callable[[tuple], bool] | None = None, progress: IO[str] | None = None,
-                  total: int | None = None) -> BackfillStats:
+                  total: int | None = None, label: str = "backfill") -> BackfillStats:
     """Run `plan` on every row `engine` holds (or on `keys`), emitting its records in key order.
 
     `engine` runs the new plan and holds the source state. With `keep` (a follower switching
@@ -136,6 +136,7 @@ def backfill_rows(engine: Engine, plan: BackfillPlan, emit: Callable[[SinkRecord
     from there as if it had run the new plan all along. `was(key)`: whether the sink holds the
     row now; with it a full recompute emits a delete only for a row leaving the sink.
     A row a unit fails on is not written: it is counted in ``dead_letters`` with the reason.
+    `progress` gets a line every 2 s, starting with `label`, of `total` rows (default: all of them).
     """
     stats = BackfillStats()
     start, cpu = time.perf_counter(), time.process_time()
@@ -145,6 +146,8 @@ def backfill_rows(engine: Engine, plan: BackfillPlan, emit: Callable[[SinkRecord
     key_fields = engine.key_fields
     fields = engine.sink_fields if plan.full else plan.fields
     keys = engine.row_keys() if keys is None else keys
+    if total is None and isinstance(keys, list):
+        total = len(keys)
     last = start
     for key in keys:
         stats.rows += 1
@@ -169,7 +172,7 @@ def backfill_rows(engine: Engine, plan: BackfillPlan, emit: Callable[[SinkRecord
             if now - last >= PROGRESS_EVERY_S:
                 last = now
                 of = f" of {total:,}" if total else ""
-                progress.write(f"\rbackfill: {stats.rows:,}{of} rows, {stats.upserts + stats.deletes:,} records "
+                progress.write(f"\r{label}: {stats.rows:,}{of} rows, {stats.upserts + stats.deletes:,} records "
                                f"({stats.rows / (now - start):,.0f} rows/s)")
                 progress.flush()
     if progress is not None and time.perf_counter() - start >= PROGRESS_EVERY_S:
@@ -182,16 +185,17 @@ def backfill_rows(engine: Engine, plan: BackfillPlan, emit: Callable[[SinkRecord
 
 
 def switch(engine: Engine, old_plan: Plan, new_plan: Plan, was: Callable[[tuple], bool] | None,
-           elsewhere: str) -> tuple[BackfillPlan, list[SinkRecord], BackfillStats]:
+           elsewhere: str, progress: IO[str] | None = None) -> tuple[BackfillPlan, list[SinkRecord], BackfillStats]:
     """A follower's plan switch: `engine` (the new plan's, holding the source state) runs every row
     once and keeps what a row update keeps; the records of the fields the new plan computes
     otherwise. ``BackfillError`` when the sink's rows are keyed or made otherwise (then the
-    follower goes `elsewhere`: a new sink)."""
+    follower goes `elsewhere`: a new sink). `progress`: a line every 2 s while the rows run."""
     plan = plan_backfill(old_plan, new_plan)
     if plan.replace:
         raise BackfillError(f"the plan changed in a way the sink's rows cannot follow ({plan.describe()}): {elsewhere}")
     records: list[SinkRecord] = []
-    stats = backfill_rows(engine, plan, records.append, keep=True, was=was)
+    stats = backfill_rows(engine, plan, records.append, keep=True, was=was, progress=progress,
+                          label="plan switch")
     return plan, records, stats
 
 

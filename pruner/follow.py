@@ -221,7 +221,8 @@ class Follower:
 
     def __init__(self, spec_path: str | Path, plan_path: str | Path, sink_path: str | Path,
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
-                 dedup: Dedup | None = None, source: str = "postgresql", database: str | None = None) -> None:
+                 dedup: Dedup | None = None, source: str = "postgresql", database: str | None = None,
+                 progress: IO[str] | None = None) -> None:
         if snapshot_every < 0:
             raise ValueError("snapshot_every must be 0 (no snapshots) or more")
         self.spec = load_spec(spec_path)
@@ -233,6 +234,7 @@ class Follower:
         self.sink_path = Path(sink_path)
         self.snapshot_path = Path(str(sink_path) + ".snapshot")
         self.snapshot_every = snapshot_every
+        self.progress = progress        # where a plan switch at start reports how far it is
         self.source, self.database = source, database
         self._decoder = decoder(source)
         self.identity = snapshot_identity(plan_path, mode, self.engine, source, database)
@@ -424,7 +426,8 @@ class Follower:
         from pruner.backfill import BackfillError, switch, switch_message
 
         try:
-            plan, found, stats = switch(self.engine, old_plan, self.plan, was, "follow into a new sink file")
+            plan, found, stats = switch(self.engine, old_plan, self.plan, was, "follow into a new sink file",
+                                        self.progress)
         except BackfillError as error:
             raise FollowError(str(error)) from None
         records = [{"op": r.op, "key": list(r.key), "fields": r.fields} for r in found]
@@ -545,9 +548,10 @@ def follow(spec_path: str | Path, plan_path: str | Path, dsn: str, sink_path: st
         from pruner.pg_sink import PgFollower
         follower: Any = PgFollower(spec_path, plan_path, str(sink_path), slot, mode=mode, on_stale=on_stale,
                                    snapshot_every=snapshot_every, dedup=dedup, group_max=group_max,
-                                   group_ms=group_ms)
+                                   group_ms=group_ms, progress=progress)
     else:
-        follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup)
+        follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup,
+                            progress=progress)
     if progress is not None and follower.stats.snapshot_warning:
         progress.write(f"warning: {follower.stats.snapshot_warning}\n")
     if progress is not None and follower.stats.switched:

@@ -635,10 +635,11 @@ def follow_mysql(spec_path: str | Path, plan_path: str | Path, url: str, sink_pa
         from pruner.pg_sink import PgFollower
         follower: Any = PgFollower(spec_path, plan_path, str(sink_path), name, mode=mode, on_stale=on_stale,
                                    snapshot_every=snapshot_every, dedup=dedup, group_max=group_max,
-                                   group_ms=group_ms, source="mysql", database=source.database)
+                                   group_ms=group_ms, source="mysql", database=source.database,
+                                   progress=progress)
     else:
         follower = Follower(spec_path, plan_path, sink_path, mode, on_stale, snapshot_every, dedup, source="mysql",
-                            database=source.database)
+                            database=source.database, progress=progress)
     stats = follower.stats
     try:
         stats.warnings += check_server(source, list(fields), server_id)

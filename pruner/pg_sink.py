@@ -26,7 +26,7 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pruner.cdc.types import ColumnType
@@ -272,7 +272,8 @@ class PgFollower:
     def __init__(self, spec_path: str | Path, plan_path: str | Path, url: str, name: str, *,
                  mode: str = "pruned", on_stale: str = "stop", snapshot_every: int = 1000,
                  dedup: Dedup | None = None, group_max: int = 100, group_ms: float = 200.0,
-                 source: str = "postgresql", database: str | None = None) -> None:
+                 source: str = "postgresql", database: str | None = None,
+                 progress: IO[str] | None = None) -> None:
         from pruner.follow import FollowError, FollowStats, decoder, follow_engine, snapshot_identity, switch_from
         from pruner.planfile import read_plan
         from pruner.spec import load_spec
@@ -293,6 +294,7 @@ class PgFollower:
         self.stats = FollowStats()
         self.stats.engine = self.engine.stats
         self.snapshot_every, self.group_max, self.group_ms = snapshot_every, group_max, group_ms
+        self.progress = progress        # where a plan switch at start reports how far it is
         # the checkpoint row's key: the slot's name, or mysql:DATABASE:NAME (a MariaDB source's
         # positions are GTID sequence numbers, not LSNs: the two never share a row)
         try:
@@ -359,7 +361,7 @@ class PgFollower:
         try:
             was = restore_source_state(self.engine, state)
             plan, records, stats = switch(self.engine, old_plan, self.plan, was,
-                                          "follow into a new table with a new --slot")
+                                          "follow into a new table with a new --slot", self.progress)
         except BackfillError as error:
             raise FollowError(str(error)) from None
         self._pending, self._group, self._pending_lsn = records, 1, self.sink_lsn

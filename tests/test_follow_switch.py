@@ -236,3 +236,30 @@ def test_a_switch_with_dedup_sends_what_the_new_code_computes(tmp_path: Path) ->
     whole = tmp_path / "whole.jsonl"
     _run(new_job, new_plan, whole, work, 1, mode="full", snapshot_every=0).close()
     assert _table(sink, new_job) == _table(whole, new_job)
+
+
+def test_a_long_switch_reports_how_far_it_is(tmp_path: Path, monkeypatch) -> None:
+    """A switch runs every row before the follower reads the source again: on a large table that
+    takes a while, and the follower says how far it is (here every row: a report every 0 s)."""
+    import io
+
+    from pruner import backfill
+
+    old_job, old_plan = _version(tmp_path, "old")
+    new_job, new_plan = _version(tmp_path, "new", EDITS["P2's code (one field)"])
+    sink = tmp_path / "sink.jsonl"
+    _run(old_job, old_plan, sink, workload(14, 40), 1, snapshot_every=10).close()
+    monkeypatch.setattr(backfill, "PROGRESS_EVERY_S", 0.0)
+    progress = io.StringIO()
+    new = Follower(new_job, new_plan, sink, snapshot_every=10, progress=progress)
+    new.close()
+    rows = int(new.stats.switched.split(": ")[-1].split(" rows")[0].replace(",", ""))
+    reports = [line for line in progress.getvalue().split("\r") if line]
+    assert rows > 1 and len(reports) == rows
+    assert reports[-1].startswith(f"plan switch: {rows:,} of {rows:,} rows, ")
+    assert progress.getvalue().endswith("\n")
+    quiet = io.StringIO()
+    again = Follower(new_job, new_plan, sink, snapshot_every=10, progress=quiet)
+    again.close()
+    assert again.stats.switched is None
+    assert quiet.getvalue() == ""           # an ordinary restart: no switch, nothing to report
