@@ -82,7 +82,11 @@ class BackfillPlan:
 
 
 def plan_backfill(old: Plan, new: Plan) -> BackfillPlan:
-    """The fields to recompute (``diff_plans``) and the units they need, in the new plan."""
+    """The fields to recompute (``diff_plans``) and the units they need, in the new plan.
+    ``BackfillError`` when the two plans are of different jobs."""
+    if old.job != new.job:
+        raise BackfillError(f"the old plan is a plan of job {old.job!r}, the new one of job {new.job!r}: a backfill "
+                            "goes from a plan of a job to a newer plan of the same job")
     diff = diff_plans(old, new)
     live = tuple(u.index for u in new.units if not u.dead)
     sink = tuple(name for name, _ in new.sink)

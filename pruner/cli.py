@@ -533,6 +533,7 @@ def _run_backfill(args: argparse.Namespace) -> int:
         identity = {"job": spec.name, "plan_sha256": file_digest(Path(args.plan).read_bytes()),
                     "from_plan_sha256": file_digest(Path(args.from_plan).read_bytes()),
                     "input": os.path.basename(source), "input_sha256": file_sha256(source),
+                    "input_format": args.fmt, "ignore_positions": bool(args.ignore_positions),
                     "dim_store": os.path.abspath(args.dim_store) if args.dim_store else None}
         head = header(plan, identity)
         resume = read_output(out, head)

@@ -364,6 +364,11 @@ def test_backfill_goes_on_after_an_interruption(tmp_path: Path, stream: Path) ->
     shutil.copy(old / "job.plan", other)
     done = _pruner(*[a if a != str(old / "job.plan") else str(new / "job.plan") for a in args], "--out", str(cut))
     assert done.returncode == 2 and "another backfill" in done.stderr
+    # the same command with --ignore-positions reads another source state: not mixed in (found by an adversary)
+    half = tmp_path / "half.jsonl"
+    half.write_bytes(data[:len(lines[0]) + len(lines[1]) + 5])
+    done = _pruner(*args, "--ignore-positions", "--out", str(half))
+    assert done.returncode == 2 and "another backfill" in done.stderr and "ignore_positions" in done.stderr
 
 
 def test_backfill_cli_refusals(tmp_path: Path, stream: Path) -> None:
@@ -378,6 +383,11 @@ def test_backfill_cli_refusals(tmp_path: Path, stream: Path) -> None:
     done = _pruner("backfill", str(job), "--plan", str(plan), "--from-plan", str(plan), "--input", str(stream),
                    "--format", "debezium-json", "--out", str(tmp_path / "o.jsonl"))
     assert done.returncode == 0 and "no backfill needed" in done.stderr
+    other = ROOT / "compiled_plans" / "reference.plan"          # another job's plan (found by an adversary)
+    done = _pruner("backfill", str(job), "--plan", str(plan), "--from-plan", str(other), "--input", str(stream),
+                   "--format", "debezium-json", "--out", str(tmp_path / "p.jsonl"))
+    assert done.returncode == 2 and "of job 'reference'" in done.stderr
+    assert not (tmp_path / "p.jsonl").exists()
     assert [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()][-1]["done"]["upserts"] == 0
 
 
