@@ -1,0 +1,1 @@
+sed -i 's/102: "laptops",/102: "notebooks",/' plugins/item_common.py

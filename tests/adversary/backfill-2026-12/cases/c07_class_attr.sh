@@ -1,0 +1,1 @@
+sed -i 's/    DIGITS = 2/    DIGITS = 0/' plugins/item_processors.py

@@ -1,0 +1,1 @@
+sed -i 's/SELLABLE = ("active",)/SELLABLE = ("active", "inactive")/' plugins/item_common.py

@@ -1,0 +1,7 @@
+python3 - <<'PY'
+p='plugins/item_processors.py'; s=open(p).read()
+s=s.replace('''        inventory = int(self.number(row, INVENTORY))
+''','''        inventory = int(self.number(row, INVENTORY)) - int(self.number(row, "sold_count")) // 50
+''')
+open(p,'w').write(s)
+PY

@@ -1,0 +1,1 @@
+echo 'ROUND_DIGITS = -1' > plugins/consts.py

@@ -1,0 +1,1 @@
+sed -i 's/return ("budget", "low", "mid", "high", "premium")\[i\]/return ("B", "L", "M", "H", "P")[i]/' plugins/item_common.py

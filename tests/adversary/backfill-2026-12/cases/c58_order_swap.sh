@@ -1,0 +1,1 @@
+sed -i 's/ParseAttributes, BandOverride, PriceBand,/ParseAttributes, PriceBand, BandOverride,/' plugins/item_processors.py

@@ -1,0 +1,1 @@
+sed -i 's/"CNY": 0.14/"CNY": 0.5/' plugins/rates.json

@@ -1,0 +1,2 @@
+echo 'def band_name(x):
+    return x.upper()' > plugins/fastband.py
