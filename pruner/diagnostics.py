@@ -116,6 +116,10 @@ _CODES: Final[tuple[Code, ...]] = (
     Code("PR507", "sink-key-written", Severity.ERROR,
          "A step writes a field of the sink's primary key: the sink row's key is the row sources' "
          "key, so the written value would be dropped."),
+    Code("PR508", "open-code", Severity.INFO,
+         "A unit's code may read what its code fingerprint cannot follow (a file, a module outside "
+         "the plugin folders, a name computed at run time): the fingerprint also takes every file "
+         "in the plugin folders, so `pruner diff` counts the unit changed when any of them changes."),
 )
 
 CODES: Final[dict[str, Code]] = {c.name: c for c in _CODES}

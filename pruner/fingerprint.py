@@ -29,3 +29,25 @@ def file_key(path: Path, base: Path) -> str:
         return path.resolve().relative_to(base).as_posix()
     except ValueError:
         return path.resolve().as_posix()
+
+
+def folders_digest(paths) -> str:
+    """One digest of every file under the given files and folders (hidden folders and
+    ``__pycache__`` skipped): names and contents, so adding, removing or changing any counts."""
+    digest = hashlib.sha256()
+    for root in sorted(Path(p) for p in paths):
+        files = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+        for file in files:
+            relative = file.relative_to(root) if file != root else Path(file.name)
+            if not file.is_file() or any(part.startswith(".") or part == "__pycache__"
+                                         for part in relative.parts):
+                continue
+            content = hashlib.sha256()
+            try:
+                with open(file, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        content.update(block)
+            except OSError as error:
+                content.update(f"unreadable: {error.strerror}".encode())
+            digest.update(f"{root.name}/{relative.as_posix()}\0{content.hexdigest()}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()

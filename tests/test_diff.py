@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
@@ -97,6 +97,35 @@ def test_a_relative_import_is_followed() -> None:
     assert before != after
 
 
+@pytest.mark.parametrize("code, opened", [
+    ("import re\nLIMIT = 3\n", None),                                          # pure standard modules
+    ("import os\nLIMIT = 3\n", "import os"),                                    # any other module
+    ("with open('rates.json') as f:\n    LIMIT = len(f.read())\n", "open"),     # a file at import time
+    ("LIMIT = len(__file__)\n", "__file__"),
+    ("from helpers import *\nLIMIT = 3\n", "a star import"),
+    ("LIMIT = 3\n", None),
+])
+def test_code_that_may_read_outside_what_it_follows_takes_the_plugin_folders(code, opened) -> None:
+    """Open code (an allow-list decides: pure standard modules, safe builtins, names it resolves)
+    takes the folder print: a change of any file there changes its fingerprint."""
+    module = code + "\n\nclass P:\n    def process(self, row, out):\n        out['y'] = LIMIT + row['a']\n"
+    prints = [CodePrints({"mod": module, "helpers": HELPERS}, folder_print=folder) for folder in ("a", "b")]
+    before, after = (p.of_class("mod.P") for p in prints)
+    assert (before != after) == (opened is not None)
+    if opened is not None:
+        assert any(opened in why for why in prints[0].open["mod.P"]), prints[0].open
+    else:
+        assert "mod.P" not in prints[0].open
+
+
+def test_the_bundled_examples_are_closed_code() -> None:
+    """Their fingerprints follow all they read: a change elsewhere in their folders counts for nothing."""
+    from pruner.compiler import build
+
+    for job in ("ecommerce", "reference"):
+        assert not [d for d in build(ROOT / f"examples/{job}/job.yaml").diagnostics() if d.code == "PR508"]
+
+
 # ---------------------------------------------------------------------- the ecommerce job
 @pytest.fixture(scope="module")
 def stream() -> Path:
@@ -134,34 +163,88 @@ def _changed_fields(old: dict, new: dict) -> set[str]:
     return fields
 
 
-EDITS = {
-    "comments and layout": ("plugins/item_processors.py",
-                            lambda t: t.replace("class PriceBand(ItemProcessor):",
-                                                "# bands in US dollars\nclass PriceBand(ItemProcessor):  # noqa")),
-    "a price-band threshold": ("plugins/item_processors.py",
-                               lambda t: t.replace('(50.0, "low")', '(40.0, "low")')),
-    "the seller-score formula": ("plugins/index_processors.py",
-                                 lambda t: t.replace("0.4 * level / MAX_SELLER_LEVEL + 0.6", "0.5 * level / "
-                                                     "MAX_SELLER_LEVEL + 0.5")),
-    "the filter": ("plugins/item_processors.py",
-                   lambda t: t.replace("class ActiveOnly(Processor):",
-                                       "class ActiveOnly(Processor):\n    EXTRA = 1\n")),
+def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        target = folder / path
+        text = target.read_text()
+        assert old in text, f"the edit must apply: {old!r} in {path}"
+        target.write_text(text.replace(old, new))
+    return edit
+
+
+def _write(path: str, text: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text)
+    return edit
+
+
+def _steps(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        for each in edits:
+            each(folder)
+    return edit
+
+
+ITEMS = "plugins/item_processors.py"
+SDK_IMPORT = "from plugin_sdk import UDTF, Processor\n"
+BAND = 'out["price_band"] = band'
+IDENTITY, UPPER = "def band_name(x):\n    return x\n", "def band_name(x):\n    return x.upper()\n"
+# Helpers behind every import form (found by an adversary, tests/adversary/backfill-2026-12):
+# both versions have the job edited the same way (first), then only the helper module changes.
+_HELPER_FORMS = {
+    "a helper imported in try/except ImportError": SDK_IMPORT + "try:\n    from fastband import band_name\n"
+                                                   "except ImportError:\n    def band_name(x):\n        return x\n",
+    "a helper imported in try, with a fallback name": SDK_IMPORT + "try:\n    from fastband import band_name\n"
+                                                      "except ImportError:\n    band_name = str\n",
+    "a helper imported in an if": SDK_IMPORT + "import sys\nif sys.version_info >= (3, 8):\n    from fastband "
+                                  "import band_name\nelse:\n    def band_name(x):\n        return x\n",
+}
+EDITS: dict[str, tuple[Callable[[Path], None] | None, Callable[[Path], None]]] = {
+    "comments and layout": (None, _replace(ITEMS, "class PriceBand(ItemProcessor):",
+                                           "# bands in US dollars\nclass PriceBand(ItemProcessor):  # noqa")),
+    "a price-band threshold": (None, _replace(ITEMS, '(50.0, "low")', '(40.0, "low")')),
+    "the seller-score formula": (None, _replace("plugins/index_processors.py", "0.4 * level / MAX_SELLER_LEVEL + 0.6",
+                                                "0.5 * level / MAX_SELLER_LEVEL + 0.5")),
+    "the filter": (None, _replace(ITEMS, "class ActiveOnly(Processor):", "class ActiveOnly(Processor):\n    EXTRA = 1\n")),
+    **{name: (_steps(_write("plugins/fastband.py", IDENTITY), _replace(ITEMS, SDK_IMPORT, form),
+                     _replace(ITEMS, BAND, "out[\"price_band\"] = band_name(band)")),
+              _write("plugins/fastband.py", UPPER)) for name, form in _HELPER_FORMS.items()},
+    "a helper imported inside process()": (
+        _steps(_write("plugins/fastband.py", IDENTITY),
+               _replace(ITEMS, BAND, 'from fastband import band_name\n        out["price_band"] = band_name(band)')),
+        _write("plugins/fastband.py", UPPER)),
+    "a helper re-exported by a package's __init__": (
+        _steps(_write("plugins/shop/__init__.py", "from .pricing import round_usd\n"),
+               _write("plugins/shop/pricing.py", "def round_usd(x):\n    return round(x, 2)\n"),
+               _replace(ITEMS, SDK_IMPORT, SDK_IMPORT + "from shop import round_usd\n"),
+               _replace(ITEMS, "price_usd = round(self.number(row, PRICE) * rate, 2)",
+                        "price_usd = round_usd(self.number(row, PRICE) * rate)")),
+        _write("plugins/shop/pricing.py", "def round_usd(x):\n    return round(x, 0)\n")),
+    "a data file read at import time": (
+        _steps(_write("plugins/rates.json", '{"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}'),
+               _replace(ITEMS, 'USD_PER_UNIT = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}\n',
+                        'import os\nwith open(os.path.join(os.path.dirname(__file__), "rates.json")) as _f:\n'
+                        '    USD_PER_UNIT = json.load(_f)\n')),
+        _replace("plugins/rates.json", '"CNY": 0.14', '"CNY": 0.5')),
 }
 
 
 @pytest.mark.parametrize("name", list(EDITS))
 def test_the_diff_covers_every_field_the_edit_changes_when_run(tmp_path: Path, stream: Path, name: str) -> None:
-    path, edit = EDITS[name]
+    both, edit = EDITS[name]
     old_folder, new_folder = _copy(tmp_path, "old"), _copy(tmp_path, "new")
-    target = new_folder / path
-    text = target.read_text()
-    assert edit(text) != text, "the edit must apply"
-    target.write_text(edit(text))
+    if both is not None:
+        both(old_folder)
+        both(new_folder)
+    edit(new_folder)
     old_plan, new_plan = _compile(old_folder), _compile(new_folder)
     result = diff_plans(read_plan(old_plan), read_plan(new_plan))
     changed = _changed_fields(_full_sink(old_folder, old_plan, stream), _full_sink(new_folder, new_plan, stream))
-    if result.full_recompute:
-        assert name == "the filter"
+    if result.full_recompute:      # the filter's code changed, or it is open (a file, `import sys`)
+        assert name in ("the filter", "a data file read at import time", "a helper imported in an if"), \
+            result.full_recompute
+        assert changed or name == "the filter", "the edit should change some values on the bundled stream"
         return
     assert changed <= set(result.recompute), (changed - set(result.recompute), result.recompute)
     if name == "comments and layout":

@@ -17,26 +17,66 @@ Code that may reach anything by a name computed at run time (``globals``, ``geta
 module. A unit without code (a DimJoin, a UDAF, a rename) has the fingerprint of its step's
 configuration. A fingerprint never misses a change that can reach the unit; it may count one
 that cannot (a conservative diff recomputes more, never less).
+
+Imports are followed wherever they are: at module level, in a ``try``/``if`` block, inside a
+function; relative ones from a package's ``__init__`` too. What the fingerprint follows is an
+allow-list: reachable code that may read something other than the code it follows (a file, by
+``open`` or ``__file__``; a module outside the plugin folders and the pure standard modules of
+``SAFE_MODULES``; a name it cannot resolve, as from a star import; a name computed at run time)
+is *open*, and its fingerprint also takes the digest of every file in the job's plugin folders
+(``folder_print``): a change to any of them counts as a change of the unit.
 """
 from __future__ import annotations
 
 import ast
+import builtins
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+
+from pruner import diagnostics as dx
+from pruner.diagnostics import Diagnostic
+from pruner.fingerprint import folders_digest
 
 _DYNAMIC = frozenset({"globals", "getattr", "eval", "exec", "__import__", "importlib", "vars", "locals",
                       "__dict__", "setattr", "delattr"})
+# Names whose use may read what the fingerprint does not follow (files, the import system,
+# names computed at run time), wherever they appear, shadowed or not.
+_OPENING = _DYNAMIC | {"open", "__file__", "__path__", "__spec__", "__loader__", "__builtins__", "compile",
+                       "breakpoint", "input", "__cached__"}
+_OPENING_ATTRIBUTES = frozenset({"__dict__", "__file__", "__path__", "__spec__", "__loader__", "__builtins__",
+                                 "__globals__", "__code__", "__cached__", "__import__", "open"})
+# Builtins that read nothing outside the code: any other free name makes the code open.
+SAFE_BUILTINS = frozenset({
+    "abs", "all", "any", "ascii", "bin", "bool", "bytearray", "bytes", "callable", "chr", "classmethod",
+    "complex", "dict", "divmod", "enumerate", "filter", "float", "format", "frozenset", "hasattr", "hash",
+    "hex", "id", "int", "isinstance", "issubclass", "iter", "len", "list", "map", "max", "min", "next",
+    "object", "oct", "ord", "pow", "print", "property", "range", "repr", "reversed", "round", "set", "slice",
+    "sorted", "staticmethod", "str", "sum", "super", "tuple", "type", "zip", "True", "False", "None",
+    "Ellipsis", "NotImplemented", "__name__", "__doc__", "__class__", "__qualname__", "__module__",
+    "aiter", "anext", "memoryview"}
+    | {name for name in dir(builtins) if name.endswith(("Error", "Exception", "Warning", "Exit", "Interrupt",
+                                                          "Iteration", "StopAsyncIteration"))})
+# Standard modules that read no file, no environment and no other code (json or csv parse what
+# they are given; they open nothing themselves). Any other import makes the code open.
+SAFE_MODULES = frozenset({
+    "__future__", "abc", "base64", "binascii", "bisect", "calendar", "cmath", "collections", "copy",
+    "csv", "dataclasses", "datetime", "decimal", "difflib", "enum", "fractions", "functools", "hashlib",
+    "heapq", "hmac", "html", "ipaddress", "itertools", "json", "math", "numbers", "operator", "random",
+    "re", "statistics", "string", "struct", "textwrap", "time", "typing", "typing_extensions",
+    "unicodedata", "uuid", "zlib", "plugin_sdk"})
 
 
 class _Module:
-    def __init__(self, name: str, source: str) -> None:
+    def __init__(self, name: str, source: str, is_package: bool = False) -> None:
         self.name = name
         self.tree = ast.parse(source)
         self.defs: dict[str, list[ast.stmt]] = {}   # name -> the statements that bind it
         self.always: list[ast.stmt] = []
-        self.imports: dict[str, tuple[str, str | None]] = {}   # local name -> (module, attr or None)
+        # local name -> (module, attr or None) for every import in the module, at any depth
+        self.imports: dict[str, list[tuple[str, str | None]]] = {}
+        self.package = name.split(".") if is_package else name.split(".")[:-1]
         body = self.tree.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]                         # the module's docstring
@@ -44,22 +84,45 @@ class _Module:
             bound = _binds(node)
             if bound is not None:
                 self.defs.setdefault(bound, []).append(node)
-                continue
-            self.always.append(node)
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    self.imports[alias.asname or alias.name.split(".")[0]] = (alias.name, None)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:              # relative: from the module's package
-                    package = name.split(".")[:-node.level] if len(name.split(".")) > node.level else []
-                    base = ".".join([*package, *([node.module] if node.module else [])])
-                for alias in node.names:
-                    if not node.module:     # from . import x: a module x, or a name of the package
-                        self.imports[alias.asname or alias.name] = (f"{base}.{alias.name}".strip("."), None)
-                    else:
-                        self.imports[alias.asname or alias.name] = (base, alias.name)
+            else:
+                self.always.append(node)
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for local, target in self.import_targets(node):
+                    self.imports.setdefault(local, []).append(target)
         self.dynamic = _names(self.tree) & _DYNAMIC != set()
+
+    def import_targets(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, tuple[str, str | None]]]:
+        """(local name, (module, attr or None)) for what an import binds."""
+        found = []
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if alias.asname:
+                    found.append((alias.asname, (alias.name, None)))
+                else:       # `import a.b` binds a, and a.b is reached through it
+                    found += [(parts[0], (".".join(parts[:i]), None)) for i in range(1, len(parts) + 1)]
+            return found
+        base = self.from_base(node)
+        for alias in node.names:
+            # `from p import x`: a name of p, or its submodule p.x
+            found.append((alias.asname or alias.name, (base, alias.name)))
+            if alias.name != "*":
+                found.append((alias.asname or alias.name, (f"{base}.{alias.name}".strip("."), None)))
+        return found
+
+    def from_base(self, node: ast.ImportFrom) -> str:
+        """The module a ``from ... import`` reads from, absolute (relative: from the module's package)."""
+        if not node.level:
+            return node.module or ""
+        package = self.package[:max(0, len(self.package) - (node.level - 1))]
+        return ".".join([*package, *([node.module] if node.module else [])])
+
+    def imported_modules(self, node: ast.Import | ast.ImportFrom) -> list[str]:
+        """The modules an import statement loads (absolute)."""
+        if isinstance(node, ast.Import):
+            return [alias.name for alias in node.names]
+        return [self.from_base(node)]
 
 
 def _binds(node: ast.stmt) -> str | None:
@@ -74,13 +137,34 @@ def _binds(node: ast.stmt) -> str | None:
     return None
 
 
-def _names(node: ast.AST) -> set[str]:
+def _names(node: ast.AST, loads_only: bool = False) -> set[str]:
     found = set()
     for child in ast.walk(node):
-        if isinstance(child, ast.Name):
+        if isinstance(child, ast.Name) and (not loads_only or isinstance(child.ctx, ast.Load)):
             found.add(child.id)
         elif isinstance(child, ast.Attribute):
             found.add(child.attr)
+    return found
+
+
+def _bound(node: ast.AST) -> set[str]:
+    """Every name `node` binds anywhere inside it (assignments, parameters, imports, defs, ...)."""
+    found = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load):
+            found.add(child.id)
+        elif isinstance(child, ast.arg):
+            found.add(child.arg)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(child.name)
+        elif isinstance(child, ast.alias):
+            found.add(child.asname or child.name.split(".")[0])
+        elif isinstance(child, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and child.name:
+            found.add(child.name)
+        elif isinstance(child, ast.MatchMapping) and child.rest:
+            found.add(child.rest)
+        elif isinstance(child, (ast.Global, ast.Nonlocal)):
+            found.update(child.names)
     return found
 
 
@@ -88,16 +172,42 @@ def _dump(node: ast.AST) -> str:
     return ast.dump(node, annotate_fields=False, include_attributes=False)
 
 
-class CodePrints:
-    """Fingerprints of classes in a job's plugin modules (`sources`: module name -> source text)."""
+class _Reach:
+    """What one class reaches: the dumps its fingerprint hashes, the nodes per module (to tell
+    whether the code is open) and why it is open."""
 
-    def __init__(self, sources: dict[str, str]) -> None:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.nodes: dict[str, list[ast.AST]] = {}
+        self.open: list[str] = []
+
+    def add(self, module: _Module, label: str, nodes: list[ast.AST]) -> None:
+        self.parts.append(f"{label}\n" + "\n".join(_dump(n) for n in nodes))
+        self.nodes.setdefault(module.name, []).extend(nodes)
+
+
+class CodePrints:
+    """Fingerprints of classes in a job's plugin modules (`sources`: module name -> source text;
+    `packages`: the modules that are a package's ``__init__``; `folder_print`: the digest of
+    every file in the plugin folders, taken by open code, or a function that makes it)."""
+
+    def __init__(self, sources: dict[str, str], packages: set[str] | frozenset[str] = frozenset(),
+                 folder_print: str | Callable[[], str] = "") -> None:
         self.modules: dict[str, _Module] = {}
         for name, text in sources.items():
             try:
-                self.modules[name] = _Module(name, text)
-            except SyntaxError:
+                self.modules[name] = _Module(name, text, name in packages)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue            # the analyzer reports it; such a unit gets no code print
+        self._folder_print = folder_print
+        self.open: dict[str, list[str]] = {}     # class ref -> why its code is open
+        self.lines: dict[str, int] = {}          # class ref -> the line of its class (open ones)
+
+    def folder_print(self) -> str:
+        if callable(self._folder_print):
+            self._folder_print = self._folder_print()
+        return self._folder_print
 
     def of_class(self, class_ref: str) -> str | None:
         """The fingerprint of ``module.Class``'s reachable code; None if it cannot be found."""
@@ -105,9 +215,14 @@ class CodePrints:
         module = self.modules.get(module_name)
         if module is None or not any(isinstance(n, ast.ClassDef) for n in module.defs.get(class_name, ())):
             return None
-        parts: list[str] = []
-        self._reach(module, {class_name}, parts, set())
-        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        reach = _Reach()
+        self._reach(module, {class_name}, reach)
+        reach.open = self._open_reasons(reach)
+        if reach.open:
+            self.open[class_ref] = reach.open
+            self.lines[class_ref] = next(n.lineno for n in module.defs[class_name] if isinstance(n, ast.ClassDef))
+            reach.parts.append(f"plugin folders {self.folder_print()}")
+        return hashlib.sha256("\n".join(reach.parts).encode("utf-8")).hexdigest()
 
     def of_class_body(self, class_ref: str) -> str | None:
         """The fingerprint of ``module.Class``'s own definition only (a UDTF: its list of
@@ -119,45 +234,119 @@ class CodePrints:
             return None
         return hashlib.sha256("\n".join(_dump(n) for n in nodes).encode("utf-8")).hexdigest()
 
-    def _reach(self, module: _Module, wanted: set[str], parts: list[str], seen: set[tuple[str, str]]) -> None:
+    def _find(self, name: str) -> _Module | None:
+        """The plugin module an import names (or a tail of it: a folder inside a plugin folder)."""
+        parts = name.split(".")
+        for start in range(len(parts)):
+            found = self.modules.get(".".join(parts[start:]))
+            if found is not None:
+                return found
+        return None
+
+    def _follow(self, module: _Module, name: str, reach: _Reach) -> None:
+        for other, attr in module.imports.get(name, ()):
+            target = self._find(other)
+            if target is not None and target is not module:
+                self._reach(target, {"*"} if attr is None or attr == "*" else {attr}, reach)
+
+    def _reach(self, module: _Module, wanted: set[str], reach: _Reach) -> None:
         """Add the code `wanted` names reach in `module` (and in plugin modules it imports from)."""
+        seen = reach.seen
         if (module.name, "*") in seen:
             return
         if module.dynamic or "*" in wanted:        # any name may be reached: the whole module
             seen.add((module.name, "*"))
-            parts.append(f"module {module.name}\n{_dump(module.tree)}")
-            for local, (other, attr) in sorted(module.imports.items()):
-                if other in self.modules:
-                    self._reach(self.modules[other], {"*"} if attr is None else {attr}, parts, seen)
+            reach.add(module, f"module {module.name}", [module.tree])
+            for local in sorted(module.imports):
+                self._follow(module, local, reach)
             return
         if (module.name, "") not in seen:            # module-level statements: always
             seen.add((module.name, ""))
-            parts.append(f"module {module.name}\n" + "\n".join(_dump(n) for n in module.always))
-            for node in module.always:
-                wanted = wanted | _names(node)
+            reach.add(module, f"module {module.name}", module.always)
+            for node in module.always:        # what they use (what they bind, a class names)
+                wanted = wanted | _names(node, loads_only=True)
         todo = sorted(wanted)
         while todo:
             name = todo.pop()
             if (module.name, name) in seen:
                 continue
             seen.add((module.name, name))
-            nodes = module.defs.get(name)
-            if nodes:
-                for node in nodes:
-                    parts.append(f"{module.name}.{name}\n{_dump(node)}")
-                    if _names(node) & _DYNAMIC:
-                        self._reach(module, {"*"}, parts, seen)
-                        return
-                    todo.extend(sorted(_names(node) - {n for m, n in seen if m == module.name}))
-            elif name in module.imports:
-                other, attr = module.imports[name]
-                if other in self.modules:
-                    self._reach(self.modules[other], {"*"} if attr is None else {attr}, parts, seen)
+            for node in module.defs.get(name, ()):
+                reach.add(module, f"{module.name}.{name}", [node])
+                if _names(node) & _DYNAMIC:
+                    self._reach(module, {"*"}, reach)
+                    return
+                todo.extend(sorted(_names(node) - {n for m, n in seen if m == module.name}))
+            self._follow(module, name, reach)     # an import binding it, at any depth
+
+    def _open_reasons(self, reach: _Reach) -> list[str]:
+        """Why the reached code may read what its fingerprint does not follow ([] if nothing)."""
+        why: set[str] = set()
+        for name, nodes in reach.nodes.items():
+            module = self.modules[name]
+            bound = set(module.defs) | set(module.imports)
+            for node in nodes:
+                bound |= _bound(node)
+            for node in nodes:
+                for child in ast.walk(node):
+                    if isinstance(child, ast.Name):
+                        if child.id in _OPENING:
+                            why.add(f"{child.id} in {name}")
+                        elif isinstance(child.ctx, ast.Load) and child.id not in bound \
+                                and child.id not in SAFE_BUILTINS:
+                            why.add(f"{child.id} (unresolved) in {name}")
+                    elif isinstance(child, ast.Attribute) and child.attr in _OPENING_ATTRIBUTES:
+                        why.add(f"{child.attr} in {name}")
+                    elif isinstance(child, (ast.Import, ast.ImportFrom)):
+                        if isinstance(child, ast.ImportFrom) and any(a.name == "*" for a in child.names):
+                            why.add(f"a star import in {name}")
+                        for imported in module.imported_modules(child):
+                            if self._find(imported) is None and imported.split(".")[0] not in SAFE_MODULES \
+                                    and not any(m.startswith(imported + ".") for m in self.modules):
+                                why.add(f"import {imported or '.'} in {name}")
+        return sorted(why)
 
 
 def step_print(config: Any) -> str:
     """The fingerprint of a step's configuration (a DimJoin's table, keys and fields, ...)."""
     return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def unit_prints(lineage) -> tuple[dict[int, str | None], list[Diagnostic]]:
+    """Every unit's code fingerprint (by unit index), and a PR508 diagnostic for each unit whose
+    code is open (its fingerprint takes the plugin folders)."""
+    spec = lineage.spec
+    files = {m.module: m.file for m in lineage.analysis.modules}
+    prints = CodePrints(module_sources(files), packages={m for m, f in files.items() if Path(f).name == "__init__.py"},
+                        folder_print=lambda: folders_digest(spec.plugins))
+    codes: dict[int, str | None] = {}
+    diagnostics: list[Diagnostic] = []
+    for unit in lineage.units:
+        codes[unit.index] = unit_code(unit, spec, prints)
+        why = prints.open.get(unit.class_ref or "")
+        if why and unit.kind in ("processor", "filter"):
+            diagnostics.append(dx.make(
+                "open-code", unit.file or str(spec.path), prints.lines.get(unit.class_ref or "", 1), 1,
+                f"{unit.name}: its code may read what its fingerprint cannot follow ({'; '.join(why[:4])}"
+                f"{'; ...' if len(why) > 4 else ''}): its fingerprint takes every file in the plugin folders, "
+                "so `pruner diff` counts it changed when any of them changes"))
+    return codes, diagnostics
+
+
+def unit_code(unit, spec, prints: CodePrints) -> str | None:
+    """A unit's code fingerprint: a Processor's reachable code with its UDTF class's own
+    definition, a filter's Processor's, or the configuration of its step."""
+    step = next((s for s in spec.pipeline if s.name == unit.step), None)
+    if step is None:
+        return None
+    if unit.kind in ("processor", "filter"):
+        own = prints.of_class(unit.class_ref) if unit.class_ref else None
+        udtf = prints.of_class_body(step.class_ref) if unit.kind == "processor" else ""
+        if own is None or udtf is None:
+            return None
+        return step_print([unit.kind, own, udtf])
+    config = {k: v for k, v in vars(step).items() if k != "index"}
+    return step_print([unit.kind, type(step).__name__, config])
 
 
 def module_sources(files: dict[str, str | Path]) -> dict[str, str]:

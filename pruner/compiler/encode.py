@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from pruner import __version__
-from pruner.compiler.codeprint import CodePrints, module_sources, step_print
 from pruner.compiler.masks import Compiled
 from pruner.fingerprint import file_key, text_digest
 from pruner.plan import WILDCARD_BIT, Plan, PlanUnit, to_bits
@@ -22,13 +21,12 @@ def encode(compiled: Compiled) -> Plan:
     namespaces: dict[str, dict[str, int]] = {}
     for i, (namespace, field) in enumerate(lineage.source_fields):
         namespaces.setdefault(namespace, {})[field] = i + 1
-    prints = CodePrints(module_sources({m.module: m.file for m in lineage.analysis.modules}))
     units = tuple(
         PlanUnit(index=cu.unit.index, name=cu.unit.name, kind=cu.unit.kind, step=cu.unit.step,
                  class_ref=cu.unit.class_ref, reads=cu.unit.reads, writes=cu.unit.writes,
                  reads_all=cu.unit.reads_all, writes_all=cu.unit.writes_all,
                  prunable=cu.unit.prunable, dead=cu.dead, dep=to_bits(cu.dep, n), supply=cu.supply,
-                 isolated=cu.unit.isolated, code=unit_code(cu.unit, spec, prints))
+                 isolated=cu.unit.isolated, code=cu.code)
         for cu in compiled.units)
     nodes = sorted(lineage.graph.nodes, key=_node_key)
     numbering = {node: i for i, node in enumerate(nodes)}
@@ -43,23 +41,6 @@ def encode(compiled: Compiled) -> Plan:
         graph_nodes=tuple(_node_label(node, lineage) for node in nodes), graph_edges=edges,
         notes=tuple(d.render() for d in compiled.diagnostics),
         row_sources=tuple(t.name for t in spec.row_sources))
-
-
-def unit_code(unit, spec, prints: CodePrints) -> str | None:
-    """A unit's code fingerprint (``pruner.compiler.codeprint``): a Processor's reachable code
-    with its UDTF class's own definition, a filter's Processor's, or the configuration of its
-    step."""
-    step = next((s for s in spec.pipeline if s.name == unit.step), None)
-    if step is None:
-        return None
-    if unit.kind in ("processor", "filter"):
-        own = prints.of_class(unit.class_ref) if unit.class_ref else None
-        udtf = prints.of_class_body(step.class_ref) if unit.kind == "processor" else ""
-        if own is None or udtf is None:
-            return None
-        return step_print([unit.kind, own, udtf])
-    config = {k: v for k, v in vars(step).items() if k != "index"}
-    return step_print([unit.kind, type(step).__name__, config])
 
 
 def fingerprints(lineage) -> dict[str, dict[str, str]]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from pruner import diagnostics as dx
+from pruner.compiler.codeprint import unit_prints
 from pruner.diagnostics import Diagnostic
 from pruner.compiler.weld import ALWAYS, WILD, Lineage, Unit
 from pruner.plan import WILDCARD_BIT
@@ -31,6 +32,7 @@ class CompiledUnit:
     dep: int
     supply: tuple[int, ...]
     dead: bool
+    code: str | None = None      # its code fingerprint (pruner.compiler.codeprint)
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ def compile_lineage(lineage: Lineage) -> Compiled:
         producers[node] = supply
     live = _live_units(lineage)
     units = []
-    diagnostics = list(lineage.diagnostics)
+    codes, open_code = unit_prints(lineage)
+    diagnostics = list(lineage.diagnostics) + open_code
     for unit in lineage.units:
         node = ("unit", unit.index)
         dead = unit.index not in live
@@ -84,7 +87,8 @@ def compile_lineage(lineage: Lineage) -> Compiled:
             diagnostics.append(dx.make("dead-unit", unit.file or str(lineage.spec.path), 1, 1,
                                        f"{unit.name}: its outputs reach no sink field and it has no "
                                        "effects, so it never runs"))
-        units.append(CompiledUnit(unit=unit, dep=masks[node], supply=_indices(producers[node]), dead=dead))
+        units.append(CompiledUnit(unit=unit, dep=masks[node], supply=_indices(producers[node]), dead=dead,
+                                  code=codes.get(unit.index)))
     sink_fields = [f for f in lineage.spec.sink.fields if ("sink", f) in masks]
     sink = tuple((f, masks[("sink", f)]) for f in sink_fields)
     sink_supply = tuple(_indices(producers[("sink", f)]) for f in sink_fields)
