@@ -12,7 +12,7 @@ from pruner.fingerprint import text_digest
 from pruner.transform.analyze import ParsedModule, analyze_modules, analyze_source, parse_source
 from pruner.transform.cache import AnalysisCache, cache_keys, import_closures
 from pruner.transform.model import Analysis, ModuleAnalysis, ProcessorFacts, UDTFFacts
-from pruner.transform.sources import SourceError, SourceFile, discover
+from pruner.transform.sources import SourceError, SourceFile, discover, relative_base
 
 __all__ = ["transform", "analyze_source", "parse_source", "analyze_modules", "Analysis", "ModuleAnalysis", "ProcessorFacts",
            "UDTFFacts", "SourceError", "SourceFile", "discover"]
@@ -46,7 +46,9 @@ def transform(paths: list[str | Path], *, cache_dir: str | Path | None = None) -
 def _transform_cached(sources: list[SourceFile], texts: dict[str, str],
                       unreadable: dict[str, ParsedModule], cache: AnalysisCache) -> Analysis:
     digests = {name: text_digest(text) for name, text in texts.items()}
-    closures = import_closures(texts)
+    packages = {s.module for s in sources if relative_base(s.module, s.path) != s.module}
+    closures = import_closures(texts, packages)
+    digests = {name: digest + ("+package" if name in packages else "") for name, digest in digests.items()}
     keys = cache_keys(closures, digests)
     results: dict[str, ModuleAnalysis] = {}
     for source in sources:
@@ -106,7 +108,7 @@ def _check_imports(analysis: Analysis, texts: dict[str, str]) -> Analysis:
     extra: dict[str, list[dx.Diagnostic]] = {}
     files = {m.module: m.file for m in analysis.modules}
     for module, text in texts.items():
-        for node, name in _imports(text, module):
+        for node, name in _imports(text, relative_base(module, files.get(module))):
             if name in prefixes or _installed(name.split(".")[0]):
                 continue
             extra.setdefault(module, []).append(dx.make(

@@ -65,7 +65,7 @@ def _match(name: str, known: dict[str, str]) -> str | None:
     return None
 
 
-def import_closures(texts: dict[str, str]) -> dict[str, set[str]]:
+def import_closures(texts: dict[str, str], packages: set[str] | frozenset[str] = frozenset()) -> dict[str, set[str]]:
     """Per module: every plugin module connected to it by imports, either way.
 
     Imports in both directions count: a module that imports `common` can change
@@ -74,7 +74,7 @@ def import_closures(texts: dict[str, str]) -> dict[str, set[str]]:
     known = {name: name for name in texts}
     linked: dict[str, set[str]] = {name: set() for name in texts}
     for name, text in texts.items():
-        for dep in local_imports(text, name, known):
+        for dep in local_imports(text, f"{name}.__init__" if name in packages else name, known):
             if dep in linked:
                 linked[name].add(dep)
                 linked[dep].add(name)

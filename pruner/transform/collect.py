@@ -25,6 +25,7 @@ from libcst.metadata import (
 )
 
 from pruner.transform.purity import PURE_BUILTINS, PURE_FUNCTIONS, PURE_METHODS
+from pruner.transform.sources import relative_base
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 
@@ -116,6 +117,11 @@ class ModuleIndex:
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
+
+    @property
+    def import_base(self) -> str:
+        """What its relative imports are resolved against (``sources.relative_base``)."""
+        return relative_base(self.module, self.file)
 
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
         if self._positions is None:

@@ -125,7 +125,7 @@ class Program:
                 if not imports or use_kind(index, name) not in _CHANGES:
                     continue
                 for assignment in imports:
-                    for qname in imported_qualified_names(index.module, assignment.node, assignment.name):
+                    for qname in imported_qualified_names(index.import_base, assignment.node, assignment.name):
                         module_name, _, attr = qname.rpartition(".")
                         module = self.find_module(module_name) if module_name else None
                         if module is not None and self.find_module(qname) is None \
@@ -210,7 +210,7 @@ class Program:
             for assignment in self.global_assignments(target, each):
                 node = getattr(assignment, "node", None)
                 if isinstance(node, (cst.Import, cst.ImportFrom)):
-                    for qname in imported_qualified_names(target.module, node, each):
+                    for qname in imported_qualified_names(target.import_base, node, each):
                         module_name, _, attr = qname.rpartition(".")
                         origin = self.find_module(module_name) if module_name else None
                         if origin is not None and origin is not target:
@@ -249,7 +249,7 @@ class Program:
             names = {q.name for q in scope.get_qualified_names_for(node)}
         except Exception:  # LibCST cannot name some expressions (calls, subscripts)
             return set()
-        module = self.module_of(node).module
+        module = self.module_of(node).import_base
         return {absolute(module, n) if n.startswith(".") else n for n in names}
 
     # ------------------------------------------------------------------ modules
@@ -309,7 +309,7 @@ class Program:
         for assignment in self.global_assignments(index, name):
             node = getattr(assignment, "node", None)
             if isinstance(node, (cst.Import, cst.ImportFrom)):
-                for target in imported_qualified_names(index.module, node, name):
+                for target in imported_qualified_names(index.import_base, node, name):
                     found = self.class_by_qualified_name(target, seen | {qname})
                     if found is not None:
                         return found

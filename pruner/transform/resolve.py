@@ -1276,7 +1276,7 @@ class ProcessorAnalyzer:
         if isinstance(node, (cst.Import, cst.ImportFrom)):
             home = self.index.module_of(node)
             result: set = set()
-            for qname in imported_qualified_names(home.module, node, assignment.name):
+            for qname in imported_qualified_names(home.import_base, node, assignment.name):
                 result |= self._eval_qualified(qname)
             return frozenset(result) or OPAQUE_VALUE
         return OPAQUE_VALUE

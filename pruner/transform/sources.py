@@ -36,6 +36,13 @@ def folder_modules(folder: Path) -> Iterator[tuple[Path, str]]:
         yield file, ".".join(parts)
 
 
+def relative_base(module: str, file: str | Path | None) -> str:
+    """The name a module's relative imports are resolved against: a package's ``__init__``
+    (named after its package) imports from the package itself, any other module from the
+    package it is in (``from .pricing import x`` in ``shop/__init__.py`` is ``shop.pricing``)."""
+    return f"{module}.__init__" if file is not None and Path(file).name == "__init__.py" else module
+
+
 def discover(paths: list[str | Path]) -> list[SourceFile]:
     """Every ``.py`` file under the given files and folders, in a stable order."""
     found: dict[Path, SourceFile] = {}

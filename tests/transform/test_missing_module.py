@@ -58,3 +58,36 @@ def test_a_module_of_another_jobs_plugin_folder_does_not_count_as_installed(refe
     (plugins / "user.py").write_text("from reference_udtfs import P1\n")
     found = [d for d in transform([plugins]).all_diagnostics() if d.code == "PR004"]
     assert [d.message.split(" is ")[0] for d in found] == ["module 'reference_udtfs'"]
+
+
+SHOP_USER = textwrap.dedent('''
+    from plugin_sdk import Processor
+    from shop import round_usd
+
+    class Price(Processor):
+        def process(self, row, out):
+            out["price_usd"] = round_usd(row["price"])
+''')
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_package_init_re_exports_from_its_own_modules(tmp_path: Path, cache: bool) -> None:
+    """`from .pricing import round_usd` in shop/__init__.py is shop.pricing (found by an adversary:
+    it was read as a module `pricing`, a false PR004, and the Processor was never pruned). What
+    the helper does is followed, through the cache too: made impure, the Processor is unprunable."""
+    plugins = tmp_path / "plugins"
+    (plugins / "shop").mkdir(parents=True)
+    (plugins / "shop/__init__.py").write_text("from .pricing import round_usd\n")
+    (plugins / "shop/pricing.py").write_text("def round_usd(x):\n    return round(x, 2)\n")
+    (plugins / "user.py").write_text(SHOP_USER)
+
+    def analyzed():
+        analysis = transform([plugins], cache_dir=tmp_path / "cache" if cache else None)
+        facts = {p.class_name: p for m in analysis.modules for p in m.processors}["Price"]
+        return [d.code for d in analysis.all_diagnostics()], facts
+
+    codes, facts = analyzed()
+    assert codes == [] and facts.prunable and set(facts.reads) == {"price"}
+    (plugins / "shop/pricing.py").write_text("import random\n\n\ndef round_usd(x):\n    return round(x * random.random(), 2)\n")
+    codes, facts = analyzed()
+    assert "PR201" in codes and not facts.prunable
