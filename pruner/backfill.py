@@ -55,6 +55,7 @@ class BackfillPlan:
     full: bool                      # a full recompute: every field, every live unit, deletes
     replace: bool                   # the sink's rows are keyed or made otherwise: a new table
     live: int                       # the new plan's live units (what a full recompute runs per row)
+    removed: tuple[str, ...] = ()   # sink fields the old plan has and the new one does not: to drop
 
     @property
     def needed(self) -> bool:
@@ -63,12 +64,23 @@ class BackfillPlan:
     def what(self) -> str:
         """What changes in the sink, in a few words."""
         if self.full:
-            return f"full recompute ({'; '.join(self.diff.full_recompute)})"
-        if not self.fields:
-            return "no sink field is computed otherwise"
-        return f"backfill {len(self.fields)} of {self.diff.sink_fields} sink fields ({', '.join(self.fields)})"
+            what = f"full recompute ({'; '.join(self.diff.full_recompute)})"
+        elif not self.fields:
+            what = "no sink field is computed otherwise"
+        else:
+            what = f"backfill {len(self.fields)} of {self.diff.sink_fields} sink fields ({', '.join(self.fields)})"
+        return what + self._dropped()
+
+    def _dropped(self) -> str:
+        if not self.removed or self.replace:
+            return ""
+        return (f"; sink field{'s' if len(self.removed) > 1 else ''} {', '.join(self.removed)} removed from the job: "
+                "dropped from every row")
 
     def describe(self) -> str:
+        return self._describe() + self._dropped()
+
+    def _describe(self) -> str:
         if self.replace:
             return (f"full recompute into a new table ({'; '.join(self.diff.full_recompute)}): every live unit "
                     f"({self.live}) on every row")
@@ -90,10 +102,10 @@ def plan_backfill(old: Plan, new: Plan) -> BackfillPlan:
     diff = diff_plans(old, new)
     live = tuple(u.index for u in new.units if not u.dead)
     sink = tuple(name for name, _ in new.sink)
+    removed = tuple(diff.sink_removed)
     if diff.full_recompute:
-        replace = (tuple(old.sink_primary_key) != tuple(new.sink_primary_key)
-                   or old.row_sources != new.row_sources)
-        return BackfillPlan(diff, sink, live, True, replace, len(live))
+        replace = bool(diff.rekeyed)
+        return BackfillPlan(diff, sink, live, True, replace, len(live), removed)
     fields = tuple(name for name in sink if name in diff.recompute)
     bits = 0
     if fields:
@@ -107,7 +119,7 @@ def plan_backfill(old: Plan, new: Plan) -> BackfillPlan:
                 for index in unit.supply:
                     bits |= 1 << index
     run = tuple(index for index in live if bits >> index & 1)
-    return BackfillPlan(diff, fields, run, False, False, len(live))
+    return BackfillPlan(diff, fields, run, False, False, len(live), removed)
 
 
 @dataclass
@@ -235,7 +247,7 @@ def file_sha256(path: str | Path) -> str:
 
 def header(plan: BackfillPlan, identity: dict[str, Any]) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, **identity, "fields": list(plan.fields), "full": plan.full,
-            "replace": plan.replace}
+            "replace": plan.replace, "removed": list(plan.removed)}
 
 
 @dataclass
@@ -325,7 +337,8 @@ class OutputFile:
 
 def apply_output(path: str | Path, rows: dict[tuple, dict[str, Any]]) -> dict[str, Any]:
     """Apply a backfill output's records to `rows` (key as a tuple of JSON values -> fields); its
-    header. A test and a user's loader alike: partial upserts merge, deletes remove."""
+    header. A test and a user's loader alike: partial upserts merge, deletes remove, and the
+    header's ``removed`` fields are dropped from every row."""
     head: dict[str, Any] = {}
     with open(path, encoding="utf-8") as file:
         for number, line in enumerate(file):
@@ -334,6 +347,9 @@ def apply_output(path: str | Path, rows: dict[tuple, dict[str, Any]]) -> dict[st
                 head = entry
                 if head.get("replace"):
                     rows.clear()
+                for row in rows.values():       # sink fields the new version no longer has
+                    for name in head.get("removed", ()):
+                        row.pop(name, None)
                 continue
             if "done" in entry:
                 continue

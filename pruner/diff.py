@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from pruner.cdc.types import parse_type
 from pruner.plan import Plan, PlanUnit, to_int
 
 
@@ -35,6 +36,9 @@ class PlanDiff:
     source_fields_added: list[str] = field(default_factory=list)   # newly read: a backfill needs them
     recompute: dict[str, list[str]] = field(default_factory=dict)  # sink field -> why
     full_recompute: list[str] = field(default_factory=list)        # why every row must be recomputed
+    rekeyed: list[str] = field(default_factory=list)   # why the sink's rows are keyed or made otherwise
+    retyped: list[str] = field(default_factory=list)       # source fields decoded otherwise: "t.f (a -> b)"
+    sink_retyped: list[str] = field(default_factory=list)  # sink fields typed otherwise
     notes: list[str] = field(default_factory=list)
     sink_fields: int = 0
 
@@ -114,10 +118,12 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     out.source_fields_added = sorted(f"{t}.{f}" for t, fields in new.namespaces.items() for f in fields
                                      if f"{t}.{f}" not in old_fields)
     if tuple(old.sink_primary_key) != tuple(new.sink_primary_key):
-        out.full_recompute.append(f"the sink's key changed ({', '.join(old.sink_primary_key)} -> "
-                                  f"{', '.join(new.sink_primary_key)})")
+        out.rekeyed.append(f"the sink's key changed ({', '.join(old.sink_primary_key)} -> "
+                           f"{', '.join(new.sink_primary_key)})")
     if old.row_sources != new.row_sources:
-        out.full_recompute.append("the tables whose rows are the sink's rows changed")
+        out.rekeyed.append("the tables whose rows are the sink's rows changed")
+    _retyped(old, new, out)
+    out.full_recompute[:0] = out.rekeyed
     filters = sorted({u.name for u in (*old.units, *new.units) if u.kind == "filter"}
                      & (changed | removed))
     if filters:
@@ -137,6 +143,67 @@ def diff_plans(old: Plan, new: Plan) -> PlanDiff:
     return out
 
 
+def _same_type(a: str | None, b: str | None) -> bool:
+    if a is None or b is None:
+        return a == b
+    try:
+        x, y = parse_type(a), parse_type(b)
+    except ValueError:
+        return a == b
+    return (x.kind, x.low, x.high, x.precision, x.scale) == (y.kind, y.low, y.high, y.precision, y.scale)
+
+
+def decoded_otherwise(old: Plan, new: Plan) -> bool:
+    """Whether a source or dimension field's declared type differs (or may: a plan before format 5):
+    source state decoded with the old types is not the state the new plan decodes."""
+    if old.types is None or new.types is None:
+        return True
+    return any(not _same_type(old.types.get(t, {}).get(f), new.types.get(t, {}).get(f))
+               for t in set(old.types) | set(new.types)
+               for f in set(old.types.get(t, {})) | set(new.types.get(t, {})))
+
+
+def _retyped(old: Plan, new: Plan, out: PlanDiff) -> None:
+    """Declared types that changed (``types:`` of a table or of the sink): a source field decoded
+    otherwise changes every sink field that depends on it (or, for a key or what a filter reads,
+    every row); a sink field typed otherwise is written otherwise."""
+    if old.types is None or new.types is None:
+        out.full_recompute.append("a plan has no field types (compiled before format 5): whether a declared type "
+                                  "changed is not known; recompile both plans to compare them")
+        return
+    keys = new.table_keys or {}
+    row_sources = set(new.row_sources or ())
+    wildcard = 1 << new.wildcard_bit
+    filters = [u for u in new.units if u.kind == "filter"]
+    for table in sorted(set(old.types) | set(new.types)):
+        before, after = old.types.get(table, {}), new.types.get(table, {})
+        for name in sorted(set(before) | set(after)):
+            if _same_type(before.get(name), after.get(name)):
+                continue
+            what = f"{table}.{name} ({before.get(name, 'untyped')} -> {after.get(name, 'untyped')})"
+            out.retyped.append(what)
+            if name in keys.get(table, ()):
+                if table in row_sources:
+                    out.rekeyed.append(f"key field {what} is typed otherwise: the sink's rows are keyed otherwise")
+                else:
+                    out.full_recompute.append(f"key field {what} is typed otherwise: rows join or aggregate "
+                                              "otherwise")
+                continue
+            bit = new.namespaces.get(table, {}).get(name)
+            mask = wildcard | (1 << bit if bit is not None else 0)
+            if any(to_int(u.dep) & mask for u in filters):
+                out.full_recompute.append(f"a filter reads {what}, typed otherwise: rows may enter or leave the sink")
+            for sink_field, dep in new.sink:
+                if to_int(dep) & mask:
+                    out.recompute.setdefault(sink_field, []).append(f"it depends on {what}, typed otherwise")
+    before, after = old.sink_types or {}, new.sink_types or {}
+    for name, _ in new.sink:
+        if not _same_type(before.get(name), after.get(name)):
+            what = f"{before.get(name, 'untyped')} -> {after.get(name, 'untyped')}"
+            out.sink_retyped.append(f"{name} ({what})")
+            out.recompute.setdefault(name, []).append(f"the sink types it otherwise ({what})")
+
+
 def render(result: PlanDiff) -> str:
     """The diff for a person: what changed, then what to recompute and the verdict."""
     lines = [f"job {result.old_job}" + (f" -> {result.new_job}" if result.new_job != result.old_job else "")]
@@ -145,7 +212,9 @@ def render(result: PlanDiff) -> str:
                          ("units with changed reads/writes", result.units_io_changed),
                          ("units run in another order", result.units_moved),
                          ("sink fields added", result.sink_added), ("sink fields removed", result.sink_removed),
-                         ("source fields newly read (every existing row holds them)", result.source_fields_added)):
+                         ("source fields newly read (every existing row holds them)", result.source_fields_added),
+                         ("source fields typed otherwise (decoded otherwise)", result.retyped),
+                         ("sink fields typed otherwise", result.sink_retyped)):
         if names:
             lines.append(f"{label}: {', '.join(names)}")
     if len(lines) == 1:

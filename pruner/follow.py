@@ -44,6 +44,7 @@ from pruner.cdc.message import BadMessage, Skip
 from pruner.cdc.model import DeadLetter
 from pruner.cdc.types import coerce
 from pruner.cdc.wal2json import decode_wal2json
+from pruner.diff import decoded_otherwise
 from pruner.fingerprint import file_digest
 from pruner.planfile import read_plan
 from pruner.runtime import snapshot
@@ -71,6 +72,7 @@ class FollowStats:
     snapshots: int = 0             # snapshots written this run
     snapshot_warning: str | None = None
     switched: str | None = None    # the plan changed since the sink's snapshot: what its backfill did
+    retyped: bool = False          # ... and declared types with it: the whole sink file was decoded again
     snapshot_lsn: int = 0          # a PostgreSQL sink: the LSN of the snapshot loaded at start
     warnings: list[str] = field(default_factory=list)
     position: str | None = None    # a MariaDB source: the GTID the sink is at
@@ -120,6 +122,9 @@ def sink_table(path: Path, spec) -> SinkTable:
     """The sink as a downstream store sees it after applying every record of the file."""
     table = SinkTable(spec.sink.fields, spec.sink.primary_key)
     for entry in read_sink(path):
+        for name in entry.get("switch", {}).get("removed", ()):   # a plan switch dropped a sink field
+            for row in table.rows.values():
+                row.pop(name, None)
         for record in entry["records"]:
             table.apply(SinkRecord(record["op"], tuple(record["key"]), record["fields"]))
     return table
@@ -310,6 +315,12 @@ class Follower:
                 if hashlib.sha256(last).hexdigest() != position["line_sha256"]:
                     raise snapshot.SnapshotError("it does not match the sink file (the file was changed "
                                                  "or replaced after it was taken)")
+            if switch is not None and decoded_otherwise(switch, self.plan):
+                # the snapshot's tables hold values decoded with the old types: every line is decoded
+                # again with the new ones (which rows the sink holds is then not known: None)
+                self._switch = (switch, None, found["plan_sha256"])
+                self.stats.retyped = True
+                return 0
             if switch is not None:
                 from pruner.backfill import restore_source_state
                 self._switch = (switch, restore_source_state(self.engine, state), found["plan_sha256"])
@@ -432,14 +443,16 @@ class Follower:
             raise FollowError(str(error)) from None
         records = [{"op": r.op, "key": list(r.key), "fields": r.fields} for r in found]
         marker = {"from_plan_sha256": old_sha, "plan_sha256": self.identity["plan_sha256"],
-                  "fields": list(plan.fields), "full": plan.full}
+                  "fields": list(plan.fields), "full": plan.full, "removed": list(plan.removed)}
         self._clean = False
-        for start in range(0, len(records), SWITCH_RECORDS_PER_LINE):
+        for start in range(0, max(len(records), 1 if plan.removed else 0), SWITCH_RECORDS_PER_LINE):
             self._append({"end_lsn": self.done_lsn, "xid": self.done_xid,
                           "records": records[start:start + SWITCH_RECORDS_PER_LINE], "changes": [], "switch": marker})
         self._clean = True
         self.snapshot()
         self.stats.switched = switch_message(plan, stats, f"{len(records):,} records written")
+        if self.stats.retyped:
+            self.stats.switched += "; the declared field types changed: every sink line was decoded again"
         self.stats.dead_letters += [f"plan switch, row {list(key)}: {why}" for key, why in stats.dead_letters]
 
     def close(self) -> None:

@@ -351,6 +351,7 @@ class PgFollower:
         snapshot of the new plan. Only from a snapshot that covers every transaction the table
         holds: the old plan's records after it could not be run again."""
         from pruner.backfill import BackfillError, restore_source_state, switch, switch_message
+        from pruner.diff import decoded_otherwise
         from pruner.follow import FollowError
 
         if self.sink_lsn > self.ack_lsn:
@@ -358,6 +359,11 @@ class PgFollower:
                               "table holds transactions written after that snapshot, which only the old plan can "
                               "run again: follow once more with the plan the table was built with and stop it "
                               "(Ctrl-C: a clean stop snapshots everything), then start with the new plan")
+        if decoded_otherwise(old_plan, self.plan):
+            raise FollowError("the plan changed, and with it the declared types of source fields (`pruner diff` "
+                              "lists them): the table's state holds values decoded with the old types, and the "
+                              "source no longer keeps the changes to decode again. Follow into a new table with a "
+                              "new --slot, or keep the old types")
         try:
             was = restore_source_state(self.engine, state)
             plan, records, stats = switch(self.engine, old_plan, self.plan, was,

@@ -61,6 +61,12 @@ class Plan:
     # or a gone sink row: every bit. Elsewhere (a dimension, a UDAF source) it changes that
     # table's fields only. None (a format-1 plan): unknown, so every table counts as one.
     row_sources: tuple[str, ...] | None = None
+    # The declared field types (format 5), as the spec spells them: per source or dimension table
+    # the typed fields (how the CDC values are decoded), and the sink's typed fields. None (an
+    # older plan): unknown, so `pruner diff` cannot tell whether a type changed.
+    types: dict[str, dict[str, str]] | None = None
+    sink_types: dict[str, str] | None = None
+    table_keys: dict[str, tuple[str, ...]] | None = None   # (format 5) each table's primary key
 
     @property
     def n_words(self) -> int:

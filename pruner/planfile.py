@@ -27,8 +27,10 @@ from pruner.plan import UNIT_KINDS, Plan, PlanUnit, words_for
 MAGIC: Final = b"CDC-PRUNER-PLAN\n"
 # 2: row_sources; 3: units' "isolated" (older plans still load: a Processor or filter that is
 # not prunable counts as isolated, the safe reading); 4: units' "code" fingerprints (older
-# plans load without them: `pruner diff` then counts every unit as changed)
-FORMAT_VERSION: Final = 4
+# plans load without them: `pruner diff` then counts every unit as changed); 5: the declared
+# field "types" of the tables and the sink (older plans load without them: `pruner diff` then
+# asks for a full recompute, as it cannot tell whether a type changed)
+FORMAT_VERSION: Final = 5
 
 
 class PlanError(Exception):
@@ -155,6 +157,9 @@ def _to_json(plan: Plan) -> dict[str, Any]:
         "graph": {"nodes": list(plan.graph_nodes), "edges": [list(e) for e in plan.graph_edges]},
         "notes": list(plan.notes),
         **({"row_sources": list(plan.row_sources)} if plan.row_sources is not None else {}),
+        **({"types": {"tables": plan.types, "sink": plan.sink_types or {},
+                      "keys": {t: list(k) for t, k in (plan.table_keys or {}).items()}}}
+           if plan.types is not None else {}),
     }
 
 
@@ -207,6 +212,13 @@ def _from_json(body: dict[str, Any]) -> Plan:
     fingerprints = {_str(k): {_str(a): _str(b) for a, b in _dict(v).items()}
                     for k, v in _dict(body["fingerprints"]).items()}
     row_sources = _strs(body["row_sources"]) if "row_sources" in body else None
+    types = sink_types = table_keys = None
+    if "types" in body:
+        declared = _dict(body["types"])
+        types = {_str(t): {_str(f): _str(spelled) for f, spelled in _dict(fields).items()}
+                 for t, fields in _dict(declared["tables"]).items()}
+        sink_types = {_str(f): _str(spelled) for f, spelled in _dict(declared["sink"]).items()}
+        table_keys = {_str(t): _strs(k) for t, k in _dict(declared["keys"]).items()}
     return Plan(
         job=_str(body["job"]), compiler_version=_str(body["compiler_version"]), n_bits=n_bits,
         wildcard_bit=wildcard, namespaces=namespaces, units=tuple(units),
@@ -214,7 +226,8 @@ def _from_json(body: dict[str, Any]) -> Plan:
         sink=tuple((_str(entry[0]), _bits(_str(entry[1]), n_bits)) for entry in sink_entries),
         sink_supply=tuple(sink_supply),
         relevant=_bits(_str(body["relevant"]), n_bits), fingerprints=fingerprints,
-        graph_nodes=nodes, graph_edges=tuple(edges), notes=_strs(body["notes"]), row_sources=row_sources)
+        graph_nodes=nodes, graph_edges=tuple(edges), notes=_strs(body["notes"]), row_sources=row_sources,
+        types=types, sink_types=sink_types, table_keys=table_keys)
 
 
 def _str(value: Any) -> str:

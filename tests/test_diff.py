@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, note, settings
@@ -24,6 +24,7 @@ from pruner.cli import main
 from pruner.compiler.codeprint import CodePrints
 from pruner.diff import diff_plans
 from pruner.planfile import dumps, loads, read_plan
+from tests.ecommerce_edits import EDITS_HARD, EDITS_PLUGINS
 
 ROOT = Path(__file__).resolve().parents[1]
 ECOMMERCE = ROOT / "examples/ecommerce"
@@ -163,71 +164,7 @@ def _changed_fields(old: dict, new: dict) -> set[str]:
     return fields
 
 
-def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
-    def edit(folder: Path) -> None:
-        target = folder / path
-        text = target.read_text()
-        assert old in text, f"the edit must apply: {old!r} in {path}"
-        target.write_text(text.replace(old, new))
-    return edit
-
-
-def _write(path: str, text: str) -> Callable[[Path], None]:
-    def edit(folder: Path) -> None:
-        (folder / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / path).write_text(text)
-    return edit
-
-
-def _steps(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
-    def edit(folder: Path) -> None:
-        for each in edits:
-            each(folder)
-    return edit
-
-
-ITEMS = "plugins/item_processors.py"
-SDK_IMPORT = "from plugin_sdk import UDTF, Processor\n"
-BAND = 'out["price_band"] = band'
-IDENTITY, UPPER = "def band_name(x):\n    return x\n", "def band_name(x):\n    return x.upper()\n"
-# Helpers behind every import form (found by an adversary, tests/adversary/backfill-2026-12):
-# both versions have the job edited the same way (first), then only the helper module changes.
-_HELPER_FORMS = {
-    "a helper imported in try/except ImportError": SDK_IMPORT + "try:\n    from fastband import band_name\n"
-                                                   "except ImportError:\n    def band_name(x):\n        return x\n",
-    "a helper imported in try, with a fallback name": SDK_IMPORT + "try:\n    from fastband import band_name\n"
-                                                      "except ImportError:\n    band_name = str\n",
-    "a helper imported in an if": SDK_IMPORT + "import sys\nif sys.version_info >= (3, 8):\n    from fastband "
-                                  "import band_name\nelse:\n    def band_name(x):\n        return x\n",
-}
-EDITS: dict[str, tuple[Callable[[Path], None] | None, Callable[[Path], None]]] = {
-    "comments and layout": (None, _replace(ITEMS, "class PriceBand(ItemProcessor):",
-                                           "# bands in US dollars\nclass PriceBand(ItemProcessor):  # noqa")),
-    "a price-band threshold": (None, _replace(ITEMS, '(50.0, "low")', '(40.0, "low")')),
-    "the seller-score formula": (None, _replace("plugins/index_processors.py", "0.4 * level / MAX_SELLER_LEVEL + 0.6",
-                                                "0.5 * level / MAX_SELLER_LEVEL + 0.5")),
-    "the filter": (None, _replace(ITEMS, "class ActiveOnly(Processor):", "class ActiveOnly(Processor):\n    EXTRA = 1\n")),
-    **{name: (_steps(_write("plugins/fastband.py", IDENTITY), _replace(ITEMS, SDK_IMPORT, form),
-                     _replace(ITEMS, BAND, "out[\"price_band\"] = band_name(band)")),
-              _write("plugins/fastband.py", UPPER)) for name, form in _HELPER_FORMS.items()},
-    "a helper imported inside process()": (
-        _steps(_write("plugins/fastband.py", IDENTITY),
-               _replace(ITEMS, BAND, 'from fastband import band_name\n        out["price_band"] = band_name(band)')),
-        _write("plugins/fastband.py", UPPER)),
-    "a helper re-exported by a package's __init__": (
-        _steps(_write("plugins/shop/__init__.py", "from .pricing import round_usd\n"),
-               _write("plugins/shop/pricing.py", "def round_usd(x):\n    return round(x, 2)\n"),
-               _replace(ITEMS, SDK_IMPORT, SDK_IMPORT + "from shop import round_usd\n"),
-               _replace(ITEMS, "price_usd = round(self.number(row, PRICE) * rate, 2)",
-                        "price_usd = round_usd(self.number(row, PRICE) * rate)")),
-        _write("plugins/shop/pricing.py", "def round_usd(x):\n    return round(x, 0)\n")),
-    "a data file read at import time": (
-        _steps(_write("plugins/rates.json", '{"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}'),
-               _replace(ITEMS, 'USD_PER_UNIT = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}\n',
-                        'import os\nwith open(os.path.join(os.path.dirname(__file__), "rates.json")) as _f:\n'
-                        '    USD_PER_UNIT = json.load(_f)\n')),
-        _replace("plugins/rates.json", '"CNY": 0.14', '"CNY": 0.5')),
-}
+EDITS = {**EDITS_PLUGINS, **EDITS_HARD}
 
 
 @pytest.mark.parametrize("name", list(EDITS))
@@ -246,7 +183,8 @@ def test_the_diff_covers_every_field_the_edit_changes_when_run(tmp_path: Path, s
             result.full_recompute
         assert changed or name == "the filter", "the edit should change some values on the bundled stream"
         return
-    assert changed <= set(result.recompute), (changed - set(result.recompute), result.recompute)
+    assert changed <= set(result.recompute) | set(result.sink_removed), (changed - set(result.recompute),
+                                                                          result.recompute)
     if name == "comments and layout":
         assert result.verdict == "no backfill needed" and not changed and result.exit_code == 0
     else:
@@ -325,6 +263,15 @@ def _full_rows(spec_path: Path, changes, uid: str) -> tuple[Any, list]:
     return built.plan, sink.sorted_rows()
 
 
+# Both versions import the shared helpers so (an adversary found helpers behind a `try` or an
+# `if` missing from the fingerprints).
+IMPORT_FORMS = {
+    "plain": lambda line: line,
+    "in try/except ImportError": lambda line: f"try:\n    {line}except ImportError:\n    raise\n",
+    "in an if": lambda line: f"if True:\n    {line}",
+}
+
+
 @settings(max_examples=int(os.environ.get("DIFF_EXAMPLES", 25)), deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(data=st.data())
@@ -336,6 +283,10 @@ def test_the_diff_never_misses_a_field_an_edit_changes(data, tmp_path_factory) -
 
     job = data.draw(jobs(), label="job")
     changes = data.draw(streams(job, max_size=25), label="stream")
+    form = data.draw(st.sampled_from(sorted(IMPORT_FORMS)), label="how modules import the shared helpers")
+    common = next(name for name in job.modules if name.endswith("_common"))
+    line = f"from {common} import _mix, _num, _s\n"
+    job.modules = {name: text.replace(line, IMPORT_FORMS[form](line)) for name, text in job.modules.items()}
     procs = [p for p in job.procs if p.source and "_num(" in p.source]
     kind = data.draw(st.sampled_from(("one class", "a shared helper")), label="edit")
     assume(procs or kind == "a shared helper")

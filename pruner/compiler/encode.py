@@ -40,7 +40,10 @@ def encode(compiled: Compiled) -> Plan:
         relevant=to_bits(compiled.relevant, n), fingerprints=fingerprints(lineage),
         graph_nodes=tuple(_node_label(node, lineage) for node in nodes), graph_edges=edges,
         notes=tuple(d.render() for d in compiled.diagnostics),
-        row_sources=tuple(t.name for t in spec.row_sources))
+        row_sources=tuple(t.name for t in spec.row_sources),
+        types={t.name: {f: column.spelled for f, column in t.types} for t in (*spec.sources, *spec.dimensions)},
+        sink_types={f: column.spelled for f, column in spec.sink.types},
+        table_keys={t.name: t.primary_key for t in (*spec.sources, *spec.dimensions)})
 
 
 def fingerprints(lineage) -> dict[str, dict[str, str]]:
