@@ -129,7 +129,7 @@ class BackfillStats:
     upserts: int = 0
     deletes: int = 0
     fields_written: int = 0         # values in the upserts, keys included
-    skipped: int = 0                # rows a resumed backfill had done already
+    skipped: int = 0                # rows a resumed backfill had done already (rows counts them)
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     dead_letters: list[tuple[tuple, str]] = field(default_factory=list)   # (key, why)
@@ -258,6 +258,9 @@ class Resume:
     last_key: str | None = None
     done: bool = False
     records: int = 0
+    upserts: int = 0                # what the records written before hold
+    deletes: int = 0
+    fields_written: int = 0
 
 
 def read_output(path: Path, expected: dict[str, Any]) -> Resume | None:
@@ -282,6 +285,13 @@ def read_output(path: Path, expected: dict[str, Any]) -> Resume | None:
         raise BackfillError(f"{path} holds another backfill (its {', '.join(differs)} differ): give another "
                             "--out, or remove it to start again")
     resume = Resume(offset=end, records=len(lines) - 1)
+    for raw in lines[1:]:
+        entry = json.loads(raw)
+        if entry.get("op") == "delete":
+            resume.deletes += 1
+        elif entry.get("op") == "upsert":
+            resume.upserts += 1
+            resume.fields_written += len(entry["fields"])
     for raw in reversed(lines[1:]):
         entry = json.loads(raw)
         if "done" in entry:

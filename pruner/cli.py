@@ -572,7 +572,12 @@ def _run_backfill(args: argparse.Namespace) -> int:
         from pruner.backfill import backfill_rows
         stats = backfill_rows(engine, plan, output.record, keys=todo,
                               progress=None if args.quiet else sys.stderr, total=len(todo))
-        stats.skipped = done
+        if resume is not None:          # the done line counts the whole output; unit runs and seconds this run's
+            stats.skipped = done
+            stats.rows += done
+            stats.upserts += resume.upserts
+            stats.deletes += resume.deletes
+            stats.fields_written += resume.fields_written
         summary = {**stats.to_json(), "full_recompute_units": plan.live * len(keys)}
         output.finish(summary)
     except KeyboardInterrupt:
@@ -586,8 +591,9 @@ def _run_backfill(args: argparse.Namespace) -> int:
             store.finish_store(False)       # the --dim-store is read, never changed
     if args.stats_out:
         Path(args.stats_out).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    full_units = plan.live * stats.rows
-    say(f"pruner backfill: {stats.rows:,} rows, {stats.units_run:,} unit runs (a full recompute: {full_units:,}), "
+    full_units = plan.live * (stats.rows - stats.skipped)
+    before = f" ({stats.skipped:,} done before this run)" if stats.skipped else ""
+    say(f"pruner backfill: {stats.rows:,} rows{before}, {stats.units_run:,} unit runs (a full recompute: {full_units:,}), "
         f"{stats.upserts:,} upserts and {stats.deletes:,} deletes ({stats.fields_written:,} values) in "
         f"{stats.cpu_seconds:.2f} CPU s -> {out}")
     if stats.dead_letters:

@@ -113,8 +113,8 @@ def _sink_line(path: Path, number: int, line: bytes) -> dict[str, Any]:
         entry = json.loads(line)
         int(entry["end_lsn"]), entry["records"], entry["changes"]
     except (ValueError, KeyError, TypeError) as error:
-        raise FollowError(f"{path}:{number}: not a sink line of `pruner follow` ({error}); "
-                          "give another --sink-out or remove the file") from None
+        raise FollowError(f"{path}:{number}: not a sink line of `pruner follow` ({error}): not a sink file "
+                          "`pruner follow --sink-out` wrote") from None
     return entry
 
 
@@ -193,6 +193,19 @@ def check_database(entry: dict[str, Any], database: str | None, where: str) -> N
     if found != database:
         raise FollowError(f"{where} was written following database {found!r}, not {database!r}: a sink follows "
                           "one source; give another sink")
+
+
+def snapshot_job(position: dict[str, Any]) -> str | None:
+    """The job of the plan a follower's snapshot names (None: it names none, or not readably)."""
+    from pruner.planfile import PlanError, loads
+
+    text = position.get("plan")
+    if not isinstance(text, str):
+        return None
+    try:
+        return loads(text.encode("utf-8"), "the snapshot's plan").job
+    except PlanError:
+        return None
 
 
 def switch_from(found: dict[str, Any], position: dict[str, Any], identity: dict[str, Any]) -> Any:
@@ -301,6 +314,10 @@ class Follower:
         other_plan = False
         try:
             found, position, state = snapshot.read(self.snapshot_path.read_text(encoding="utf-8"))
+            job = snapshot_job(position)
+            if job is not None and job != self.plan.job:
+                raise FollowError(f"{self.sink_path} is a sink file of job {job!r} (its snapshot says so), not of "
+                                  f"job {self.plan.job!r}: give another --sink-out")
             other_plan = found.get("plan_sha256") != self.identity["plan_sha256"]
             switch = self._may_switch(found, position)
             if found != self.identity and switch is None:

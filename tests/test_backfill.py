@@ -389,13 +389,17 @@ def test_backfill_goes_on_after_an_interruption(tmp_path: Path, stream: Path) ->
     lines = data.splitlines(keepends=True)
     assert len(lines) > 10
     cut = tmp_path / "cut.jsonl"
-    for at in (len(lines[0]) - 3, len(lines[0]) + len(lines[1]) + 5, random.Random(7).randrange(len(data) - 60)):
+    for at in (len(lines[0]) - 3, len(lines[0]) + len(lines[1]) + 5, random.Random(7).randrange(len(data) - 60),
+               len(data) - len(lines[-1])):                     # every record written, not the done line
         cut.write_bytes(data[:at])
         done = _pruner(*args, "--out", str(cut))
         assert done.returncode == 0, done.stderr
         assert cut.read_bytes().rsplit(b"\n", 2)[0] == data.rsplit(b"\n", 2)[0]   # all but the counts
         resume = read_output(cut, json.loads(lines[0]))
         assert resume is not None and resume.done
+        counts = ("rows", "upserts", "deletes", "fields_written")    # of the whole output (found by an adversary)
+        whole_done, cut_done = (json.loads(f.read_bytes().splitlines()[-1])["done"] for f in (whole, cut))
+        assert {k: cut_done[k] for k in counts} == {k: whole_done[k] for k in counts}
     done = _pruner(*args[:-1], "--out", str(cut))
     assert done.returncode == 0 and "complete already" in done.stderr
     other = tmp_path / "other.plan"

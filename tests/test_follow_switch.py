@@ -181,6 +181,20 @@ def test_a_switch_that_changes_the_sinks_rows_is_refused(tmp_path: Path) -> None
     assert sink.stat().st_size == size
 
 
+def test_a_follower_of_another_job_is_refused_a_sink_file(tmp_path: Path) -> None:
+    """Its snapshot names the job: another job's follower would take the file over (found by an
+    adversary: it was accepted with a warning, the snapshot set aside)."""
+    old_job, old_plan = _version(tmp_path, "old")
+    other_job, other_plan = _version(tmp_path, "other", lambda folder: _replace(
+        folder / "job.yaml", "name: reference", "name: another"))
+    sink = tmp_path / "sink.jsonl"
+    _run(old_job, old_plan, sink, workload(14, 20), 1, snapshot_every=10).close()
+    size, snapshot = sink.stat().st_size, (tmp_path / "sink.jsonl.snapshot").read_bytes()
+    with pytest.raises(FollowError, match="sink file of job 'reference'.*not of job 'another'"):
+        Follower(other_job, other_plan, sink, snapshot_every=10)
+    assert sink.stat().st_size == size and (tmp_path / "sink.jsonl.snapshot").read_bytes() == snapshot
+
+
 def test_a_changed_processor_feeding_a_filter_is_a_full_recompute(tmp_path: Path) -> None:
     """The filter's code is the same, but what it reads comes from changed code: rows leave the
     sink, so the switch must delete them (a backfill of fields alone would leave them)."""

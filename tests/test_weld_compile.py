@@ -121,6 +121,17 @@ def test_a_cycle_inside_a_udtf_is_an_error_naming_the_processors() -> None:
     spec, analysis = job([UdtfStep("U", "m.U", 0)], {"U": [one, two]}, ["id", "x"])
     (diagnostic,) = [d for d in weld(spec, analysis).diagnostics if d.code == "PR502"]
     assert "One" in diagnostic.message and "Two" in diagnostic.message
+    assert "could not tell" not in diagnostic.message
+
+
+def test_a_cycle_from_the_analyzers_worst_case_says_so() -> None:
+    """Two Processors the analyzer could not follow (globals(), a star import) read and write every
+    field: the cycle is its guess, and the message says what to do (an adversary found it confusing)."""
+    one = proc("One", reads_all=True, writes={"x"}, writes_all=True)
+    two = proc("Two", reads={"x"}, writes={"y"})
+    spec, analysis = job([UdtfStep("U", "m.U", 0)], {"U": [one, two]}, ["id", "x", "y"])
+    (diagnostic,) = [d for d in weld(spec, analysis).diagnostics if d.code == "PR502"]
+    assert "One reads and writes every field" in diagnostic.message and "@reads(...)" in diagnostic.message
 
 
 def test_reads_all_and_unprunable_units_depend_on_every_bit() -> None:

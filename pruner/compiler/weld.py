@@ -172,8 +172,16 @@ class _Welder:
         except nx.NetworkXUnfeasible:
             cycle = nx.find_cycle(order)
             names = " -> ".join(facts[a].class_name for a, _ in cycle) + f" -> {facts[cycle[0][0]].class_name}"
+            members = [facts[a] for a, _ in cycle]
+            guessed = [f"{p.class_name} {' and '.join(w for w, on in (('reads', p.reads_all), ('writes', p.writes_all)) if on)}"
+                       " every field" for p in members if p.reads_all or p.writes_all]
+            why = ""
+            if guessed:     # the cycle comes from the analyzer's worst case, not from the code as written
+                why = (f" ({'; '.join(guessed)}: the analyzer could not tell which fields, see its warnings "
+                       "for why; declare them with @reads(...) and @writes(...), or make the code one it can "
+                       "follow)")
             self._job_error("processor-cycle", f"pipeline[{step.index}] ({step.name}): Processors read "
-                            f"each other's outputs in a cycle: {names}")
+                            f"each other's outputs in a cycle: {names}{why}")
             return facts
         return [facts[i] for i in ranked]
 
