@@ -265,3 +265,33 @@ def test_a_plan_switch_writes_the_new_fields_with_the_new_snapshot_in_one_transa
     again = PgFollower(new_job, new_plan, url, "s")                 # an ordinary restart now
     assert again.stats.switched is None
     again.close()
+
+
+def test_a_plan_switch_with_other_declared_types_is_refused(pg, tmp_path: Path) -> None:
+    """The table's state was decoded with the old types and the source keeps no older changes:
+    refused with what to do, and the table and its checkpoint stay as they were."""
+    from pruner.pg_sink import PgFollower
+    from tests.test_follow_switch import EDITS, _version
+    from benchmarks.follow_restart import workload
+
+    old_job, old_plan = _version(tmp_path, "old")
+    def retyped(folder: Path) -> None:      # the sink's column keeps its type (json: jsonb)
+        EDITS["a declared type (b: bigint)"](folder)
+        job = folder / "job.yaml"
+        job.write_text(job.read_text().replace("fields: [id, a, b, c, d, e]}", "fields: [id, a, b, c, d, e], "
+                                               "types: {b: json}}"))
+
+    new_job, new_plan = _version(tmp_path, "new", retyped)
+    work = workload(22, 20)
+    url = f"{_database(pg)}#wide.typed_index"
+    follower = PgFollower(old_job, old_plan, url, "t", snapshot_every=5)
+    for n in range(20):
+        follower.transaction(n + 1, n + 1, work[n])
+    follower.close()
+    before = _rows(url)
+    with pytest.raises(FollowError, match="declared types of source fields.*new table with a new --slot"):
+        PgFollower(new_job, new_plan, url, "t")
+    assert _rows(url) == before
+    again = PgFollower(old_job, old_plan, url, "t")           # the old plan still follows it
+    assert again.stats.switched is None
+    again.close()
