@@ -139,7 +139,8 @@ def _parser() -> argparse.ArgumentParser:
                     "fields whose values the change can reach, which the rows the sink holds need "
                     "recomputed (a backfill). A change to the sink's key, to the tables whose rows "
                     "are the sink's rows, or to a filter needs a full recompute."),
-        epilog="exit status: 0 no backfill needed, 1 a backfill or a full recompute is needed (as "
+        epilog="exit status: 0 no backfill needed, 1 a backfill, a full recompute or dropping removed sink "
+               "fields is needed (as "
                "`git diff --exit-code`), 2 a plan cannot be read.\n\n"
                "example:\n  pruner compile job.yaml -o new.plan && pruner diff compiled_plans/job.plan new.plan",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -553,7 +554,8 @@ def _run_backfill(args: argparse.Namespace) -> int:
             engine, store = result.engine, result
             if result.dead_letters:
                 say(f"pruner backfill: {len(result.dead_letters):,} messages of the input could not be applied "
-                    "(as in `pruner replay`); the state is the one the sink was built from")
+                    "(as in `pruner replay` of the new job spec): the state is the one a replay of the new "
+                    "version builds")
         else:
             engine = Engine(spec, new, "batch")
             state_from_follow_sink(engine, args.follow_sink)

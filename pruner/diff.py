@@ -10,8 +10,9 @@ its value comes from, transitively), or when its lineage changed (it depends on 
 fields). A full recompute is needed when what makes a sink row changes: the sink's key, the
 tables whose rows are the sink's rows, a filter, or what a filter reads (made by a changed unit).
 
-Verdicts: "no backfill needed" (exit 0), "backfill N of M sink fields" or "full recompute
-needed" (exit 1), as ``git diff --exit-code``; a plan that cannot be read exits 2.
+Verdicts: "no backfill needed" (exit 0), "backfill N of M sink fields", "drop N removed sink
+fields" (both may be said) or "full recompute needed" (exit 1), as ``git diff --exit-code``; a
+plan that cannot be read exits 2.
 """
 from __future__ import annotations
 
@@ -46,13 +47,16 @@ class PlanDiff:
     def verdict(self) -> str:
         if self.full_recompute:
             return "full recompute needed"
+        dropped = (f"drop {len(self.sink_removed)} removed sink field{'s' if len(self.sink_removed) > 1 else ''}"
+                   if self.sink_removed else "")
         if self.recompute:
-            return f"backfill {len(self.recompute)} of {self.sink_fields} sink fields"
-        return "no backfill needed"
+            return f"backfill {len(self.recompute)} of {self.sink_fields} sink fields" + (f"; {dropped}" if dropped
+                                                                                           else "")
+        return dropped or "no backfill needed"
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.full_recompute or self.recompute else 0
+        return 1 if self.full_recompute or self.recompute or self.sink_removed else 0
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "verdict": self.verdict, "exit_code": self.exit_code}
@@ -164,9 +168,12 @@ def decoded_otherwise(old: Plan, new: Plan) -> bool:
 
 
 def _retyped(old: Plan, new: Plan, out: PlanDiff) -> None:
-    """Declared types that changed (``types:`` of a table or of the sink): a source field decoded
-    otherwise changes every sink field that depends on it (or, for a key or what a filter reads,
-    every row); a sink field typed otherwise is written otherwise."""
+    """Declared types that changed (``types:`` of a table or of the sink). A field typed otherwise
+    is decoded otherwise, and may make whole messages dead letters (or stop making them): rows of
+    its table may appear or vanish. So a row source's field makes the sink's rows otherwise (the
+    records are the whole new table); a dimension's or an aggregated source's field changes every
+    sink field that depends on any field of that table (every row, when a filter reads one); a
+    sink field typed otherwise is written otherwise."""
     if old.types is None or new.types is None:
         out.full_recompute.append("a plan has no field types (compiled before format 5): whether a declared type "
                                   "changed is not known; recompile both plans to compare them")
@@ -182,20 +189,26 @@ def _retyped(old: Plan, new: Plan, out: PlanDiff) -> None:
                 continue
             what = f"{table}.{name} ({before.get(name, 'untyped')} -> {after.get(name, 'untyped')})"
             out.retyped.append(what)
-            if name in keys.get(table, ()):
-                if table in row_sources:
-                    out.rekeyed.append(f"key field {what} is typed otherwise: the sink's rows are keyed otherwise")
-                else:
-                    out.full_recompute.append(f"key field {what} is typed otherwise: rows join or aggregate "
-                                              "otherwise")
+            if table in row_sources:
+                out.rekeyed.append(f"{'key ' if name in keys.get(table, ()) else ''}field {what} is typed otherwise: "
+                                   "its messages decode otherwise, or become dead letters (or stop being ones), "
+                                   "so the sink's rows are made otherwise")
                 continue
-            bit = new.namespaces.get(table, {}).get(name)
-            mask = wildcard | (1 << bit if bit is not None else 0)
+            if name in keys.get(table, ()):
+                out.full_recompute.append(f"key field {what} is typed otherwise: rows join or aggregate otherwise")
+                continue
+            # a row of the table may now be refused (or accepted): every field of it may change
+            mask = wildcard
+            for bit in new.namespaces.get(table, {}).values():
+                mask |= 1 << bit
             if any(to_int(u.dep) & mask for u in filters):
-                out.full_recompute.append(f"a filter reads {what}, typed otherwise: rows may enter or leave the sink")
+                out.full_recompute.append(f"a filter reads {table}, whose field {what} is typed otherwise: rows "
+                                          "may enter or leave the sink")
             for sink_field, dep in new.sink:
                 if to_int(dep) & mask:
-                    out.recompute.setdefault(sink_field, []).append(f"it depends on {what}, typed otherwise")
+                    out.recompute.setdefault(sink_field, []).append(
+                        f"it depends on {table}, whose field {what} is typed otherwise (its rows decode otherwise, "
+                        "or become dead letters)")
     before, after = old.sink_types or {}, new.sink_types or {}
     for name, _ in new.sink:
         if not _same_type(before.get(name), after.get(name)):

@@ -10,6 +10,7 @@ file is the same digest (it encodes the text back to those bytes).
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 
@@ -31,23 +32,39 @@ def file_key(path: Path, base: Path) -> str:
         return path.resolve().as_posix()
 
 
+_NOT_DATA = frozenset({"__pycache__", ".pruner-cache", ".git"})   # made by tools, not read by plugin code
+
+
 def folders_digest(paths) -> str:
-    """One digest of every file under the given files and folders (hidden folders and
-    ``__pycache__`` skipped): names and contents, so adding, removing or changing any counts."""
+    """One digest of every file under the given files and folders: names and contents, so adding,
+    removing or changing any counts. Hidden files count (a plugin may read ``.rates.json``) and
+    symbolic links to folders are followed (once each); ``__pycache__``, ``.pruner-cache`` and
+    ``.git`` are skipped."""
     digest = hashlib.sha256()
     for root in sorted(Path(p) for p in paths):
-        files = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
-        for file in files:
-            relative = file.relative_to(root) if file != root else Path(file.name)
-            if not file.is_file() or any(part.startswith(".") or part == "__pycache__"
-                                         for part in relative.parts):
+        if root.is_file():
+            _add_file(digest, root, Path(root.name))
+            continue
+        seen: set[str] = set()
+        for folder, dirs, files in os.walk(root, followlinks=True):
+            real = os.path.realpath(folder)
+            if real in seen:            # a link back up the tree
+                dirs[:] = []
                 continue
-            content = hashlib.sha256()
-            try:
-                with open(file, "rb") as handle:
-                    for block in iter(lambda: handle.read(1 << 20), b""):
-                        content.update(block)
-            except OSError as error:
-                content.update(f"unreadable: {error.strerror}".encode())
-            digest.update(f"{root.name}/{relative.as_posix()}\0{content.hexdigest()}\n".encode("utf-8", "surrogatepass"))
+            seen.add(real)
+            dirs[:] = sorted(d for d in dirs if d not in _NOT_DATA)
+            for name in sorted(files):
+                file = Path(folder) / name
+                _add_file(digest, file, Path(root.name) / file.relative_to(root))
     return digest.hexdigest()
+
+
+def _add_file(digest, file: Path, relative: Path) -> None:
+    content = hashlib.sha256()
+    try:
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                content.update(block)
+    except OSError as error:
+        content.update(f"unreadable: {error.strerror}".encode())
+    digest.update(f"{relative.as_posix()}\0{content.hexdigest()}\n".encode("utf-8", "surrogatepass"))

@@ -22,6 +22,13 @@ def _write(path: str, text: str) -> Callable[[Path], None]:
     return edit
 
 
+def _append(path: str, text: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        target = folder / path
+        target.write_text(target.read_text() + text)
+    return edit
+
+
 def _steps(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
     def edit(folder: Path) -> None:
         for each in edits:
@@ -82,6 +89,53 @@ EDITS_HARD: dict[str, Edit] = {
                                                      'ext_warranty_months: "decimal(5,1)"\n  item_images:')),
     "a type changed": (_replace("job.yaml", "  item_images:", '    types:\n      price: "decimal(12,2)"\n  item_images:'),
                        _replace("job.yaml", '"decimal(12,2)"', '"decimal(12,4)"')),
+    # found by the second adversary round (session 14)
+    "a package __init__ that changes its submodule": (
+        _steps(_write("plugins/shop/__init__.py", 'from . import pricing\npricing.SUFFIX = ""\n'),
+               _write("plugins/shop/pricing.py", 'SUFFIX = "?"\n\n\ndef band_name(x):\n    return x + SUFFIX\n'),
+               _replace(ITEMS, "import json\n", "import json\nfrom shop.pricing import band_name\n"),
+               _replace(ITEMS, BAND, 'out["price_band"] = band_name(band)')),
+        _replace("plugins/shop/__init__.py", 'pricing.SUFFIX = ""', 'pricing.SUFFIX = "!"')),
+    "builtins patched by another module": (
+        _append("plugins/index_processors.py", "\nimport builtins as _b\n_orig_round = _b.round\n\n\n"
+                "def _round(x, n=None):\n    return _orig_round(x, n) if n is None or n < 2 else _orig_round(x, 2)\n\n\n"
+                "_b.round = _round\n"),
+        _replace("plugins/index_processors.py", "else _orig_round(x, 2)", "else _orig_round(x, 1)")),
+    "the decimal context set by another module": (
+        _steps(_append("plugins/index_processors.py", "\nimport decimal\ndecimal.getcontext().prec = 28\n"),
+               _replace(ITEMS, "import json\n", "import json\nfrom decimal import Decimal\n"),
+               _replace(ITEMS, "price_usd = round(self.number(row, PRICE) * rate, 2)",
+                        "price_usd = float(Decimal(str(self.number(row, PRICE))) * Decimal(str(rate)))")),
+        _replace("plugins/index_processors.py", "prec = 28", "prec = 3")),
+    "a constant served by a module __getattr__": (
+        _steps(_append("plugins/item_common.py", '\n\ndef __getattr__(name):\n    if name == "LOW_STOCK_LIMIT":\n'
+                       "        return 10\n    raise AttributeError(name)\n"),
+               _replace(ITEMS, "\nLOW_STOCK = 10\n", "\nfrom item_common import LOW_STOCK_LIMIT as LOW_STOCK\n")),
+        _replace("plugins/item_common.py", "        return 10\n", "        return 40\n")),
+    "a constant bound by a walrus": (
+        _steps(_append("plugins/item_common.py", "\n_unused = (LOW_STOCK_LIMIT := 10)\n"),
+               _replace(ITEMS, "\nLOW_STOCK = 10\n", "\nfrom item_common import LOW_STOCK_LIMIT as LOW_STOCK\n")),
+        _replace("plugins/item_common.py", "(LOW_STOCK_LIMIT := 10)", "(LOW_STOCK_LIMIT := 40)")),
+    "a constant reached by a format string": (
+        _steps(_append("plugins/item_common.py", "\nLOW_STOCK_LIMIT = 10\n"),
+               _replace(ITEMS, "elif inventory < LOW_STOCK:",
+                        'elif inventory < int("{0.__globals__[LOW_STOCK_LIMIT]}".format(to_float)):')),
+        _replace("plugins/item_common.py", "LOW_STOCK_LIMIT = 10", "LOW_STOCK_LIMIT = 40")),
+    "a hidden data file": (
+        _steps(_write("plugins/.rates.json", '{"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}'),
+               _replace(ITEMS, 'USD_PER_UNIT = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}\n',
+                        'import os\nwith open(os.path.join(os.path.dirname(__file__), ".rates.json")) as _f:\n'
+                        '    USD_PER_UNIT = json.load(_f)\n')),
+        _replace("plugins/.rates.json", '"CNY": 0.14', '"CNY": 0.5')),
+    "a type that makes dead letters": (None, _replace("job.yaml", "  item_images:", "    types: {review_count: tinyint}\n"
+                                                      "  item_images:")),
+    "a type that made dead letters removed": (
+        _replace("job.yaml", "  item_images:", "    types: {review_count: tinyint}\n  item_images:"),
+        _replace("job.yaml", "    types: {review_count: tinyint}\n", "")),
+    "a dimension type that makes dead letters": (None, _replace(
+        "job.yaml", "    fields: [seller_id, seller_name, seller_level, seller_region, seller_rating, seller_status]\n",
+        "    fields: [seller_id, seller_name, seller_level, seller_region, seller_rating, seller_status]\n"
+        '    types: {seller_rating: "decimal(3,1)"}\n')),
     # sink fields removed or renamed: the old sink's values of them must go
     "a Processor and its sink field removed": (None, _steps(
         _replace(ITEMS, "PriceBand, DiscountRate,", "PriceBand,"),
@@ -96,3 +150,13 @@ EDITS_HARD: dict[str, Edit] = {
         _replace("job.yaml", "fields: [id, title, title_norm, brand, cat_id,", "fields: [id, title, title_norm, brand_name, cat_id,"),
         _replace("plugins/item_common.py", 'BRAND = "brand"', 'BRAND = "brand_name"'))),
 }
+
+# What needs a full recompute: the filter is in item_processors, and these make it (or the sink's
+# rows) otherwise: a data file its module reads, `import sys` in its module, a row source's type,
+# process-wide state any unit may read.
+FULL_RECOMPUTE = {"the filter", "a data file read at import time", "a helper imported in an if", "a hidden data file",
+                  "types added to a source", "a type on a field only CollectExtProps reads", "a type changed",
+                  "a type that makes dead letters", "a type that made dead letters removed",
+                  "builtins patched by another module", "the decimal context set by another module",
+                  "a package __init__ that changes its submodule", "a constant reached by a format string",
+                  "a constant served by a module __getattr__", "a constant bound by a walrus"}

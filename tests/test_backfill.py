@@ -354,7 +354,7 @@ def _old_plus_backfill_is_new(tmp_path: Path, old: Path, new: Path, stream: Path
         done = _pruner("replay", str(folder / "job.yaml"), "--plan", str(folder / "job.plan"), "--input", str(stream),
                        "--format", "debezium-json", "--mode", "full", "--sink-out", str(folder / "sink.jsonl"),
                        "--quiet")
-        assert done.returncode == 0, done.stderr
+        assert done.returncode in (0, 3), done.stderr       # 3: dead letters (a type that refuses values)
     out = tmp_path / "backfill.jsonl"
     done = _pruner("backfill", str(new / "job.yaml"), "--plan", str(new / "job.plan"), "--from-plan",
                    str(old / "job.plan"), "--input", str(stream), "--format", "debezium-json", "--out", str(out),

@@ -84,13 +84,15 @@ class _Module:
             bound = _binds(node)
             if bound is not None:
                 self.defs.setdefault(bound, []).append(node)
-            else:
-                self.always.append(node)
+            if bound is None or any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)):
+                self.always.append(node)    # (a walrus in a definition binds another name too)
         for node in ast.walk(self.tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 for local, target in self.import_targets(node):
                     self.imports.setdefault(local, []).append(target)
-        self.dynamic = _names(self.tree) & _DYNAMIC != set()
+        # a module-level __getattr__ serves names the module does not define: any may be reached
+        self.dynamic = _names(self.tree) & _DYNAMIC != set() or "__getattr__" in self.defs
+        self.effects = [node for node in body if _escapes(node, self)]
 
     def import_targets(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, tuple[str, str | None]]]:
         """(local name, (module, attr or None)) for what an import binds."""
@@ -168,6 +170,83 @@ def _bound(node: ast.AST) -> set[str]:
     return found
 
 
+# Calls that change process-wide state of a standard module every plugin module shares.
+_PROCESS_STATE_CALLS = frozenset({"getcontext", "setcontext", "localcontext", "seed", "setstate", "setlocale",
+                                  "tzset", "setrecursionlimit", "register", "filterwarnings", "simplefilter"})
+
+
+def _escapes(node: ast.stmt, module: _Module) -> bool:
+    """Whether a module-level statement holds code that may change what other modules' code
+    reads: a store or delete through an imported name, a call result or a name the module does
+    not bind plainly (``pricing.SUFFIX = ...``, ``builtins.round = ...``,
+    ``decimal.getcontext().prec = ...``), ``setattr``/``delattr``, a method call on another
+    plugin module's object, an import of ``builtins``, ``sys.modules``, or a call that sets the
+    state of a standard module (the decimal context, the random seed, the locale)."""
+    plain = {name for name, nodes in module.defs.items()
+             if all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                    or _literal_value(n) for n in nodes)}
+    for child in ast.walk(node):
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            if any(m.split(".")[0] == "builtins" for m in module.imported_modules(child)):
+                return True
+        elif isinstance(child, (ast.Attribute, ast.Subscript)) and isinstance(child.ctx, (ast.Store, ast.Del)):
+            root, through_call = _root(child)
+            if through_call or root is None or root in module.imports or \
+                    (root not in plain and root not in _local_names(node, root)):
+                return True
+        elif isinstance(child, ast.Call):
+            func = child.func
+            if isinstance(func, ast.Name) and func.id in ("setattr", "delattr"):
+                return True
+            if isinstance(func, ast.Attribute):
+                if func.attr in _PROCESS_STATE_CALLS:
+                    return True
+                root, through_call = _root(func.value)
+                if isinstance(func.value, (ast.Attribute, ast.Subscript)) and root in module.imports:
+                    return True         # pricing.BANDS.append(...): another module's object
+        elif isinstance(child, ast.Attribute) and child.attr == "modules" and isinstance(child.value, ast.Name) \
+                and child.value.id == "sys":
+            return True
+    return False
+
+
+def _root(node: ast.AST) -> tuple[str | None, bool]:
+    """The name an attribute/subscript/call chain starts from, and whether it goes through a call."""
+    through_call = False
+    while True:
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            through_call = True
+            node = node.func
+        elif isinstance(node, ast.Name):
+            return node.id, through_call
+        else:
+            return None, through_call
+
+
+def _local_names(statement: ast.stmt, name: str) -> set[str]:
+    """{name} when `name` is a parameter or local of a function inside `statement`, else {}."""
+    for child in ast.walk(statement):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if name in _bound(child.args) or any(
+                    isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+                    for body in (child.body if isinstance(child.body, list) else [child.body])
+                    for n in ast.walk(body)):
+                return {name}
+    return set()
+
+
+def _literal_value(node: ast.stmt) -> bool:
+    """``NAME = <a literal, or containers of literals>``: an object the module makes itself."""
+    value = getattr(node, "value", None)
+    if value is None:
+        return False
+    return all(isinstance(n, (ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Load, ast.UnaryOp,
+                              ast.USub, ast.UAdd))
+               for n in ast.walk(value))
+
+
 def _dump(node: ast.AST) -> str:
     return ast.dump(node, annotate_fields=False, include_attributes=False)
 
@@ -201,8 +280,23 @@ class CodePrints:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue            # the analyzer reports it; such a unit gets no code print
         self._folder_print = folder_print
+        self._effects: str | None = None
         self.open: dict[str, list[str]] = {}     # class ref -> why its code is open
         self.lines: dict[str, int] = {}          # class ref -> the line of its class (open ones)
+
+    def effects_print(self) -> str:
+        """The code in any plugin module that may change state other modules' code reads (an
+        attribute of another module or of builtins, the decimal context, ...): part of every
+        class's fingerprint, as any of them may run after it. '' when there is none."""
+        if self._effects is None:
+            reach = _Reach()            # the effects, and the code they reach (the function they install)
+            for _, module in sorted(self.modules.items()):
+                if module.effects:
+                    reach.add(module, f"effects of {module.name}", module.effects)
+                    self._reach(module, set().union(*(_names(n) for n in module.effects)), reach)
+            parts = reach.parts
+            self._effects = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest() if parts else ""
+        return self._effects
 
     def folder_print(self) -> str:
         if callable(self._folder_print):
@@ -217,6 +311,8 @@ class CodePrints:
             return None
         reach = _Reach()
         self._reach(module, {class_name}, reach)
+        if self.effects_print():
+            reach.parts.append(f"process-wide effects {self.effects_print()}")
         reach.open = self._open_reasons(reach)
         if reach.open:
             self.open[class_ref] = reach.open
@@ -248,6 +344,11 @@ class CodePrints:
             target = self._find(other)
             if target is not None and target is not module:
                 self._reach(target, {"*"} if attr is None or attr == "*" else {attr}, reach)
+                parts = target.name.split(".")
+                for i in range(1, len(parts)):      # importing a.b.c runs the __init__ of a and a.b
+                    parent = self.modules.get(".".join(parts[:i]))
+                    if parent is not None and parent is not module:
+                        self._reach(parent, set(), reach)
 
     def _reach(self, module: _Module, wanted: set[str], reach: _Reach) -> None:
         """Add the code `wanted` names reach in `module` (and in plugin modules it imports from)."""
@@ -297,6 +398,9 @@ class CodePrints:
                             why.add(f"{child.id} (unresolved) in {name}")
                     elif isinstance(child, ast.Attribute) and child.attr in _OPENING_ATTRIBUTES:
                         why.add(f"{child.attr} in {name}")
+                    elif isinstance(child, ast.Constant) and isinstance(child.value, str) \
+                            and "{" in child.value and "__" in child.value:
+                        why.add(f"a format string that may reach dunder attributes in {name}")
                     elif isinstance(child, (ast.Import, ast.ImportFrom)):
                         if isinstance(child, ast.ImportFrom) and any(a.name == "*" for a in child.names):
                             why.add(f"a star import in {name}")

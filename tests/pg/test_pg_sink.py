@@ -276,10 +276,10 @@ def test_a_plan_switch_with_other_declared_types_is_refused(pg, tmp_path: Path) 
 
     old_job, old_plan = _version(tmp_path, "old")
     def retyped(folder: Path) -> None:      # the sink's column keeps its type (json: jsonb)
-        EDITS["a declared type (b: bigint)"](folder)
+        EDITS["a declared type (sellers.c: string)"](folder)
         job = folder / "job.yaml"
         job.write_text(job.read_text().replace("fields: [id, a, b, c, d, e]}", "fields: [id, a, b, c, d, e], "
-                                               "types: {b: json}}"))
+                                               "types: {c: json}}"))
 
     new_job, new_plan = _version(tmp_path, "new", retyped)
     work = workload(22, 20)

@@ -582,3 +582,21 @@ def test_a_dead_unit_that_would_raise_runs_in_no_mode(tmp_path: Path) -> None:
         assert engine.stats.units["U.Inv"][0] == 0
         sinks[mode] = sink.sorted_rows()
     assert all(rows == [{"id": 1, "bb": 6}] for rows in sinks.values()), sinks
+
+
+def test_a_data_file_read_through_the_plugin_loader_runs(reference: Path) -> None:
+    """pkgutil.get_data reads a data file with the plugin modules' loader: not code, so not checked
+    against the plan's fingerprints (found by an adversary: every run was refused, "appeared
+    after the run checked the plan", and recompiling never helped)."""
+    (reference / "plugins/data").mkdir()
+    (reference / "plugins/data/__init__.py").write_text("")
+    (reference / "plugins/data/suffix.txt").write_text(":DATA")
+    plugin = reference / "plugins/reference_udtfs.py"
+    plugin.write_text("import pkgutil\n" + plugin.read_text().replace(
+        '        out["d"] = f"{row[\'a\']}:{row[\'b\']}"',
+        '        out["d"] = f"{row[\'a\']}:{row[\'b\']}" + pkgutil.get_data("data", "suffix.txt").decode()'))
+    result = build(reference / "job.yaml")
+    assert not [d for d in result.diagnostics() if d.severity.name == "ERROR"]
+    write_plan(result.plan, reference / "job.plan")
+    rows, dead = _run(_engine(reference), STREAM)
+    assert not dead and rows and all(row["d"].endswith(":DATA") for row in rows)
