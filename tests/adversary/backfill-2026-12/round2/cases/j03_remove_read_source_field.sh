@@ -1,0 +1,1 @@
+sed -i 's/             weight_g, length_mm/             length_mm/' job.yaml

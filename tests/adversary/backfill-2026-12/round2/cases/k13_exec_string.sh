@@ -1,0 +1,1 @@
+sed -i 's/LIMIT = 10/LIMIT = 40/' plugins/limits.py

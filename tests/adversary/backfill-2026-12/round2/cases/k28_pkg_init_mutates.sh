@@ -1,0 +1,1 @@
+sed -i 's/pricing.SUFFIX = ""/pricing.SUFFIX = "!"/' plugins/shop/__init__.py; cat plugins/shop/__init__.py

@@ -1,0 +1,2 @@
+bash ../../cases/c11_filter_cond.sh
+bash ../../cases/c15_remove_processor.sh

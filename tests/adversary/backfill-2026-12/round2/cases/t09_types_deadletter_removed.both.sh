@@ -1,0 +1,1 @@
+python3 ../../cases/_addtype.py "    fields: [id, title" "    types: {review_count: tinyint}"

@@ -1,0 +1,1 @@
+sed -i '/types: {review_count: tinyint}/d' job.yaml
