@@ -66,7 +66,7 @@ class BackfillPlan:
         if self.full:
             what = f"full recompute ({'; '.join(self.diff.full_recompute)})"
         elif not self.fields:
-            what = "no sink field is computed otherwise"
+            what = "the diff names no sink field to recompute"
         else:
             what = f"backfill {len(self.fields)} of {self.diff.sink_fields} sink fields ({', '.join(self.fields)})"
         return what + self._dropped()
@@ -88,7 +88,7 @@ class BackfillPlan:
             return (f"full recompute ({'; '.join(self.diff.full_recompute)}): every live unit ({self.live}) on "
                     "every row, a full record for each row in the sink and a delete for each row that is not")
         if not self.fields:
-            return "no backfill needed: no sink field is computed otherwise"
+            return "no backfill needed: the diff names no sink field to recompute"
         return (f"backfill {len(self.fields)} of {self.diff.sink_fields} sink fields ({', '.join(self.fields)}): "
                 f"{len(self.run)} of {self.live} live units on every row")
 

@@ -50,6 +50,31 @@ _HELPER_FORMS = {
     "a helper imported in an if": SDK_IMPORT + "import sys\nif sys.version_info >= (3, 8):\n    from fastband "
                                   "import band_name\nelse:\n    def band_name(x):\n        return x\n",
 }
+# item_common gets price hooks PriceBand applies, item_processors a setter of LOW_STOCK and, at its
+# end, an import of a module `tweaks` done only for what it does when imported.
+_TWEAKS_BASE = _steps(
+    _append("plugins/item_common.py", "\nPRICE_HOOKS = []\n\n\ndef price_hook(fn):\n    PRICE_HOOKS.append(fn)\n"
+            "    return fn\n\n\ndef apply_hooks(value):\n    for hook in PRICE_HOOKS:\n        value = hook(value)\n"
+            "    return value\n"),
+    _replace(ITEMS, "    ItemProcessor,\n", "    ItemProcessor,\n    apply_hooks,\n"),
+    _replace(ITEMS, "price_usd = round(self.number(row, PRICE) * rate, 2)",
+             "price_usd = apply_hooks(round(self.number(row, PRICE) * rate, 2))"),
+    _replace(ITEMS, "\nLOW_STOCK = 10\n", "\nLOW_STOCK = 10\n\n\ndef set_low_stock(value):\n    global LOW_STOCK\n"
+             "    LOW_STOCK = value\n"),
+    _append(ITEMS, "\n\nimport tweaks  # noqa: E402,F401\n"))
+_TWEAKS = {     # name: (tweaks.py, what the new version changes in it)
+    "a module imported for its side effects": (
+        "from item_common import price_hook\n\n\n@price_hook\ndef usd_markup(value):\n    return round(value * 1.0, 2)\n",
+        "value * 1.0", "value * 1.5"),
+    "another module's setter using global": ("import item_processors\nitem_processors.set_low_stock(10)\n", "(10)", "(40)"),
+    "setattr passed as a value": ('import functools\nimport item_processors\nfunctools.partial(setattr, item_processors, '
+                                  '"LOW_STOCK")(10)\n', "(10)", "(40)"),
+    "operator.setitem on another module's dict": (
+        'import operator\nimport item_processors\noperator.setitem(item_processors.USD_PER_UNIT, "EUR", 1.08)\n',
+        "1.08", "1.50"),
+    "update() of a dict imported from another module": (
+        "from item_processors import USD_PER_UNIT\nUSD_PER_UNIT.update(EUR=1.08)\n", "1.08", "1.50"),
+}
 Edit = tuple[Callable[[Path], None] | None, Callable[[Path], None]]   # (both versions, the new one)
 
 EDITS_PLUGINS: dict[str, Edit] = {
@@ -136,6 +161,20 @@ EDITS_HARD: dict[str, Edit] = {
         "job.yaml", "    fields: [seller_id, seller_name, seller_level, seller_region, seller_rating, seller_status]\n",
         "    fields: [seller_id, seller_name, seller_level, seller_region, seller_rating, seller_status]\n"
         '    types: {seller_rating: "decimal(3,1)"}\n')),
+    # found by the third adversary round (session 14): code run at import time no class names
+    **{name: (_steps(_TWEAKS_BASE, _write("plugins/tweaks.py", tweaks)), _replace("plugins/tweaks.py", old, new))
+       for name, (tweaks, old, new) in _TWEAKS.items()},
+    "a decorated function no class names": (
+        _steps(_TWEAKS_BASE, _replace(ITEMS, "\nimport tweaks  # noqa: E402,F401\n", "\n"),
+               _replace(ITEMS, "    apply_hooks,\n", "    apply_hooks,\n    price_hook,\n"),
+               _append(ITEMS, "\n\n@price_hook\ndef usd_markup(value):\n    return round(value * 1.0, 2)\n")),
+        _replace(ITEMS, "value * 1.0", "value * 1.5")),
+    "an in-place operator through an alias": (
+        _replace(ITEMS, "PRICE_BANDS = (", '_EURO = USD_PER_UNIT\n_EURO |= {"EUR": 1.08}\nPRICE_BANDS = ('),
+        _replace(ITEMS, '_EURO |= {"EUR": 1.08}', '_EURO |= {"EUR": 1.50}')),
+    "a store in the body of a class no one names": (
+        _replace(ITEMS, "PRICE_BANDS = (", '\n\nclass _Setup:\n    USD_PER_UNIT["EUR"] = 1.08\n\n\nPRICE_BANDS = ('),
+        _replace(ITEMS, 'USD_PER_UNIT["EUR"] = 1.08', 'USD_PER_UNIT["EUR"] = 1.50')),
     # sink fields removed or renamed: the old sink's values of them must go
     "a Processor and its sink field removed": (None, _steps(
         _replace(ITEMS, "PriceBand, DiscountRate,", "PriceBand,"),
@@ -159,4 +198,6 @@ FULL_RECOMPUTE = {"the filter", "a data file read at import time", "a helper imp
                   "a type that makes dead letters", "a type that made dead letters removed",
                   "builtins patched by another module", "the decimal context set by another module",
                   "a package __init__ that changes its submodule", "a constant reached by a format string",
-                  "a constant served by a module __getattr__", "a constant bound by a walrus"}
+                  "a constant served by a module __getattr__", "a constant bound by a walrus",
+                  *_TWEAKS, "a decorated function no class names", "an in-place operator through an alias",
+                  "a store in the body of a class no one names"}

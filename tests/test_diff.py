@@ -278,7 +278,8 @@ def test_diff_cli_exit_codes_and_json(tmp_path: Path, capsys) -> None:
     assert main(["diff", str(plan), str(new), "--format", "json"]) == 1
     found = json.loads(capsys.readouterr().out)
     assert found["sink_removed"] == ["e"] and found["units_code_changed"] == ["UDTF1.P1"]
-    assert set(found["recompute"]) == {"d"} and found["verdict"] == "backfill 1 of 5 sink fields"
+    assert set(found["recompute"]) == {"d"}
+    assert found["verdict"] == "backfill 1 of 5 sink fields; drop 1 removed sink field"
     assert main(["diff", str(plan), str(tmp_path / "missing.plan")]) == 2
 
 

@@ -92,7 +92,7 @@ class _Module:
                     self.imports.setdefault(local, []).append(target)
         # a module-level __getattr__ serves names the module does not define: any may be reached
         self.dynamic = _names(self.tree) & _DYNAMIC != set() or "__getattr__" in self.defs
-        self.effects = [node for node in body if _escapes(node, self)]
+        self.effects = [node for node in body if _effectful(node, self)]
 
     def import_targets(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, tuple[str, str | None]]]:
         """(local name, (module, attr or None)) for what an import binds."""
@@ -175,13 +175,87 @@ _PROCESS_STATE_CALLS = frozenset({"getcontext", "setcontext", "localcontext", "s
                                   "tzset", "setrecursionlimit", "register", "filterwarnings", "simplefilter"})
 
 
+def _effectful(node: ast.stmt, module: _Module) -> bool:
+    """Whether a module-level statement may change what other code reads: code that escapes its
+    module (``_escapes``, wherever it is), or import-time code that does more than bind names (a
+    call other than of a pure builtin or pure standard function, an in-place operator, a store
+    into an object, a decorator of the plugin's own). Such code counts for every unit: a module
+    imported only for its side effects, or a decorated function no class names, runs it all the
+    same."""
+    if _escapes(node, module):
+        return True
+    for part in _import_time(node, module):
+        if part is node and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return True                 # a decorator of the plugin's: the whole definition counts
+        for child in ast.walk(part):
+            if isinstance(child, ast.Call) and not _pure_call(child, module):
+                return True
+            if isinstance(child, ast.AugAssign):
+                return True             # `x |= {...}` changes the object x names, maybe shared
+            if isinstance(child, (ast.Attribute, ast.Subscript)) and isinstance(child.ctx, (ast.Store, ast.Del)):
+                return True
+    return False
+
+
+def _import_time(node: ast.stmt, module: _Module) -> list[ast.AST]:
+    """The parts of a module-level statement that run when the module is imported: not function
+    bodies, but their decorators and defaults, and class bodies. A definition decorated by
+    anything but a pure builtin or standard function is returned whole."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if any(not _pure_callee(d.func if isinstance(d, ast.Call) else d, module) or
+               (isinstance(d, ast.Call) and not _pure_call(d, module)) for d in node.decorator_list):
+            return [node]
+        if isinstance(node, ast.ClassDef):
+            parts: list[ast.AST] = [*node.bases, *node.keywords]
+            for statement in node.body:
+                parts += _import_time(statement, module)
+            return parts
+        return [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+    return [node]
+
+
+def _pure_callee(func: ast.AST, module: _Module) -> bool:
+    """A builtin of SAFE_BUILTINS, a function of a SAFE_MODULES module (not one that sets its
+    state), or a method of a literal made right there (``", ".join``, ``"a b".split``)."""
+    if isinstance(func, ast.Name):
+        if func.id in SAFE_BUILTINS and func.id not in module.defs and func.id not in module.imports:
+            return True
+        targets = module.imports.get(func.id, ())
+        return bool(targets) and func.id not in _PROCESS_STATE_CALLS and all(
+            mod.split(".")[0] in SAFE_MODULES for mod, attr in targets if attr is not None)
+    if isinstance(func, ast.Attribute):
+        if isinstance(func.value, (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set)):
+            return True
+        if isinstance(func.value, ast.Name) and func.attr not in _PROCESS_STATE_CALLS:
+            targets = module.imports.get(func.value.id, ())
+            return bool(targets) and func.value.id not in module.defs and all(
+                attr is None and mod.split(".")[0] in SAFE_MODULES for mod, attr in targets)
+    return False
+
+
+def _pure_call(call: ast.Call, module: _Module) -> bool:
+    return _pure_callee(call.func, module)
+
+
+# Methods that change a list, dict, set or bytearray in place: called on another plugin module's
+# object (anywhere: at import time any call but a pure one counts already).
+_CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "pop", "popitem", "remove", "clear", "update",
+                                 "setdefault", "add", "discard", "sort", "reverse", "difference_update",
+                                 "intersection_update", "symmetric_difference_update", "appendleft", "extendleft",
+                                 "popleft", "rotate", "move_to_end"})
+_MUTATING_REFERENCES = frozenset({"setattr", "delattr", "vars", "globals", "__setattr__", "__delattr__",
+                                  "__setitem__", "__delitem__", "__dict__"})
+
+
 def _escapes(node: ast.stmt, module: _Module) -> bool:
     """Whether a module-level statement holds code that may change what other modules' code
-    reads: a store or delete through an imported name, a call result or a name the module does
-    not bind plainly (``pricing.SUFFIX = ...``, ``builtins.round = ...``,
-    ``decimal.getcontext().prec = ...``), ``setattr``/``delattr``, a method call on another
-    plugin module's object, an import of ``builtins``, ``sys.modules``, or a call that sets the
-    state of a standard module (the decimal context, the random seed, the locale)."""
+    reads, wherever it runs: a store or delete through an imported name, a call result or a name
+    the module does not bind plainly (``pricing.SUFFIX = ...``, ``builtins.round = ...``,
+    ``decimal.getcontext().prec = ...``); ``setattr``, ``vars``, ``globals``, ``__dict__`` used in
+    any way (called, or passed as a value); ``operator``'s setters and in-place operators; a
+    ``global`` statement; a method call on an object of another plugin module (imported, or
+    reached through one); an import of ``builtins``; ``sys.modules``; or a call that sets the state
+    of a standard module (the decimal context, the random seed, the locale)."""
     plain = {name for name, nodes in module.defs.items()
              if all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                     or _literal_value(n) for n in nodes)}
@@ -189,25 +263,44 @@ def _escapes(node: ast.stmt, module: _Module) -> bool:
         if isinstance(child, (ast.Import, ast.ImportFrom)):
             if any(m.split(".")[0] == "builtins" for m in module.imported_modules(child)):
                 return True
+            if isinstance(child, ast.ImportFrom) and module.from_base(child) == "operator" and any(
+                    _operator_mutator(a.name) for a in child.names):
+                return True
+        elif isinstance(child, ast.Global):
+            return True
+        elif isinstance(child, ast.Name) and child.id in _MUTATING_REFERENCES:
+            return True
         elif isinstance(child, (ast.Attribute, ast.Subscript)) and isinstance(child.ctx, (ast.Store, ast.Del)):
             root, through_call = _root(child)
             if through_call or root is None or root in module.imports or \
                     (root not in plain and root not in _local_names(node, root)):
                 return True
-        elif isinstance(child, ast.Call):
-            func = child.func
-            if isinstance(func, ast.Name) and func.id in ("setattr", "delattr"):
+        elif isinstance(child, ast.Attribute):
+            if child.attr in _MUTATING_REFERENCES:
                 return True
-            if isinstance(func, ast.Attribute):
-                if func.attr in _PROCESS_STATE_CALLS:
-                    return True
-                root, through_call = _root(func.value)
-                if isinstance(func.value, (ast.Attribute, ast.Subscript)) and root in module.imports:
-                    return True         # pricing.BANDS.append(...): another module's object
-        elif isinstance(child, ast.Attribute) and child.attr == "modules" and isinstance(child.value, ast.Name) \
-                and child.value.id == "sys":
-            return True
+            if child.attr == "modules" and isinstance(child.value, ast.Name) and child.value.id == "sys":
+                return True
+            if isinstance(child.value, ast.Name) and _operator_mutator(child.attr) and any(
+                    mod == "operator" for mod, _ in module.imports.get(child.value.id, ())):
+                return True
+        if isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute):
+            func = child.func
+            if func.attr in _PROCESS_STATE_CALLS:
+                return True
+            root, _ = _root(func.value)
+            if func.attr in _CONTAINER_MUTATORS and root in module.imports and (
+                    isinstance(func.value, (ast.Attribute, ast.Subscript)) or any(
+                        attr is not None and mod.split(".")[0] not in SAFE_MODULES
+                        for mod, attr in module.imports[root])):
+                return True     # pricing.BANDS.append(...), or BANDS.update(...) of `from pricing import BANDS`
     return False
+
+
+def _operator_mutator(name: str) -> bool:
+    """operator.setitem, delitem, setattr-like and the in-place operators (iadd, ior, ...)."""
+    return name.startswith(("set", "del", "__set", "__del", "__i")) or (
+        len(name) > 1 and name[0] == "i" and name[1:] in {"add", "and", "concat", "floordiv", "lshift", "mod", "mul",
+                                                           "matmul", "or", "pow", "rshift", "sub", "truediv", "xor"})
 
 
 def _root(node: ast.AST) -> tuple[str | None, bool]:
