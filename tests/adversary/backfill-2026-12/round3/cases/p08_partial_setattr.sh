@@ -1,0 +1,1 @@
+sed -i 's/(10)/(40)/' plugins/tweaks.py; cat plugins/tweaks.py

@@ -1,0 +1,1 @@
+sed -i 's/1.08/1.50/' plugins/tweaks.py; cat plugins/tweaks.py
