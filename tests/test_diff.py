@@ -138,6 +138,23 @@ def test_names_bound_or_state_changed_out_of_sight_count(other: str, edited: str
     assert before != after
 
 
+@pytest.mark.parametrize("hook", [
+    "class Base:\n    def __init_subclass__(cls):\n        REGISTRY.append(cls)\n",
+    "class Meta(type):\n    def __init__(cls, *args):\n        REGISTRY.append(cls)\n",
+])
+def test_classes_registered_as_they_are_made_count(hook: str) -> None:
+    """A class no unit names, registered by __init_subclass__ or a metaclass as it is made, and
+    read through the registry: its code counts."""
+    base = "REGISTRY = []\n\n\n" + hook
+    user = ("from base import REGISTRY\n\n\nclass P:\n    def process(self, row, out):\n"
+            "        out['y'] = sum(c.RATE for c in REGISTRY)\n")
+    kind = "(Base)" if "Base" in hook else "(metaclass=Meta)"
+    other = f"from base import {'Base' if 'Base' in hook else 'Meta'}\n\n\nclass Hook{kind}:\n    RATE = 1\n"
+    before, after = (CodePrints({"base": base, "mod": user, "other": o}).of_class("mod.P")
+                     for o in (other, other.replace("RATE = 1", "RATE = 2")))
+    assert before != after
+
+
 def test_importing_a_submodule_counts_its_packages_init() -> None:
     user = "from shop.pricing import band\n\n\nclass P:\n    def process(self, row, out):\n        out['y'] = band(1)\n"
     pricing = 'SUFFIX = "?"\n\n\ndef band(x):\n    return str(x) + SUFFIX\n'

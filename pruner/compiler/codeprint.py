@@ -93,6 +93,7 @@ class _Module:
         # a module-level __getattr__ serves names the module does not define: any may be reached
         self.dynamic = _names(self.tree) & _DYNAMIC != set() or "__getattr__" in self.defs
         self.effects = [node for node in body if _effectful(node, self)]
+        self.defs_in_order = [node for node in body if _binds(node) is not None]
 
     def import_targets(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, tuple[str, str | None]]]:
         """(local name, (module, attr or None)) for what an import binds."""
@@ -206,6 +207,8 @@ def _import_time(node: ast.stmt, module: _Module) -> list[ast.AST]:
                (isinstance(d, ast.Call) and not _pure_call(d, module)) for d in node.decorator_list):
             return [node]
         if isinstance(node, ast.ClassDef):
+            if node.keywords:           # a metaclass (or class arguments): its code runs on the class
+                return [node]
             parts: list[ast.AST] = [*node.bases, *node.keywords]
             for statement in node.body:
                 parts += _import_time(statement, module)
@@ -237,6 +240,7 @@ def _pure_call(call: ast.Call, module: _Module) -> bool:
     return _pure_callee(call.func, module)
 
 
+_CLASS_HOOKS = frozenset({"__init_subclass__", "__set_name__"})
 # Methods that change a list, dict, set or bytearray in place: called on another plugin module's
 # object (anywhere: at import time any call but a pure one counts already).
 _CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "pop", "popitem", "remove", "clear", "update",
@@ -383,7 +387,12 @@ class CodePrints:
         class's fingerprint, as any of them may run after it. '' when there is none."""
         if self._effects is None:
             reach = _Reach()            # the effects, and the code they reach (the function they install)
+            hooks = [m for m in self.modules.values() for n in ast.walk(m.tree)
+                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _CLASS_HOOKS]
             for _, module in sorted(self.modules.items()):
+                if hooks:               # __init_subclass__ and __set_name__ run as classes are made
+                    module.effects = [*module.effects, *(n for n in module.defs_in_order
+                                                         if isinstance(n, ast.ClassDef) and n not in module.effects)]
                 if module.effects:
                     reach.add(module, f"effects of {module.name}", module.effects)
                     self._reach(module, set().union(*(_names(n) for n in module.effects)), reach)
