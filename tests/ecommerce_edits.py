@@ -75,6 +75,20 @@ _TWEAKS = {     # name: (tweaks.py, what the new version changes in it)
     "update() of a dict imported from another module": (
         "from item_processors import USD_PER_UNIT\nUSD_PER_UNIT.update(EUR=1.08)\n", "1.08", "1.50"),
 }
+_IMPLICIT = {    # name: (code appended to item_processors, what the new version changes in it: RATE)
+    "__class_getitem__ run by a subscript": (
+        '\n\nclass _Reg:\n    def __class_getitem__(cls, rate):\n        USD_PER_UNIT["EUR"] = rate\n'
+        "        return cls\n\n\n_ALIAS = _Reg[RATE]\n", "_Reg[RATE]"),
+    "a metaclass operator": (
+        '\n\nclass _Meta(type):\n    def __or__(cls, rate):\n        USD_PER_UNIT["EUR"] = rate\n'
+        "        return cls\n\n\nclass _K(metaclass=_Meta):\n    pass\n\n\n_X = _K | RATE\n", "_K | RATE"),
+    "a metaclass __format__ in an f-string": (
+        '\n\nclass _FMeta(type):\n    def __format__(cls, spec):\n        USD_PER_UNIT["EUR"] = float(spec)\n'
+        '        return ""\n\n\nclass _F(metaclass=_FMeta):\n    pass\n\n\n_S = f"{_F:RATE}"\n', "{_F:RATE}"),
+    "a class keyword handed to __init_subclass__": (
+        '\n\nclass _B:\n    def __init_subclass__(cls, rate=None, **kw):\n        USD_PER_UNIT["EUR"] = rate\n'
+        "\n\nclass _C(_B, rate=RATE):\n    pass\n", "rate=RATE)"),
+}
 Edit = tuple[Callable[[Path], None] | None, Callable[[Path], None]]   # (both versions, the new one)
 
 EDITS_PLUGINS: dict[str, Edit] = {
@@ -175,6 +189,16 @@ EDITS_HARD: dict[str, Edit] = {
     "a store in the body of a class no one names": (
         _replace(ITEMS, "PRICE_BANDS = (", '\n\nclass _Setup:\n    USD_PER_UNIT["EUR"] = 1.08\n\n\nPRICE_BANDS = ('),
         _replace(ITEMS, 'USD_PER_UNIT["EUR"] = 1.08', 'USD_PER_UNIT["EUR"] = 1.50')),
+    # found by the fourth adversary round (session 14): methods Python calls on its own at import
+    # time (a subscript, an operator, formatting, class keywords, an annotation)
+    **{name: (_append(ITEMS, code.replace("RATE", "1.08")), _replace(ITEMS, old.replace("RATE", "1.08"),
+                                                                     old.replace("RATE", "1.50")))
+       for name, (code, old) in _IMPLICIT.items()},
+    "an annotation that calls (no postponed annotations)": (
+        _steps(_replace(ITEMS, "from __future__ import annotations\n", ""),
+               _append(ITEMS, '\n\ndef _init_rates(rate):\n    USD_PER_UNIT["EUR"] = rate\n\n\n'
+                       "def _unused(value: _init_rates(1.08)) -> None:\n    return None\n")),
+        _replace(ITEMS, "_init_rates(1.08))", "_init_rates(1.50))")),
     # sink fields removed or renamed: the old sink's values of them must go
     "a Processor and its sink field removed": (None, _steps(
         _replace(ITEMS, "PriceBand, DiscountRate,", "PriceBand,"),
@@ -200,4 +224,5 @@ FULL_RECOMPUTE = {"the filter", "a data file read at import time", "a helper imp
                   "a package __init__ that changes its submodule", "a constant reached by a format string",
                   "a constant served by a module __getattr__", "a constant bound by a walrus",
                   *_TWEAKS, "a decorated function no class names", "an in-place operator through an alias",
-                  "a store in the body of a class no one names"}
+                  "a store in the body of a class no one names", *_IMPLICIT,
+                  "an annotation that calls (no postponed annotations)"}

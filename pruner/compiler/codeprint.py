@@ -80,6 +80,7 @@ class _Module:
         body = self.tree.body
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
             body = body[1:]                         # the module's docstring
+        self.body = body
         for node in body:
             bound = _binds(node)
             if bound is not None:
@@ -92,7 +93,10 @@ class _Module:
                     self.imports.setdefault(local, []).append(target)
         # a module-level __getattr__ serves names the module does not define: any may be reached
         self.dynamic = _names(self.tree) & _DYNAMIC != set() or "__getattr__" in self.defs
-        self.effects = [node for node in body if _effectful(node, self)]
+        self.postponed = any(isinstance(n, ast.ImportFrom) and n.module == "__future__"
+                             and any(a.name == "annotations" for a in n.names) for n in body)
+        self.prints: CodePrints | None = None       # set by CodePrints: other modules, for _data_name
+        self.effects: list[ast.stmt] = []
         self.defs_in_order = [node for node in body if _binds(node) is not None]
 
     def import_targets(self, node: ast.Import | ast.ImportFrom) -> list[tuple[str, tuple[str, str | None]]]:
@@ -188,6 +192,7 @@ def _effectful(node: ast.stmt, module: _Module) -> bool:
     for part in _import_time(node, module):
         if part is node and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return True                 # a decorator of the plugin's: the whole definition counts
+        parents = {child: parent for parent in ast.walk(part) for child in ast.iter_child_nodes(parent)}
         for child in ast.walk(part):
             if isinstance(child, ast.Call) and not _pure_call(child, module):
                 return True
@@ -195,7 +200,69 @@ def _effectful(node: ast.stmt, module: _Module) -> bool:
                 return True             # `x |= {...}` changes the object x names, maybe shared
             if isinstance(child, (ast.Attribute, ast.Subscript)) and isinstance(child.ctx, (ast.Store, ast.Del)):
                 return True
+            # an object that may have methods of the plugin's (a class: its metaclass, its
+            # __class_getitem__) used in a way that calls one: an operator, a subscript, formatting,
+            # iteration, an argument
+            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and not _data_name(child.id, module) \
+                    and not _inert_use(child, parents):
+                return True
     return False
+
+
+def _inert_use(name: ast.Name, parents: dict) -> bool:
+    """A reference that calls nothing on the object: bound as it is (``ALIAS = C``), or put in a
+    tuple, list or set (or as a dict value) that is bound as it is, or a bare statement."""
+    node, parent = name, parents.get(name)
+    while isinstance(parent, (ast.List, ast.Tuple, ast.Set)) or (isinstance(parent, ast.Dict) and node in parent.values):
+        node, parent = parent, parents.get(parent)
+    return (isinstance(parent, (ast.Assign, ast.AnnAssign)) and node is parent.value) or isinstance(parent, ast.Expr) \
+        or parent is None
+
+
+def _data_name(name: str, module: _Module, depth: int = 3) -> bool:
+    """Whether `name` in `module` is an object with no method of the plugin's: a pure builtin, a
+    name of a pure standard module, a function (undecorated), or a constant made of literals
+    (here, or imported from another plugin module)."""
+    if name in SAFE_BUILTINS and name not in module.defs and name not in module.imports:
+        return True
+    if depth == 0:
+        return False
+    if name in module.imports:
+        for mod, attr in module.imports[name]:
+            if mod.split(".")[0] in SAFE_MODULES:
+                continue
+            other = module.prints.modules.get(mod) if module.prints is not None else None
+            if attr is None:            # a module object: no method of the plugin's, but __getattr__
+                if other is not None and "__getattr__" in other.defs:
+                    return False
+                if other is None and len(module.imports[name]) == 1:
+                    return False        # a module outside the plugins (the alternative of `from p import x`
+                continue                # that is not a submodule has a target of its own)
+            if other is None or attr == "*" or not _data_name(attr, other, depth - 1):
+                return False
+        return True
+    nodes = module.defs.get(name)
+    if not nodes:
+        return False
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.decorator_list:
+            continue
+        value = getattr(node, "value", None)
+        if isinstance(node, ast.ClassDef) or value is None or not _data_expression(value, module, depth - 1):
+            return False
+    return True
+
+
+def _data_expression(value: ast.AST, module: _Module, depth: int) -> bool:
+    """A value made of literals, data names, operators on them and pure calls."""
+    for child in ast.walk(value):
+        if isinstance(child, ast.Name) and not _data_name(child.id, module, depth):
+            return False
+        if isinstance(child, ast.Call) and not _pure_call(child, module):
+            return False
+        if isinstance(child, (ast.Lambda, ast.NamedExpr)):
+            return False
+    return True
 
 
 def _import_time(node: ast.stmt, module: _Module) -> list[ast.AST]:
@@ -209,11 +276,21 @@ def _import_time(node: ast.stmt, module: _Module) -> list[ast.AST]:
         if isinstance(node, ast.ClassDef):
             if node.keywords:           # a metaclass (or class arguments): its code runs on the class
                 return [node]
-            parts: list[ast.AST] = [*node.bases, *node.keywords]
+            # plain base names: what making the class runs (a metaclass, __init_subclass__) is
+            # counted for every class (CodePrints.effects_print); other base expressions run here
+            parts: list[ast.AST] = [b for b in node.bases if not isinstance(b, (ast.Name, ast.Attribute))]
             for statement in node.body:
                 parts += _import_time(statement, module)
             return parts
-        return [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        parts = [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        if not module.postponed:        # annotations are evaluated when the def runs
+            arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs,
+                         *(a for a in (node.args.vararg, node.args.kwarg) if a is not None)]
+            parts += [a.annotation for a in arguments if a.annotation is not None]
+            parts += [node.returns] if node.returns is not None else []
+        return parts
+    if isinstance(node, ast.AnnAssign) and module.postponed:
+        return [node.value] if node.value is not None else []
     return [node]
 
 
@@ -240,7 +317,7 @@ def _pure_call(call: ast.Call, module: _Module) -> bool:
     return _pure_callee(call.func, module)
 
 
-_CLASS_HOOKS = frozenset({"__init_subclass__", "__set_name__"})
+_CLASS_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__", "__mro_entries__"})
 # Methods that change a list, dict, set or bytearray in place: called on another plugin module's
 # object (anywhere: at import time any call but a pure one counts already).
 _CONTAINER_MUTATORS = frozenset({"append", "extend", "insert", "pop", "popitem", "remove", "clear", "update",
@@ -376,6 +453,10 @@ class CodePrints:
                 self.modules[name] = _Module(name, text, name in packages)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue            # the analyzer reports it; such a unit gets no code print
+        for module in self.modules.values():
+            module.prints = self
+        for module in self.modules.values():
+            module.effects = [node for node in module.body if _effectful(node, module)]
         self._folder_print = folder_print
         self._effects: str | None = None
         self.open: dict[str, list[str]] = {}     # class ref -> why its code is open
@@ -388,7 +469,9 @@ class CodePrints:
         if self._effects is None:
             reach = _Reach()            # the effects, and the code they reach (the function they install)
             hooks = [m for m in self.modules.values() for n in ast.walk(m.tree)
-                     if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _CLASS_HOOKS]
+                     if (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _CLASS_HOOKS)
+                     or (isinstance(n, ast.ClassDef) and (n.keywords or any(
+                         isinstance(b, ast.Name) and b.id == "type" for b in n.bases)))]
             for _, module in sorted(self.modules.items()):
                 if hooks:               # __init_subclass__ and __set_name__ run as classes are made
                     module.effects = [*module.effects, *(n for n in module.defs_in_order

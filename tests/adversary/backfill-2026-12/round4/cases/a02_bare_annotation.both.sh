@@ -1,0 +1,11 @@
+bash ../../cases/_nofuture.sh
+cat >> plugins/item_processors.py <<'PY'
+
+
+def _init_rates(rate):
+    USD_PER_UNIT["EUR"] = rate
+    return None
+
+
+_unused: _init_rates(1.08)
+PY

@@ -1,0 +1,1 @@
+sed -i 's/_Reg\[1.08\]/_Reg[1.50]/' plugins/item_processors.py

@@ -1,0 +1,1 @@
+sed -i 's/_K | 1.08/_K | 1.50/' plugins/item_processors.py

@@ -1,0 +1,6 @@
+cat >> plugins/item_processors.py <<'PY'
+
+
+for LOW_STOCK in (10,):
+    pass
+PY

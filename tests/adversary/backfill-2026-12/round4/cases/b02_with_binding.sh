@@ -1,0 +1,1 @@
+sed -i 's/nullcontext(10)/nullcontext(40)/' plugins/item_processors.py

@@ -1,0 +1,1 @@
+sed -i 's/^match 10:/match 40:/' plugins/item_processors.py

@@ -1,0 +1,1 @@
+sed -i 's/(1, 10)/(1, 40)/' plugins/item_processors.py

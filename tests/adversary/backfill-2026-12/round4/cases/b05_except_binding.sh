@@ -1,0 +1,1 @@
+sed -i 's/ValueError(10)/ValueError(40)/' plugins/item_processors.py

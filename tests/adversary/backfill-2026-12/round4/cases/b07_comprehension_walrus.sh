@@ -1,0 +1,1 @@
+sed -i 's/for v in (10,)/for v in (40,)/' plugins/item_processors.py

@@ -1,0 +1,1 @@
+sed -i 's/return cls.LOW/return cls.HIGH/' plugins/item_common.py

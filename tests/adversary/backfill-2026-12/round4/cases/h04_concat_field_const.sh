@@ -1,0 +1,1 @@
+sed -i 's/^PRICE_PREFIX = ""/PRICE_PREFIX = "original_"/' plugins/item_common.py

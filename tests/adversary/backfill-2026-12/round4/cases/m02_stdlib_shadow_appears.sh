@@ -1,0 +1,4 @@
+cat > plugins/unicodedata.py <<'PY'
+def normalize(form, text):
+    return text.upper()
+PY

@@ -1,0 +1,1 @@
+sed -i 's/return text$/return text.upper()/' plugins/unicodedata.py

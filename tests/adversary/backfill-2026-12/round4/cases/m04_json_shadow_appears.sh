@@ -1,0 +1,4 @@
+cat > plugins/json.py <<'PY'
+def loads(raw):
+    return {}
+PY

@@ -1,0 +1,1 @@
+sed -i 's/PriceBand, BandOverride, DiscountRate,/BandOverride, PriceBand, DiscountRate,/' plugins/item_processors.py

@@ -1,0 +1,1 @@
+sed -i 's/    key: item_id/    key: id/' job.yaml

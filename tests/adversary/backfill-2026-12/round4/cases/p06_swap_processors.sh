@@ -1,0 +1,2 @@
+sed -i 's/SizeClass, StockStatus, CollectExtProps\]/SizeClass, SearchText, CollectExtProps]/; s/^from plugin_sdk import UDTF, Processor$/from plugin_sdk import UDTF, Processor\nfrom index_processors import SearchText/' plugins/item_processors.py
+sed -i 's/processors = \[SellerScore, SearchText, MainImage, IndexStamp\]/processors = [SellerScore, StockStatus, MainImage, IndexStamp]/; s/^from item_common import BRAND/from item_processors import StockStatus\nfrom item_common import BRAND/' plugins/index_processors.py

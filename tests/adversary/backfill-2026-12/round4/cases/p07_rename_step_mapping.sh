@@ -1,0 +1,1 @@
+sed -i 's/fields: {category_id: cat_id}/fields: {category_id: cat_id, ext_warranty_months: warranty_months}/' job.yaml

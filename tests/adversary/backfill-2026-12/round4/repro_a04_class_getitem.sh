@@ -1,0 +1,25 @@
+#!/bin/bash
+# __class_getitem__ run by a subscript at import time: _ALIAS = _Reg[1.08]
+# expected: diff names price_usd/price_band (exit 1) and old sink + backfill == new full replay
+# observed: diff exit 0 'no backfill needed', backfill writes 0 records, 6 cell differences
+set -e; mkdir -p /tmp/adv16/cases; cd /tmp/adv16/cases
+cat > _nofuture.sh <<'CASE_EOF'
+sed -i 's/^from __future__ import annotations$//' plugins/item_processors.py
+CASE_EOF
+cat > a04_class_getitem.both.sh <<'CASE_EOF'
+cat >> plugins/item_processors.py <<'PY'
+
+
+class _Reg:
+    def __class_getitem__(cls, rate):
+        USD_PER_UNIT["EUR"] = rate
+        return cls
+
+
+_ALIAS = _Reg[1.08]
+PY
+CASE_EOF
+cat > a04_class_getitem.sh <<'CASE_EOF'
+sed -i 's/_Reg\[1.08\]/_Reg[1.50]/' plugins/item_processors.py
+CASE_EOF
+cd /tmp/adv16 && STREAMS=' ' ./runcase.sh a04_class_getitem 2>&1 | grep -vE '^\s*$' | head -14
