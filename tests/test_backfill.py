@@ -332,9 +332,19 @@ def test_backfill_cli_gives_the_new_versions_table(tmp_path: Path, stream: Path,
         assert len(head["fields"]) < len(sink_fields)
 
 
-@pytest.mark.parametrize("name", list(EDITS_HARD))
+# The edits whose backfill differs in kind (types: replace, table-wide fields, decoding; removed
+# fields; one of each kind of code change); tests/test_diff.py runs the diff on all of them, and
+# the backfill property checks that a backfill of what the diff names is the new table.
+BACKFILLED = [name for name in EDITS_HARD if "type" in name or "sink field" in name or name in (
+    "a helper imported in try/except ImportError", "a data file read at import time",
+    "a package __init__ that changes its submodule", "a module imported for its side effects",
+    "a metaclass operator", "a renamed source field in the sink")]
+
+
+@pytest.mark.parametrize("name", BACKFILLED)
 def test_backfill_cli_after_edits_the_diff_once_missed(tmp_path: Path, stream: Path, name: str) -> None:
-    """A helper behind any import form, a data file, a declared type (tests/ecommerce_edits.py)."""
+    """A helper behind an import form, a data file, code with effects, declared types, removed
+    sink fields (tests/ecommerce_edits.py): old sink + backfill is the new version's table."""
     old, new = _copy(tmp_path, "old"), _copy(tmp_path, "new")
     both, edit = EDITS_HARD[name]
     if both is not None:
