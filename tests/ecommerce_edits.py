@@ -29,6 +29,16 @@ def _append(path: str, text: str) -> Callable[[Path], None]:
     return edit
 
 
+def _data_file(name: str) -> tuple[Callable[[Path], None], Callable[[Path], None]]:
+    """The currency rates read from plugins/`name` when item_processors is imported; one changes."""
+    rates = '{"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}'
+    return (_steps(_write(f"plugins/{name}", rates),
+                   _replace("plugins/item_processors.py", f"USD_PER_UNIT = {rates}\n",
+                            f'import os\nwith open(os.path.join(os.path.dirname(__file__), "{name}")) as _f:\n'
+                            "    USD_PER_UNIT = json.load(_f)\n")),
+            _replace(f"plugins/{name}", '"CNY": 0.14', '"CNY": 0.5'))
+
+
 def _steps(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
     def edit(folder: Path) -> None:
         for each in edits:
@@ -115,12 +125,7 @@ EDITS_HARD: dict[str, Edit] = {
                _replace(ITEMS, "price_usd = round(self.number(row, PRICE) * rate, 2)",
                         "price_usd = round_usd(self.number(row, PRICE) * rate)")),
         _write("plugins/shop/pricing.py", "def round_usd(x):\n    return round(x, 0)\n")),
-    "a data file read at import time": (
-        _steps(_write("plugins/rates.json", '{"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}'),
-               _replace(ITEMS, 'USD_PER_UNIT = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}\n',
-                        'import os\nwith open(os.path.join(os.path.dirname(__file__), "rates.json")) as _f:\n'
-                        '    USD_PER_UNIT = json.load(_f)\n')),
-        _replace("plugins/rates.json", '"CNY": 0.14', '"CNY": 0.5')),
+    "a data file read at import time": _data_file("rates.json"),
     # declared types: the CDC values decode otherwise
     "types added to a source": (None, _replace("job.yaml", "  item_images:", '    types:\n      price: "decimal(12,2)"\n'
                                                 '      rating: double\n  item_images:')),
@@ -160,12 +165,7 @@ EDITS_HARD: dict[str, Edit] = {
                _replace(ITEMS, "elif inventory < LOW_STOCK:",
                         'elif inventory < int("{0.__globals__[LOW_STOCK_LIMIT]}".format(to_float)):')),
         _replace("plugins/item_common.py", "LOW_STOCK_LIMIT = 10", "LOW_STOCK_LIMIT = 40")),
-    "a hidden data file": (
-        _steps(_write("plugins/.rates.json", '{"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}'),
-               _replace(ITEMS, 'USD_PER_UNIT = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CNY": 0.14, "JPY": 0.0067}\n',
-                        'import os\nwith open(os.path.join(os.path.dirname(__file__), ".rates.json")) as _f:\n'
-                        '    USD_PER_UNIT = json.load(_f)\n')),
-        _replace("plugins/.rates.json", '"CNY": 0.14', '"CNY": 0.5')),
+    "a hidden data file": _data_file(".rates.json"),
     "a type that makes dead letters": (None, _replace("job.yaml", "  item_images:", "    types: {review_count: tinyint}\n"
                                                       "  item_images:")),
     "a type that made dead letters removed": (

@@ -194,7 +194,7 @@ def _effectful(node: ast.stmt, module: _Module) -> bool:
             return True                 # a decorator of the plugin's: the whole definition counts
         parents = {child: parent for parent in ast.walk(part) for child in ast.iter_child_nodes(parent)}
         for child in ast.walk(part):
-            if isinstance(child, ast.Call) and not _pure_call(child, module):
+            if isinstance(child, ast.Call) and not _pure_callee(child.func, module):
                 return True
             if isinstance(child, ast.AugAssign):
                 return True             # `x |= {...}` changes the object x names, maybe shared
@@ -258,7 +258,7 @@ def _data_expression(value: ast.AST, module: _Module, depth: int) -> bool:
     for child in ast.walk(value):
         if isinstance(child, ast.Name) and not _data_name(child.id, module, depth):
             return False
-        if isinstance(child, ast.Call) and not _pure_call(child, module):
+        if isinstance(child, ast.Call) and not _pure_callee(child.func, module):
             return False
         if isinstance(child, (ast.Lambda, ast.NamedExpr)):
             return False
@@ -270,8 +270,7 @@ def _import_time(node: ast.stmt, module: _Module) -> list[ast.AST]:
     bodies, but their decorators and defaults, and class bodies. A definition decorated by
     anything but a pure builtin or standard function is returned whole."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        if any(not _pure_callee(d.func if isinstance(d, ast.Call) else d, module) or
-               (isinstance(d, ast.Call) and not _pure_call(d, module)) for d in node.decorator_list):
+        if any(not _pure_callee(d.func if isinstance(d, ast.Call) else d, module) for d in node.decorator_list):
             return [node]
         if isinstance(node, ast.ClassDef):
             if node.keywords:           # a metaclass (or class arguments): its code runs on the class
@@ -311,10 +310,6 @@ def _pure_callee(func: ast.AST, module: _Module) -> bool:
             return bool(targets) and func.value.id not in module.defs and all(
                 attr is None and mod.split(".")[0] in SAFE_MODULES for mod, attr in targets)
     return False
-
-
-def _pure_call(call: ast.Call, module: _Module) -> bool:
-    return _pure_callee(call.func, module)
 
 
 _CLASS_HOOKS = frozenset({"__init_subclass__", "__set_name__", "__class_getitem__", "__mro_entries__"})
@@ -468,17 +463,18 @@ class CodePrints:
         class's fingerprint, as any of them may run after it. '' when there is none."""
         if self._effects is None:
             reach = _Reach()            # the effects, and the code they reach (the function they install)
-            hooks = [m for m in self.modules.values() for n in ast.walk(m.tree)
-                     if (isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _CLASS_HOOKS)
-                     or (isinstance(n, ast.ClassDef) and (n.keywords or any(
-                         isinstance(b, ast.Name) and b.id == "type" for b in n.bases)))]
+            hooks = any((isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name in _CLASS_HOOKS)
+                        or (isinstance(n, ast.ClassDef) and (n.keywords or any(
+                            isinstance(b, ast.Name) and b.id == "type" for b in n.bases)))
+                        for m in self.modules.values() for n in ast.walk(m.tree))
             for _, module in sorted(self.modules.items()):
-                if hooks:               # __init_subclass__ and __set_name__ run as classes are made
-                    module.effects = [*module.effects, *(n for n in module.defs_in_order
-                                                         if isinstance(n, ast.ClassDef) and n not in module.effects)]
-                if module.effects:
-                    reach.add(module, f"effects of {module.name}", module.effects)
-                    self._reach(module, set().union(*(_names(n) for n in module.effects)), reach)
+                effects = module.effects
+                if hooks:               # __init_subclass__, a metaclass, ... run as classes are made
+                    effects = [*effects, *(n for n in module.defs_in_order
+                                           if isinstance(n, ast.ClassDef) and n not in effects)]
+                if effects:
+                    reach.add(module, f"effects of {module.name}", effects)
+                    self._reach(module, set().union(*(_names(n) for n in effects)), reach)
             parts = reach.parts
             self._effects = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest() if parts else ""
         return self._effects

@@ -24,11 +24,19 @@ def fold(path, table=None):
     if objs[0].get("format") == "cdc-pruner-backfill":
         if objs[0].get("replace"):
             table.clear()
+        for row in table.values():
+            for name in objs[0].get("removed", ()):
+                row.pop(name, None)
         objs = objs[1:]
         recs = [o for o in objs if "op" in o]
         apply(table, recs)
     elif "records" in objs[0] or "end_lsn" in objs[0] or "switch" in objs[0]:
         for o in objs:
+            sw = o.get("switch")
+            if isinstance(sw, dict):
+                for name in sw.get("removed", ()):
+                    for row in table.values():
+                        row.pop(name, None)
             apply(table, o.get("records", []))
     else:
         for o in objs:

@@ -36,6 +36,16 @@ def load_table(path, pk):
 
 
 def apply_backfill(table, bf_path):
+    sys.path.insert(0, "/work/main")
+    from pruner.backfill import apply_output
+    rows = {k: dict(v) for k, v in table.items()}
+    header = apply_output(bf_path, rows)
+    lines = [l for l in open(bf_path) if l.strip()]
+    assert "done" in json.loads(lines[-1]), "no done line"
+    return rows, header
+
+
+def apply_backfill_old(table, bf_path):
     lines = [json.loads(l) for l in open(bf_path) if l.strip()]
     header = lines[0]
     assert header.get("format") == "cdc-pruner-backfill", header
@@ -148,9 +158,8 @@ def main():
     if os.path.exists(bf):
         applied, header = apply_backfill(sinks["old"], bf)
         rem = set(dj.get("sink_removed", []))
-        if rem:
-            print(f"NOTE sink fields removed {sorted(rem)}: backfill header fields={header.get('fields')!r}; dropping them from old+backfill before comparing")
-            applied = {k: {f: v for f, v in r.items() if f not in rem} for k, r in applied.items()}
+        if rem or header.get("removed"):
+            print(f"NOTE sink fields removed diff={sorted(rem)} header.removed={header.get('removed')!r} full={header.get('full')} replace={header.get('replace')}")
         d = diff_tables(applied, sinks["new"], "old+backfill", "new-full")
         if d:
             ok = False
